@@ -1,0 +1,134 @@
+/**
+ * Engine resolution: which TensorFlow.js backend trains here.
+ *
+ * Order (best first): tensorflow-gpu (@tensorflow/tfjs-node-gpu, CUDA),
+ * tensorflow (@tensorflow/tfjs-node, native CPU), wasm (XNNPACK, always
+ * installed), cpu (pure JS, always installed, very slow for CNNs).
+ * The native packages are optionalDependencies: their install downloads a
+ * binary and fails offline, so we resolve what is present at run time.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+
+export type EngineName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export const ENGINE_ORDER: readonly EngineName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+export interface EngineStatus {
+  name: EngineName;
+  available: boolean;
+  /** Why it is (un)available, and how to get it when it is not. */
+  reason: string;
+}
+
+export interface EngineInfo {
+  name: EngineName;
+  /** tfjs backend name as registered with tfjs-core. */
+  backend: string;
+  tfjsVersion: string;
+  detail: string;
+}
+
+const NATIVE_PACKAGE: Partial<Record<EngineName, string>> = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
+};
+
+function tryResolve(pkg: string): string | null {
+  try {
+    return require.resolve(pkg);
+  } catch {
+    return null;
+  }
+}
+
+/** Which engines could be used here, without initialising any of them. */
+export function probeEngines(): EngineStatus[] {
+  return ENGINE_ORDER.map((name): EngineStatus => {
+    const pkg = NATIVE_PACKAGE[name];
+    if (pkg) {
+      const path = tryResolve(pkg);
+      return path
+        ? { name, available: true, reason: `${pkg} found at ${dirname(path)}` }
+        : {
+            name,
+            available: false,
+            reason: `${pkg} is not installed (its install downloads libtensorflow; run \`npm install ${pkg}\` on a machine with internet access${name === 'tensorflow-gpu' ? ', with CUDA and cuDNN present' : ''})`,
+          };
+    }
+    if (name === 'wasm') return { name, available: true, reason: '@tensorflow/tfjs-backend-wasm (XNNPACK) ships with the lab' };
+    return { name, available: true, reason: 'pure-JavaScript reference backend; very slow for CNNs' };
+  });
+}
+
+let wasmPathsSet = false;
+
+async function activate(name: EngineName): Promise<string> {
+  const pkg = NATIVE_PACKAGE[name];
+  if (pkg) {
+    // Loading the native package registers the 'tensorflow' backend on the shared tfjs-core.
+    require(pkg);
+    if (!(await tf.setBackend('tensorflow'))) throw new Error(`${pkg} loaded but its backend did not initialise`);
+    return 'tensorflow';
+  }
+  if (name === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    if (!wasmPathsSet) {
+      const dir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+      wasm.setWasmPaths(join(dir, 'dist') + '/');
+      wasmPathsSet = true;
+    }
+    const { registerWasmGradientKernels } = await import('./wasm-kernels.ts');
+    registerWasmGradientKernels();
+    if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
+    return 'wasm';
+  }
+  if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not initialise');
+  return 'cpu';
+}
+
+let current: EngineInfo | null = null;
+
+/**
+ * Activates the best available engine (or the one asked for) and returns
+ * what it is. `STEERLAB_ENGINE` overrides `prefer` when set.
+ */
+export async function initEngine(prefer: EngineName | 'auto' = 'auto'): Promise<EngineInfo> {
+  const wanted = (process.env.STEERLAB_ENGINE as EngineName | 'auto' | undefined) ?? prefer;
+  if (current && (wanted === 'auto' || wanted === current.name)) return current;
+  const candidates = wanted === 'auto' ? probeEngines().filter((e) => e.available).map((e) => e.name) : [wanted];
+  const failures: string[] = [];
+  for (const name of candidates) {
+    try {
+      const backend = await activate(name);
+      current = { name, backend, tfjsVersion: tf.version_core, detail: describe(name) };
+      return current;
+    } catch (err) {
+      failures.push(`${name}: ${(err as Error).message}`);
+    }
+  }
+  throw new Error(`no TensorFlow.js engine could start (${failures.join('; ')})`);
+}
+
+function describe(name: EngineName): string {
+  switch (name) {
+    case 'tensorflow-gpu':
+      return 'native TensorFlow with CUDA (tfjs-node-gpu)';
+    case 'tensorflow':
+      return 'native TensorFlow on the CPU (tfjs-node)';
+    case 'wasm':
+      return 'WebAssembly + XNNPACK with the lab\'s gradient kernels';
+    case 'cpu':
+      return 'pure-JavaScript cpu backend';
+  }
+}
+
+/** The engine initEngine() activated, or null before the first call. */
+export function currentEngine(): EngineInfo | null {
+  return current;
+}
+
+export { tf };
