@@ -1,0 +1,42 @@
+/**
+ * Model configuration: plain JSON, saved with every run. Registries in
+ * model/ map these names to functions.
+ */
+import { z } from 'zod';
+
+export const ActivationName = z.enum(['relu', 'elu', 'leaky_relu', 'tanh', 'sigmoid', 'linear']);
+export const InitName = z.enum([
+  'he_normal', 'he_uniform', 'glorot_normal', 'glorot_uniform', 'lecun_normal', 'lecun_uniform', 'normal_0.01',
+]);
+export const HeadName = z.enum(['linear', 'tanh', 'scaled_tanh']);
+
+export const AuxHead = z.object({
+  /** Name of the trunk layer whose output feeds this head (see Regressor.layers). */
+  after: z.string(),
+  lossWeight: z.number().nonnegative(),
+  head: HeadName.default('linear'),
+});
+
+export const ModelConfig = z.object({
+  arch: z.enum(['pilotnet', 'mlp']).default('pilotnet'),
+  /** Input size in pixels (pilotnet) or features (mlp: width = features, height = 1, channels = 1). */
+  input: z.object({ height: z.number().int().positive(), width: z.number().int().positive(), channels: z.number().int().positive().default(3) }).default({ height: 66, width: 200, channels: 3 }),
+  /** Scales every conv/dense width (PilotNet 1.0 = 24,36,48,64,64 / 100,50,10). */
+  widthMultiplier: z.number().positive().default(1),
+  /** Hidden sizes for arch = 'mlp'. */
+  hidden: z.array(z.number().int().positive()).default([64, 32]),
+  activation: ActivationName.default('elu'),
+  init: InitName.default('he_normal'),
+  batchnorm: z.boolean().default(false),
+  dropout: z.number().min(0).max(0.95).default(0),
+  /** L2 weight decay coefficient added to the loss (0 = off). */
+  l2: z.number().nonnegative().default(0),
+  head: HeadName.default('linear'),
+  /** k in k*tanh for head = 'scaled_tanh'. */
+  headScale: z.number().positive().default(2),
+  auxHeads: z.array(AuxHead).default([]),
+});
+export type ModelConfig = z.infer<typeof ModelConfig>;
+export type ActivationName = z.infer<typeof ActivationName>;
+export type InitName = z.infer<typeof InitName>;
+export type HeadName = z.infer<typeof HeadName>;

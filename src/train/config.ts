@@ -1,0 +1,67 @@
+/**
+ * The one run configuration, with every default in one place. A run's
+ * config.json is `RunConfig.parse(userInput)`, so old files keep working.
+ */
+import { z } from 'zod';
+import { ModelConfig } from '../model/config.ts';
+import { TargetConfig } from '../targets/config.ts';
+
+export const OptimizerConfig = z.object({
+  name: z.enum(['adam', 'sgd', 'rmsprop']).default('adam'),
+  learningRate: z.number().positive().default(1e-3),
+  /** SGD momentum (0 = plain gradient descent). */
+  momentum: z.number().min(0).max(0.999).default(0.9),
+  /** 'constant', or cosine decay to lrMin over the run, with linear warm-up steps. */
+  schedule: z.enum(['constant', 'cosine', 'step']).default('constant'),
+  warmupSteps: z.number().int().nonnegative().default(0),
+  lrMin: z.number().nonnegative().default(0),
+  /** For 'step': multiply by gamma every stepEvery epochs. */
+  stepEvery: z.number().int().positive().default(10),
+  gamma: z.number().positive().default(0.5),
+  /** Clip the global gradient L2 norm to this value (absent = no clipping). */
+  clipNorm: z.number().positive().optional(),
+});
+export type OptimizerConfig = z.infer<typeof OptimizerConfig>;
+
+export const SplitConfig = z.object({
+  /** Fraction of samples held out for validation, in contiguous time blocks. */
+  valFraction: z.number().gt(0).lt(1).default(0.2),
+  /** Number of validation blocks spread across the drive. */
+  blocks: z.number().int().positive().default(4),
+  /** Frames dropped on each side of a validation block (adjacent frames are near duplicates). */
+  guardFrames: z.number().int().nonnegative().default(10),
+});
+export type SplitConfig = z.infer<typeof SplitConfig>;
+
+export const AugmentConfig = z.object({
+  flip: z.boolean().default(true),
+  brightness: z.number().min(0).max(1).default(0.2),
+  contrast: z.number().min(0).max(1).default(0.2),
+  /** Maximum horizontal shift in pixels of the model input; 0 = off. */
+  shiftPx: z.number().int().nonnegative().default(0),
+  /** Steering-wheel degrees added per pixel of shift. */
+  shiftDegPerPx: z.number().default(0),
+});
+export type AugmentConfig = z.infer<typeof AugmentConfig>;
+
+export const RunConfig = z.object({
+  name: z.string().default('run'),
+  seed: z.number().int().default(1),
+  model: ModelConfig.default(ModelConfig.parse({})),
+  targets: TargetConfig.default(TargetConfig.parse({})),
+  optimizer: OptimizerConfig.default(OptimizerConfig.parse({})),
+  split: SplitConfig.default(SplitConfig.parse({})),
+  augment: AugmentConfig.default(AugmentConfig.parse({})),
+  epochs: z.number().int().positive().default(10),
+  batchSize: z.number().int().positive().default(32),
+  /** Stop after this many steps per epoch (0 = full epoch). */
+  maxStepsPerEpoch: z.number().int().nonnegative().default(0),
+  /** Compute per-layer diagnostics every N steps (a read-back is a sync point). */
+  logEvery: z.number().int().positive().default(10),
+  /** Stop when validation loss has not improved for this many epochs (0 = off). */
+  earlyStopPatience: z.number().int().nonnegative().default(0),
+  /** Engine to train on; 'auto' = best available. */
+  engine: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+});
+export type RunConfig = z.infer<typeof RunConfig>;
+export type RunConfigInput = z.input<typeof RunConfig>;
