@@ -5,6 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config.ts';
+import type { ModelPlan } from './plan.ts';
 
 export interface LayerInfo {
   /** Stable name: 'conv1'..'conv5', 'dense1'..'dense3', 'head', 'aux_<after>' ... */
@@ -36,14 +37,31 @@ export interface ForwardResult {
   traces?: LayerTrace[];
 }
 
+/** Options of Regressor.apply (CORE extension: seed, updateStats). */
+export interface ApplyOptions {
+  training: boolean;
+  /** Keep per-layer pre-activation and output tensors in ForwardResult.traces. */
+  trace?: boolean;
+  /** Dropout seed for this call (the trainer derives it from run seed and step, so resumes repeat it). */
+  seed?: number;
+  /** Update batchnorm moving averages (default: = training). */
+  updateStats?: boolean;
+}
+
 export interface Regressor {
   readonly config: ModelConfig;
   readonly layers: LayerInfo[];
   /** All trainable variables, in a fixed order (the order of getWeights). */
   readonly variables: tf.Variable[];
+  /** Non-trainable state (batchnorm moving mean/variance), in a fixed order. */
+  readonly buffers: tf.Variable[];
+  /** Layer names and shapes, incl. the padding each conv got. */
+  readonly plan: ModelPlan;
   paramCount(): number;
-  apply(x: tf.Tensor, opts: { training: boolean; trace?: boolean }): ForwardResult;
+  apply(x: tf.Tensor, opts: ApplyOptions): ForwardResult;
   getWeights(): Float32Array[];
   setWeights(values: Float32Array[]): void;
+  getBuffers(): Float32Array[];
+  setBuffers(values: Float32Array[]): void;
   dispose(): void;
 }

@@ -1,0 +1,94 @@
+/**
+ * One explicit training step's math: the loss and its gradient with respect
+ * to every trainable variable, via tf.variableGrads.
+ *
+ * loss = MSE(main head, y) + sum_i w_i * MSE(aux head i, y) + l2 * sum ||kernel||^2
+ * all in target units (whatever the target transform produced). L2 applies
+ * to conv/dense/head kernels only, not to biases or batchnorm gamma/beta.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ForwardResult, Regressor } from '../model/types.ts';
+
+export interface StepOptions {
+  l2: number;
+  /** Training-mode forward (dropout, batch statistics); default true. */
+  training?: boolean;
+  /** Dropout seed for this step (see Regressor.apply). */
+  seed?: number;
+  /** Keep the forward pass (outputs and per-layer traces) for diagnostics; caller disposes it with disposeStep. */
+  trace?: boolean;
+}
+
+export interface StepResult {
+  /** Total weighted loss (incl. L2), in target units squared. */
+  loss: tf.Scalar;
+  /** Gradients aligned with model.variables. */
+  grads: tf.Tensor[];
+  /** Unweighted MSE per head: main first, then aux heads in config order. */
+  headLosses: tf.Scalar[];
+  /** Sum of each trunk layer's output, then the main head's pre-activation:
+   *  a non-finite entry means that layer produced Inf/NaN (one cheap reduction per layer). */
+  actSums: tf.Tensor1D;
+  /** Only with trace: the kept forward pass. */
+  forward?: ForwardResult;
+}
+
+/** Mean squared error of a [N,1] prediction against [N,1] targets. */
+export function mse(pred: tf.Tensor, y: tf.Tensor): tf.Scalar {
+  return tf.mean(tf.square(tf.sub(pred, y)));
+}
+
+/** Sum of squared kernel entries (L2 penalty before its coefficient). */
+function kernelSquares(model: Regressor): tf.Scalar {
+  const kernels = model.layers.map((l) => l.variables[0]);
+  return tf.addN(kernels.map((k) => tf.sum(tf.square(k)))) as tf.Scalar;
+}
+
+/**
+ * Loss and gradients for one batch. x: NHWC (or N x features) inputs;
+ * yTarget: [N, 1] targets in target units.
+ */
+export function lossAndGrads(model: Regressor, x: tf.Tensor, yTarget: tf.Tensor2D, o: StepOptions): StepResult {
+  let headLosses: tf.Scalar[] = [];
+  let actSums: tf.Tensor1D | null = null;
+  let forward: ForwardResult | undefined;
+  const f = (): tf.Scalar => {
+    const fw = model.apply(x, { training: o.training ?? true, trace: true, seed: o.seed });
+    const main = mse(fw.output, yTarget);
+    const auxLosses = fw.aux.map((a) => mse(a.output, yTarget));
+    let total: tf.Scalar = main;
+    fw.aux.forEach((a, i) => {
+      if (a.lossWeight > 0) total = tf.add(total, tf.mul(auxLosses[i], a.lossWeight));
+    });
+    if (o.l2 > 0) total = tf.add(total, tf.mul(kernelSquares(model), o.l2));
+    headLosses = [main, ...auxLosses].map((t) => tf.keep(t));
+    actSums = tf.keep(tf.stack([...fw.traces!.map((t) => tf.sum(t.post)), tf.sum(fw.headPre)]) as tf.Tensor1D);
+    if (o.trace) {
+      for (const t of fw.traces!) {
+        tf.keep(t.pre);
+        tf.keep(t.post);
+      }
+      tf.keep(fw.output);
+      tf.keep(fw.headPre);
+      for (const a of fw.aux) {
+        tf.keep(a.output);
+        tf.keep(a.pre);
+      }
+      forward = fw;
+    }
+    return total;
+  };
+  const { value, grads } = tf.variableGrads(f, model.variables);
+  return { loss: value, grads: model.variables.map((v) => grads[v.name] ?? tf.zerosLike(v)) /* an aux head with weight 0 has no gradient */, headLosses, actSums: actSums!, forward };
+}
+
+/** Disposes every tensor a StepResult holds. */
+export function disposeStep(r: StepResult): void {
+  const ts: tf.Tensor[] = [r.loss, ...r.grads, ...r.headLosses, r.actSums];
+  if (r.forward) {
+    const fw = r.forward;
+    ts.push(fw.output, fw.headPre, ...fw.aux.flatMap((a) => [a.output, a.pre]), ...(fw.traces ?? []).flatMap((t) => [t.pre, t.post]));
+  }
+  // The same tensor can appear twice (e.g. a linear layer's pre === post, a linear head's output === pre).
+  for (const t of new Set(ts)) if (!t.isDisposed) t.dispose();
+}
