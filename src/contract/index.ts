@@ -1,0 +1,5 @@
+/** The app contract: requests, push events, schemas, routing and the typed client. */
+export * from './api.ts';
+export * from './schemas.ts';
+export * from './rpc.ts';
+export * from './presets.ts';

@@ -1,0 +1,48 @@
+/**
+ * The contract's handlers: adapters from requests to the lab's real
+ * modules (video/, synth/, data/, experiments/). Nothing here computes a
+ * metric; it moves measured numbers between the store and the UI.
+ */
+import type { Handlers, HandlerContext } from '../../contract/index.ts';
+import { createDatasets } from './datasets.ts';
+import { createExperiments } from './experiments.ts';
+import { createRuns } from './runs.ts';
+import { appInfo } from './info.ts';
+
+export interface BackendOptions {
+  workspace: string;
+  emit: HandlerContext['emit'];
+}
+
+export interface Backend {
+  handlers: Handlers;
+  shutdown(): Promise<void>;
+}
+
+export function createHandlers(o: BackendOptions): Backend {
+  const datasets = createDatasets({ workspace: o.workspace, emit: o.emit });
+  const experiments = createExperiments({ workspace: o.workspace, emit: o.emit, datasets });
+  const runs = createRuns({ workspace: o.workspace });
+  const handlers: Handlers = {
+    'app.info': async () => appInfo(o.workspace),
+    'dataset.open': async (args) => datasets.open(args),
+    'dataset.demo': async (args) => datasets.demo(args),
+    'dataset.frame': async (args) => datasets.frame(args.datasetId, args.sample),
+    'dataset.preview': async (args) => datasets.preview(args.datasetId),
+    'experiment.presets': async () => experiments.presets(),
+    'experiment.start': async (args) => experiments.start(args),
+    'experiment.cancel': async (args) => experiments.cancel(args.experimentId),
+    'experiments.list': async () => experiments.list(),
+    'experiment.compare': async (args) => runs.compare(args),
+    'report.export': async (args) => runs.exportReport(args.experimentId, args.format),
+    'runs.list': async () => runs.list(),
+    'runs.get': async (args) => runs.get(args.runId),
+  };
+  return {
+    handlers,
+    async shutdown() {
+      await experiments.cancelAll();
+      datasets.closeAll();
+    },
+  };
+}
