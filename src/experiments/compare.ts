@@ -1,0 +1,307 @@
+/**
+ * The comparison table of an experiment: one row per run with validation
+ * error in degrees beside the zero and mean predictors, per angle bin, and
+ * the run's findings; plus conclusions computed from those numbers.
+ * Exported as JSON, CSV and Markdown.
+ *
+ * MAE alone flatters a model that never steers (most of a drive is straight
+ * road), so the conclusions also compare RMSE and the sharp-angle bin against
+ * the zero predictor, and the range of the predictions against the truth.
+ */
+import type { RunConfig } from '../train/config.ts';
+import type { RunResult } from '../train/events.ts';
+import type { LoadedRun } from './load.ts';
+import type { DatasetSummary, RunMeta, RunState } from './types.ts';
+
+export interface BinRow {
+  name: string;
+  loDeg: number;
+  hiDeg: number | null;
+  n: number;
+  maeDeg: number | null;
+  zeroMaeDeg: number | null;
+}
+
+export interface ComparisonRow {
+  runId: string;
+  name: string;
+  /** How the run ended: the result status, or the on-disk state when there is no result ('running', 'crashed'). */
+  status: string;
+  head: string | null;
+  targets: string | null;
+  valMaeDeg: number | null;
+  valRmseDeg: number | null;
+  valMaxErrDeg: number | null;
+  bins: BinRow[];
+  baselineZeroMaeDeg: number | null;
+  baselineZeroRmseDeg: number | null;
+  baselineMeanMaeDeg: number | null;
+  baselineMeanRmseDeg: number | null;
+  /** Range of the model's validation predictions and of the true angles, degrees. */
+  predRangeDeg: [number, number] | null;
+  trueRangeDeg: [number, number] | null;
+  epochs: number | null;
+  bestEpoch: number | null;
+  steps: number | null;
+  wallTimeS: number | null;
+  paramCount: number | null;
+  engine: string | null;
+  findings: string[];
+  error: string | null;
+}
+
+export interface Comparison {
+  title: string;
+  dataset: DatasetSummary | null;
+  rows: ComparisonRow[];
+  /** Sentences computed from the rows, each quoting the numbers behind it. */
+  conclusions: string[];
+}
+
+/** What compare needs of a run (a LoadedRun has all of it). */
+export type ComparableRun = Pick<LoadedRun, 'id' | 'state' | 'config' | 'result' | 'valPredictions'> & { meta: RunMeta | null };
+
+function range(xs: number[] | undefined): [number, number] | null {
+  if (!xs || xs.length === 0) return null;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const x of xs) {
+    if (!Number.isFinite(x)) continue;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  return lo <= hi ? [lo, hi] : null;
+}
+
+function statusOf(state: RunState, result: RunResult | null): string {
+  return result ? result.status : state;
+}
+
+function headLabel(c: RunConfig | null): string | null {
+  if (!c) return null;
+  return c.model.head === 'scaled_tanh' ? `scaled_tanh(k=${c.model.headScale})` : c.model.head;
+}
+
+function targetLabel(c: RunConfig | null): string | null {
+  if (!c) return null;
+  return c.targets.kind === 'normalized' && c.targets.fullScaleDeg ? `normalized(/${c.targets.fullScaleDeg}°)` : c.targets.kind;
+}
+
+/** One row per run, in the given order. */
+export function comparisonRow(run: ComparableRun): ComparisonRow {
+  const r = run.result;
+  const v = r?.val ?? null;
+  const zeroBins = new Map((v?.zero.bins ?? []).map((b) => [b.name, b]));
+  return {
+    runId: run.id,
+    name: run.meta?.name ?? run.config?.name ?? run.id,
+    status: statusOf(run.state, r),
+    head: headLabel(run.config),
+    targets: targetLabel(run.config),
+    valMaeDeg: v?.model.maeDeg ?? null,
+    valRmseDeg: v?.model.rmseDeg ?? null,
+    valMaxErrDeg: v?.model.maxErrDeg ?? null,
+    bins: (v?.model.bins ?? []).map((b) => ({
+      name: b.name, loDeg: b.loDeg, hiDeg: b.hiDeg, n: b.n, maeDeg: b.maeDeg, zeroMaeDeg: zeroBins.get(b.name)?.maeDeg ?? null,
+    })),
+    baselineZeroMaeDeg: v?.zero.maeDeg ?? null,
+    baselineZeroRmseDeg: v?.zero.rmseDeg ?? null,
+    baselineMeanMaeDeg: v?.mean.maeDeg ?? null,
+    baselineMeanRmseDeg: v?.mean.rmseDeg ?? null,
+    predRangeDeg: range(run.valPredictions?.predDeg),
+    trueRangeDeg: range(run.valPredictions?.trueDeg),
+    epochs: r?.epochs ?? null,
+    bestEpoch: r?.bestEpoch ?? null,
+    steps: r?.steps ?? null,
+    wallTimeS: r?.wallTimeS ?? null,
+    paramCount: r?.paramCount ?? null,
+    engine: r?.engine ?? null,
+    findings: (r?.findings ?? []).map((f) => f.message),
+    error: r?.error ?? null,
+  };
+}
+
+/** Formats degrees for people: 3 significant figures at most, with the unit. */
+export function deg(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
+  const a = Math.abs(x);
+  return `${a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : x.toFixed(2)}°`;
+}
+
+/** Conclusions from measured numbers only; a run without metrics is named as such. */
+export function conclusions(rows: ComparisonRow[]): string[] {
+  const out: string[] = [];
+  const measured = rows.filter((r) => r.valMaeDeg !== null && r.valRmseDeg !== null);
+  for (const r of rows.filter((x) => x.valMaeDeg === null)) {
+    out.push(`${r.name}: no validation metrics (status ${r.status}${r.error ? `: ${r.error}` : ''}).`);
+  }
+  if (measured.length === 0) return out;
+
+  const zeroMaes = new Set(measured.map((r) => r.baselineZeroMaeDeg?.toFixed(6)));
+  if (zeroMaes.size > 1) {
+    out.push(`The runs were validated on different samples (zero-predictor MAE differs: ${[...zeroMaes].join(', ')} degrees); compare them with care.`);
+  }
+
+  const best = [...measured].sort((a, b) => (a.valRmseDeg as number) - (b.valRmseDeg as number) || (a.valMaeDeg as number) - (b.valMaeDeg as number))[0];
+  const z = best.baselineZeroRmseDeg;
+  out.push(
+    `Lowest validation RMSE: ${best.name} with ${deg(best.valRmseDeg)} (MAE ${deg(best.valMaeDeg)})` +
+      (z !== null ? `; the zero predictor scores RMSE ${deg(z)}, MAE ${deg(best.baselineZeroMaeDeg)}` : '') + '.',
+  );
+  if (measured.length > 1) {
+    const worst = [...measured].sort((a, b) => (b.valRmseDeg as number) - (a.valRmseDeg as number))[0];
+    if (worst !== best) {
+      const ratio = (worst.valRmseDeg as number) / Math.max(best.valRmseDeg as number, 1e-12);
+      out.push(`Highest validation RMSE: ${worst.name} with ${deg(worst.valRmseDeg)} (MAE ${deg(worst.valMaeDeg)}), ${ratio.toFixed(1)}x the best.`);
+    }
+  }
+
+  for (const r of measured) {
+    const mae = r.valMaeDeg as number;
+    const rmse = r.valRmseDeg as number;
+    const zMae = r.baselineZeroMaeDeg;
+    const zRmse = r.baselineZeroRmseDeg;
+    if (zMae === null || zRmse === null) continue;
+    const beatsMae = mae < zMae;
+    const beatsRmse = rmse < zRmse;
+    if (!beatsMae && !beatsRmse) {
+      out.push(`${r.name} does not beat the zero predictor: MAE ${deg(mae)} vs ${deg(zMae)}, RMSE ${deg(rmse)} vs ${deg(zRmse)}.`);
+    } else if (beatsMae && !beatsRmse) {
+      out.push(`${r.name} beats the zero predictor on MAE (${deg(mae)} vs ${deg(zMae)}) but not on RMSE (${deg(rmse)} vs ${deg(zRmse)}): it misses the large angles.`);
+    } else if (!beatsMae && beatsRmse) {
+      out.push(`${r.name} beats the zero predictor on RMSE (${deg(rmse)} vs ${deg(zRmse)}) but not on MAE (${deg(mae)} vs ${deg(zMae)}).`);
+    }
+    const sharp = r.bins.filter((b) => b.hiDeg === null && b.n > 0)[0];
+    if (sharp && sharp.maeDeg !== null && sharp.zeroMaeDeg !== null && sharp.maeDeg >= 0.9 * sharp.zeroMaeDeg) {
+      out.push(
+        `${r.name} on sharp angles (|angle| ≥ ${sharp.loDeg}°, ${sharp.n} samples): MAE ${deg(sharp.maeDeg)} vs ${deg(sharp.zeroMaeDeg)} for the zero predictor — it barely steers there.`,
+      );
+    }
+    if (r.predRangeDeg && r.trueRangeDeg) {
+      const predSpan = r.predRangeDeg[1] - r.predRangeDeg[0];
+      const trueSpan = r.trueRangeDeg[1] - r.trueRangeDeg[0];
+      if (trueSpan > 0 && predSpan < 0.25 * trueSpan) {
+        out.push(
+          `${r.name} predicts only ${deg(r.predRangeDeg[0])} to ${deg(r.predRangeDeg[1])} while the validation angles span ${deg(r.trueRangeDeg[0])} to ${deg(r.trueRangeDeg[1])} (${((predSpan / trueSpan) * 100).toFixed(0)}% of the range).`,
+        );
+      }
+    }
+  }
+  return out;
+}
+
+/** Builds the comparison of the given runs (in order). */
+export function buildComparison(runs: ComparableRun[], o: { title: string; dataset?: DatasetSummary | null }): Comparison {
+  const rows = runs.map(comparisonRow);
+  return { title: o.title, dataset: o.dataset ?? runs.find((r) => r.meta?.dataset)?.meta?.dataset ?? null, rows, conclusions: conclusions(rows) };
+}
+
+const BIN_NAMES = (rows: ComparisonRow[]): string[] => [...new Set(rows.flatMap((r) => r.bins.map((b) => b.name)))];
+
+function binLabel(rows: ComparisonRow[], name: string): string {
+  const b = rows.flatMap((r) => r.bins).find((x) => x.name === name);
+  if (!b) return name;
+  return b.hiDeg === null ? `${name} ≥${b.loDeg}°` : `${name} ${b.loDeg}–${b.hiDeg}°`;
+}
+
+interface Column {
+  header: string;
+  md: (r: ComparisonRow) => string;
+  csv: (r: ComparisonRow) => string | number | null;
+}
+
+function columns(rows: ComparisonRow[]): Column[] {
+  const n = (x: number | null, digits = 3): number | null => (x === null ? null : Number(x.toFixed(digits)));
+  const cols: Column[] = [
+    { header: 'run', md: (r) => r.name, csv: (r) => r.name },
+    { header: 'head', md: (r) => r.head ?? '—', csv: (r) => r.head },
+    { header: 'targets', md: (r) => r.targets ?? '—', csv: (r) => r.targets },
+    { header: 'val MAE', md: (r) => deg(r.valMaeDeg), csv: (r) => n(r.valMaeDeg) },
+    { header: 'val RMSE', md: (r) => deg(r.valRmseDeg), csv: (r) => n(r.valRmseDeg) },
+    { header: 'max err', md: (r) => deg(r.valMaxErrDeg), csv: (r) => n(r.valMaxErrDeg) },
+  ];
+  for (const name of BIN_NAMES(rows)) {
+    const get = (r: ComparisonRow): number | null => r.bins.find((b) => b.name === name)?.maeDeg ?? null;
+    cols.push({ header: `MAE ${binLabel(rows, name)}`, md: (r) => deg(get(r)), csv: (r) => n(get(r)) });
+  }
+  cols.push(
+    { header: 'zero MAE / RMSE', md: (r) => `${deg(r.baselineZeroMaeDeg)} / ${deg(r.baselineZeroRmseDeg)}`, csv: (r) => n(r.baselineZeroMaeDeg) },
+    { header: 'mean MAE / RMSE', md: (r) => `${deg(r.baselineMeanMaeDeg)} / ${deg(r.baselineMeanRmseDeg)}`, csv: (r) => n(r.baselineMeanMaeDeg) },
+    { header: 'epochs', md: (r) => (r.epochs === null ? '—' : `${r.epochs}${r.bestEpoch !== null ? ` (best ${r.bestEpoch})` : ''}`), csv: (r) => r.epochs },
+    { header: 'time', md: (r) => (r.wallTimeS === null ? '—' : `${r.wallTimeS.toFixed(0)} s`), csv: (r) => n(r.wallTimeS, 1) },
+    { header: 'params', md: (r) => (r.paramCount === null ? '—' : r.paramCount.toLocaleString('en-US')), csv: (r) => r.paramCount },
+    { header: 'engine', md: (r) => r.engine ?? '—', csv: (r) => r.engine },
+    { header: 'status', md: (r) => r.status, csv: (r) => r.status },
+  );
+  return cols;
+}
+
+/** CSV header names: degrees are explicit in the column name since cells are bare numbers. */
+function csvHeader(c: Column): string {
+  const h = c.header;
+  if (h === 'zero MAE / RMSE') return 'baseline_zero_mae_deg';
+  if (h === 'mean MAE / RMSE') return 'baseline_mean_mae_deg';
+  if (h === 'time') return 'wall_time_s';
+  if (/MAE|RMSE|err/.test(h)) return h.replace(/[°≥–]/g, (m) => ({ '°': '', '≥': 'ge', '–': '-' })[m] ?? m).replace(/\s+/g, '_').toLowerCase() + '_deg';
+  return h.replace(/\s+/g, '_');
+}
+
+function csvCell(v: string | number | null): string {
+  if (v === null) return '';
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** CSV: one line per run, numbers in degrees / seconds as named in the header, findings joined by ' | '. */
+export function toCsv(c: Comparison): string {
+  const cols = columns(c.rows);
+  const header = [...cols.map(csvHeader), 'baseline_zero_rmse_deg', 'baseline_mean_rmse_deg', 'findings'];
+  const lines = [header.join(',')];
+  for (const r of c.rows) {
+    const cells = [...cols.map((col) => col.csv(r)), r.baselineZeroRmseDeg === null ? null : Number(r.baselineZeroRmseDeg.toFixed(3)),
+      r.baselineMeanRmseDeg === null ? null : Number(r.baselineMeanRmseDeg.toFixed(3)), r.findings.join(' | ')];
+    lines.push(cells.map(csvCell).join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+function mdCell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** Markdown: the table, then conclusions, then findings per run. */
+export function toMarkdown(c: Comparison): string {
+  const cols = columns(c.rows);
+  const out = [`## ${c.title}`, ''];
+  if (c.dataset) {
+    const d = c.dataset;
+    out.push(`Data: ${d.source} (${d.samples} samples at ${d.input.width}x${d.input.height}; ${d.trainSamples} train, ${d.valSamples} validation in ${d.valBlocks.length} blocks).`, '');
+  }
+  out.push(`| ${cols.map((x) => x.header).join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`);
+  for (const r of c.rows) out.push(`| ${cols.map((x) => mdCell(x.md(r))).join(' | ')} |`);
+  if (c.conclusions.length) {
+    out.push('', '### Conclusions', '');
+    for (const s of c.conclusions) out.push(`- ${s}`);
+  }
+  const withFindings = c.rows.filter((r) => r.findings.length > 0);
+  if (withFindings.length) {
+    out.push('', '### Findings', '');
+    for (const r of withFindings) {
+      out.push(`**${r.name}**`, '');
+      for (const f of r.findings) out.push(`- ${f}`);
+      out.push('');
+    }
+  }
+  return out.join('\n').trimEnd() + '\n';
+}
+
+/** JSON: the comparison as is (rows carry every number, in degrees and seconds). */
+export function toJson(c: Comparison): string {
+  return JSON.stringify(c, null, 2) + '\n';
+}
+
+/** The table as display strings (headers and one row per run), for HTML and terminal output. */
+export function tableCells(c: Comparison): { headers: string[]; rows: string[][] } {
+  const cols = columns(c.rows);
+  return { headers: cols.map((x) => x.header), rows: c.rows.map((r) => cols.map((x) => x.md(r))) };
+}

@@ -1,0 +1,38 @@
+/**
+ * Writes an experiment's (or run's) comparison as JSON, CSV and Markdown and
+ * its HTML report beside its records, atomically.
+ */
+import { join } from 'node:path';
+import { buildComparison, toCsv, toJson, toMarkdown, type Comparison } from './compare.ts';
+import { loadPath, type LoadedSet } from './load.ts';
+import { renderReport } from './report.ts';
+import { writeFileAtomic } from './store.ts';
+
+export interface PublishedReport {
+  set: LoadedSet;
+  comparison: Comparison;
+  paths: { html: string; json: string; csv: string; md: string };
+}
+
+function titleOf(set: LoadedSet): string {
+  if (set.experiment) return `Experiment ${set.experiment.name} (${set.experiment.id})`;
+  if (set.kind === 'run') return `Run ${set.runs[0]?.meta?.name ?? set.runs[0]?.id ?? ''}`.trim();
+  return `Workspace ${set.path}`;
+}
+
+/** Loads the path (experiment, run or workspace folder), builds the comparison and writes the four files into it. */
+export function publishReport(path: string): PublishedReport {
+  const set = loadPath(path);
+  const comparison = buildComparison(set.runs, { title: titleOf(set), dataset: set.experiment?.datasetSummary ?? null });
+  const paths = {
+    html: join(set.path, 'report.html'),
+    json: join(set.path, 'comparison.json'),
+    csv: join(set.path, 'comparison.csv'),
+    md: join(set.path, 'comparison.md'),
+  };
+  writeFileAtomic(paths.json, toJson(comparison));
+  writeFileAtomic(paths.csv, toCsv(comparison));
+  writeFileAtomic(paths.md, toMarkdown(comparison));
+  writeFileAtomic(paths.html, renderReport(comparison, set.runs, { generatedAt: new Date().toISOString() }));
+  return { set, comparison, paths };
+}

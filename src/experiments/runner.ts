@@ -1,0 +1,250 @@
+/**
+ * Runs an experiment: every cell of a config grid on the same data set,
+ * split and seed, one after the other, each recorded in the workspace store.
+ * Used by the CLI, the server and the studies.
+ */
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { CancelledError, UserError } from '../errors.ts';
+import { initEngine, type EngineName } from '../engine/index.ts';
+import { exportLayersModel } from '../model/export.ts';
+import type { RunConfig, RunConfigInput } from '../train/config.ts';
+import type { RunResult, TrainEvent } from '../train/events.ts';
+import { trainRun } from '../train/trainer.ts';
+import { loadDataset } from '../video/dataset.ts';
+import type { Dataset, DatasetSpec, DecodeProgress } from '../video/types.ts';
+import type { ExperimentEvent } from './events.ts';
+import { expandGrid, gridCells, type GridAxes, type GridCell } from './grid.ts';
+import { RunWriter, reserveDir, workspacePaths, writeExperiment, type TargetTransformFile } from './store.ts';
+import { datasetToTrainingData, FrameLru, type DatasetTrainingData } from './training-data.ts';
+import type { DatasetSummary, ExperimentRecord, ExperimentSummary } from './types.ts';
+
+export interface RunExperimentOptions {
+  /** The data set; its input size defaults to the configs' model.input. */
+  dataset: DatasetSpec;
+  base: RunConfigInput;
+  /** Dotted config path -> values; {} runs the base config once. */
+  axes: GridAxes;
+  workspace: string;
+  /** Experiment name (folder slug); default: the base config's name. */
+  name?: string;
+  signal?: AbortSignal;
+  onEvent?(e: ExperimentEvent): void;
+  /** Frame cache folder; default <workspace>/cache. */
+  cacheDir?: string;
+}
+
+/** Affine map from model output to degrees, read off the transform itself (so it is right for any kind). */
+export function targetTransformFile(t: { kind: string; params: Record<string, number>; toDeg(v: number): number }): TargetTransformFile {
+  const offset = t.toDeg(0);
+  const scale = t.toDeg(1) - offset;
+  const check = t.toDeg(-1);
+  if (Math.abs(check - (offset - scale)) > 1e-6 * Math.max(1, Math.abs(scale))) {
+    throw new Error(`target transform '${t.kind}' is not affine; cannot describe it as scale and offset`);
+  }
+  return { kind: t.kind, params: t.params, degrees: { scale, offset }, formula: `degrees = ${scale} * output + ${offset}` };
+}
+
+function summarize(ds: Dataset, td: DatasetTrainingData): DatasetSummary {
+  return {
+    source: ds.spec.source,
+    labels: ds.spec.labels ?? null,
+    input: { width: ds.frames.width, height: ds.frames.height },
+    frames: ds.frames.count,
+    samples: ds.anglesDeg.length,
+    trainSamples: td.trainIndices.length,
+    valSamples: td.valIndices.length,
+    valBlocks: td.valBlocks,
+    fps: ds.video.fps,
+    warnings: ds.warnings,
+  };
+}
+
+function emptyResult(status: RunResult['status'], engine: string, error: string | null, wallTimeS: number): RunResult {
+  return { status, engine, epochs: 0, steps: 0, wallTimeS, paramCount: 0, bestEpoch: null, val: null, findings: [], error };
+}
+
+/**
+ * Runs every grid cell in order. Cancelling (signal) records the current run
+ * as cancelled and the rest as skipped; a run that throws is recorded as
+ * failed and the next one starts. Returns when all runs are recorded.
+ */
+export async function runExperiment(o: RunExperimentOptions): Promise<ExperimentSummary> {
+  const t0 = performance.now();
+  const emit = (e: ExperimentEvent): void => o.onEvent?.(e);
+  const configs = expandGrid(o.base, o.axes);
+  const cells = gridCells(o.axes);
+  const ws = workspacePaths(o.workspace);
+  const name = o.name ?? o.base.name ?? 'experiment';
+  const { id: experimentId, dir: expDir } = reserveDir(ws.experiments, name);
+
+  const record: ExperimentRecord = {
+    id: experimentId, name, createdAt: new Date().toISOString(), pid: process.pid, hostname: hostname(), status: 'running',
+    error: null, engine: null, dataset: { ...o.dataset }, datasetSummary: null, base: { ...o.base } as Record<string, unknown>,
+    axes: o.axes, runs: configs.map((c, i) => ({ runId: null, name: c.name, cell: cells[i], status: 'pending' })), wallTimeS: null,
+  };
+  const save = (): void => writeExperiment(expDir, record);
+  save();
+  emit({ type: 'experiment-started', experimentId, dir: expDir, runs: record.runs.map((r) => ({ name: r.name, cell: r.cell })) });
+
+  const results: (RunResult | null)[] = configs.map(() => null);
+  const runDirs: (string | null)[] = configs.map(() => null);
+  const datasets = new Map<string, Dataset>();
+  const finish = (status: ExperimentRecord['status'], error: string | null): ExperimentSummary => {
+    for (const ds of datasets.values()) ds.frames.close();
+    record.status = status;
+    record.error = error;
+    record.wallTimeS = (performance.now() - t0) / 1000;
+    save();
+    const summary: ExperimentSummary = {
+      experimentId, dir: expDir, workspace: ws.root, status, engine: record.engine, dataset: record.datasetSummary,
+      runs: record.runs.map((r, i) => ({ ...r, dir: runDirs[i], result: results[i] })), wallTimeS: record.wallTimeS,
+    };
+    emit({ type: 'experiment-finished', summary });
+    return summary;
+  };
+
+  let engineName: string;
+  try {
+    const engine = await initEngine(configs[0].engine as EngineName | 'auto');
+    engineName = engine.name;
+    record.engine = engineName;
+  } catch (err) {
+    finish('failed', (err as Error).message);
+    throw err;
+  }
+
+  // One decoded data set per input size; the same split (seed, split config) for every run that shares it.
+  const loadFor = async (c: RunConfig): Promise<Dataset> => {
+    const key = `${c.model.input.width}x${c.model.input.height}`;
+    const cached = datasets.get(key);
+    if (cached) return cached;
+    const ds = await loadDataset(
+        { ...o.dataset, input: { width: c.model.input.width, height: c.model.input.height } },
+        {
+          cacheDir: o.cacheDir ?? ws.cache,
+          signal: o.signal,
+          onProgress: (p: DecodeProgress) => emit({ type: 'dataset-progress', done: p.done, total: p.total, etaS: p.etaS }),
+        },
+      );
+    datasets.set(key, ds);
+    return ds;
+  };
+  const dataFor = new Map<string, DatasetTrainingData>();
+  const lrus = new Map<Dataset, FrameLru>();
+  const trainingData = (ds: Dataset, c: RunConfig): DatasetTrainingData => {
+    const key = `${c.model.input.width}x${c.model.input.height}|${JSON.stringify(c.split)}|${JSON.stringify(c.augment)}|${c.seed}`;
+    let td = dataFor.get(key);
+    if (!td) {
+      let lru = lrus.get(ds);
+      if (!lru) lrus.set(ds, (lru = new FrameLru(ds.frames)));
+      td = datasetToTrainingData(ds, c.split, c.augment, c.seed, { frameCache: lru });
+      dataFor.set(key, td);
+      if (!record.datasetSummary) {
+        record.datasetSummary = summarize(ds, td);
+        save();
+        emit({ type: 'dataset-ready', dataset: record.datasetSummary, cacheHit: ds.cacheHit, engine: engineName });
+      }
+    }
+    return td;
+  };
+
+  // Progress over the whole grid: each run's share is its planned steps; runs that stop early jump to done.
+  const total = configs.length;
+  let lastProgress = 0;
+  const progress = (runsDone: number, runFraction: number, force = false): void => {
+    const now = performance.now();
+    if (!force && now - lastProgress < 500) return;
+    lastProgress = now;
+    const fraction = Math.min(1, (runsDone + runFraction) / total);
+    const elapsed = (now - t0) / 1000;
+    emit({ type: 'progress', runsDone, runsTotal: total, fraction, etaS: fraction > 0.01 ? (elapsed / fraction) * (1 - fraction) : null });
+  };
+
+  for (let i = 0; i < configs.length; i++) {
+    const config = configs[i];
+    if (o.signal?.aborted) {
+      record.runs[i].status = 'skipped';
+      continue;
+    }
+    let ds: Dataset;
+    let td: DatasetTrainingData;
+    try {
+      ds = await loadFor(config);
+      td = trainingData(ds, config);
+    } catch (err) {
+      if (err instanceof CancelledError || o.signal?.aborted) {
+        for (let k = i; k < configs.length; k++) record.runs[k].status = 'skipped';
+        return finish('cancelled', null);
+      }
+      finish('failed', (err as Error).message);
+      throw err;
+    }
+
+    const { id: runId, dir } = reserveDir(ws.runs, config.name);
+    runDirs[i] = dir;
+    record.runs[i] = { ...record.runs[i], runId, status: 'running' };
+    save();
+    const writer = new RunWriter(dir);
+    writer.writeMeta({
+      id: runId, name: config.name, experimentId, cell: cells[i] as GridCell, pid: process.pid, hostname: hostname(),
+      startedAt: new Date().toISOString(), dataset: record.datasetSummary,
+    });
+    writer.writeConfig(config);
+    emit({ type: 'run-started', experimentId, runId, dir, index: i, total, name: config.name, cell: cells[i], config });
+
+    const runT0 = performance.now();
+    let result: RunResult;
+    try {
+      const outcome = await trainRun({
+        config,
+        data: td,
+        signal: o.signal,
+        runDir: dir,
+        onEvent: (e: TrainEvent) => {
+          writer.event(e);
+          emit({ type: 'run-event', runId, index: i, event: e });
+          if (e.type === 'step') progress(i, Math.min(1, (e.step + 1) / Math.max(1, config.epochs * e.stepsPerEpoch)));
+        },
+      });
+      result = outcome.result;
+      try {
+        if (outcome.valPredDeg.length === td.valIndices.length) {
+          writer.writeValPredictions({
+            sampleIndex: td.valIndices,
+            timeS: Array.from(td.valIndices, (s) => ds.frames.timestampsS[ds.sampleFrame[s]]),
+            predDeg: outcome.valPredDeg,
+            trueDeg: outcome.valTrueDeg,
+          });
+        }
+        if (result.status !== 'failed' && result.status !== 'diverged' && result.val) {
+          writer.writeModel(await exportLayersModel(outcome.model), targetTransformFile(outcome.target));
+        }
+      } finally {
+        outcome.model.dispose();
+      }
+    } catch (err) {
+      const wall = (performance.now() - runT0) / 1000;
+      if (err instanceof CancelledError || o.signal?.aborted) result = emptyResult('cancelled', engineName, null, wall);
+      else if (err instanceof UserError) result = emptyResult('failed', engineName, err.message, wall);
+      else result = emptyResult('failed', engineName, (err as Error).message ?? String(err), wall);
+    }
+    writer.finish(result);
+    results[i] = result;
+    record.runs[i].status = result.status;
+    save();
+    emit({ type: 'run-finished', runId, index: i, result });
+    progress(i + 1, 0, true);
+    if (result.status === 'cancelled' || o.signal?.aborted) {
+      for (let k = i + 1; k < configs.length; k++) record.runs[k].status = 'skipped';
+      return finish('cancelled', null);
+    }
+  }
+  const allFailed = results.every((r) => r?.status === 'failed');
+  return finish(allFailed ? 'failed' : 'completed', allFailed ? (results[0]?.error ?? 'every run failed') : null);
+}
+
+/** Where an experiment's report files go. */
+export function experimentReportPaths(expDir: string): { html: string; json: string; csv: string; md: string } {
+  return { html: join(expDir, 'report.html'), json: join(expDir, 'comparison.json'), csv: join(expDir, 'comparison.csv'), md: join(expDir, 'comparison.md') };
+}

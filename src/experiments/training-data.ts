@@ -1,0 +1,135 @@
+/**
+ * Turns a video Dataset (frames in the on-disk cache) into the TrainingData
+ * the trainer reads: a seeded block split with validation blocks spread
+ * across the drive, batches read from the frame cache, pixels scaled to
+ * [0, 1], seeded augmentation on the training split only.
+ *
+ * Memory stays bounded: decoded uint8 frames are kept in an LRU up to a byte
+ * budget (a 66x200 frame is 39.6 kB, so the default 512 MiB holds about
+ * 13,500 frames: a 10-minute drive at 20 Hz fits and later epochs never touch
+ * the disk), and only one float batch per call is allocated.
+ */
+import { augmentInPlace } from '../data/augment.ts';
+import { blockSplit } from '../data/split.ts';
+import type { AugmentConfig, SplitConfig } from '../train/config.ts';
+import type { Batch, SampleSource, TrainingData } from '../train/data.ts';
+import type { Rng } from '../rng.ts';
+import type { Dataset, FrameStore } from '../video/types.ts';
+
+export const DEFAULT_FRAME_CACHE_BYTES = 512 * 1024 * 1024;
+
+/** LRU of decoded frames (uint8 HWC) in front of a FrameStore, bounded in bytes. */
+export class FrameLru {
+  #store: FrameStore;
+  #max: number;
+  #frames = new Map<number, Uint8Array>();
+  #bytes = 0;
+  hits = 0;
+  misses = 0;
+
+  constructor(store: FrameStore, maxBytes = DEFAULT_FRAME_CACHE_BYTES) {
+    this.#store = store;
+    this.#max = maxBytes;
+  }
+
+  get(frame: number): Uint8Array {
+    const hit = this.#frames.get(frame);
+    if (hit) {
+      // Re-insert to mark as most recently used (Map keeps insertion order).
+      this.#frames.delete(frame);
+      this.#frames.set(frame, hit);
+      this.hits++;
+      return hit;
+    }
+    this.misses++;
+    const px = this.#store.read(frame);
+    if (px.byteLength <= this.#max) {
+      this.#frames.set(frame, px);
+      this.#bytes += px.byteLength;
+      while (this.#bytes > this.#max) {
+        const oldest = this.#frames.keys().next().value as number;
+        this.#bytes -= (this.#frames.get(oldest) as Uint8Array).byteLength;
+        this.#frames.delete(oldest);
+      }
+    }
+    return px;
+  }
+
+  get bytes(): number {
+    return this.#bytes;
+  }
+}
+
+/** A SampleSource over some of a Dataset's samples. */
+class FrameSource implements SampleSource {
+  readonly size: number;
+  readonly anglesDeg: Float32Array;
+
+  constructor(
+    private readonly ds: Dataset,
+    /** Dataset sample indices of this split, in time order. */
+    readonly sampleIndices: Int32Array,
+    private readonly frames: FrameLru,
+    private readonly augment: AugmentConfig | null,
+  ) {
+    this.size = sampleIndices.length;
+    this.anglesDeg = Float32Array.from(sampleIndices, (i) => ds.anglesDeg[i]);
+  }
+
+  async batch(indices: ArrayLike<number>, rng?: Rng): Promise<Batch> {
+    const { width: w, height: h } = this.ds.frames;
+    const c = 3;
+    const per = w * h * c;
+    const n = indices.length;
+    const x = new Float32Array(n * per);
+    const yDeg = new Float32Array(n);
+    for (let j = 0; j < n; j++) {
+      const k = indices[j];
+      if (!(k >= 0 && k < this.size)) throw new RangeError(`sample ${k} is outside this split (size ${this.size})`);
+      const px = this.frames.get(this.ds.sampleFrame[this.sampleIndices[k]]);
+      const off = j * per;
+      for (let p = 0; p < per; p++) x[off + p] = px[p] / 255;
+      let angle = this.anglesDeg[k];
+      if (rng && this.augment) angle = augmentInPlace(x.subarray(off, off + per), h, w, c, angle, this.augment, rng);
+      yDeg[j] = angle;
+    }
+    return { x, yDeg, size: n };
+  }
+}
+
+/** TrainingData plus what the runner records: which samples are in each split, and the validation blocks. */
+export interface DatasetTrainingData extends TrainingData {
+  trainIndices: Int32Array;
+  valIndices: Int32Array;
+  valBlocks: { start: number; end: number }[];
+  frameCache: FrameLru;
+}
+
+/**
+ * Builds TrainingData from a Dataset: `blockSplit` with the run's seed, so
+ * every run that shares (samples, split config, seed) shares the split.
+ * Augmentation runs on training batches only, with the rng the trainer passes.
+ */
+export function datasetToTrainingData(
+  ds: Dataset,
+  split: SplitConfig,
+  augment: AugmentConfig,
+  seed: number,
+  o: { frameCacheBytes?: number; frameCache?: FrameLru } = {},
+): DatasetTrainingData {
+  const n = ds.anglesDeg.length;
+  const s = blockSplit(n, split, seed);
+  if (s.train.length === 0 || s.val.length === 0) {
+    throw new Error(`the split of ${n} samples left ${s.train.length} for training and ${s.val.length} for validation; use more frames or fewer guard frames`);
+  }
+  const frames = o.frameCache ?? new FrameLru(ds.frames, o.frameCacheBytes);
+  return {
+    inputShape: [ds.frames.height, ds.frames.width, 3],
+    train: new FrameSource(ds, s.train, frames, augment),
+    val: new FrameSource(ds, s.val, frames, null),
+    trainIndices: s.train,
+    valIndices: s.val,
+    valBlocks: s.blocks,
+    frameCache: frames,
+  };
+}

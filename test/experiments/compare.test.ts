@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { buildComparison, deg, toCsv, toMarkdown, toJson, type ComparableRun } from '../../src/experiments/compare.ts';
+import { renderReport } from '../../src/experiments/report.ts';
+import { RunConfig } from '../../src/train/config.ts';
+import { metrics, result } from './fixtures.ts';
+
+function run(id: string, head: 'linear' | 'tanh', kind: 'raw' | 'normalized', res: ReturnType<typeof result> | null, pred?: number[]): ComparableRun {
+  return {
+    id, state: res ? 'complete' : 'crashed', meta: null,
+    config: RunConfig.parse({ name: `${head}/${kind}`, model: { head }, targets: { kind } }),
+    result: res,
+    valPredictions: pred ? { sampleIndex: pred.map((_, i) => i), timeS: pred.map((_, i) => i / 20), predDeg: pred, trueDeg: [-80, -10, 0, 10, 90] } : null,
+  };
+}
+
+// Hand-made: linear/normalized is best; tanh/raw beats zero on MAE (3.9 < 4.1) but not RMSE (9.5 > 9.0) and
+// predicts only +-1 degree; linear/raw is worse than zero on both; the last run crashed.
+const runs = [
+  run('r1', 'linear', 'normalized', result(metrics(2.5, 6.2, 30, [1.0, 5.0, 20]), { findings: [{ kind: 'healthy', severity: 'info', message: 'Gradient norms stayed between 1e-3 and 2 on every layer.', step: null, layer: null, evidence: {} }] }), [-60, -8, 1, 9, 70]),
+  run('r2', 'tanh', 'raw', result(metrics(3.9, 9.5, 89, [0.9, 11, 44])), [-1, -1, 0, 1, 1]),
+  run('r3', 'linear', 'raw', result(metrics(5.0, 10.0, 70, [3, 12, 40]), { wallTimeS: 61.25 })),
+  run('r4', 'tanh', 'normalized', null),
+];
+const c = buildComparison(runs, { title: 'Output heads' });
+
+describe('comparison table', () => {
+  it('one row per run with the numbers of its result, baselines and ranges', () => {
+    expect(c.rows.map((r) => [r.name, r.head, r.targets, r.valMaeDeg, r.valRmseDeg, r.status])).toEqual([
+      ['linear/normalized', 'linear', 'normalized', 2.5, 6.2, 'completed'],
+      ['tanh/raw', 'tanh', 'raw', 3.9, 9.5, 'completed'],
+      ['linear/raw', 'linear', 'raw', 5.0, 10.0, 'completed'],
+      ['tanh/normalized', 'tanh', 'normalized', null, null, 'crashed'],
+    ]);
+    expect(c.rows[0].baselineZeroMaeDeg).toBe(4.1);
+    expect(c.rows[0].baselineMeanMaeDeg).toBe(4.3);
+    expect(c.rows[1].predRangeDeg).toEqual([-1, 1]);
+    expect(c.rows[1].trueRangeDeg).toEqual([-80, 90]);
+    expect(c.rows[0].bins.find((b) => b.name === 'sharp')).toMatchObject({ maeDeg: 20, zeroMaeDeg: 45 });
+    expect(c.rows[0].findings).toEqual(['Gradient norms stayed between 1e-3 and 2 on every layer.']);
+  });
+
+  it('conclusions follow the numbers', () => {
+    const text = c.conclusions.join('\n');
+    expect(text).toContain('Lowest validation RMSE: linear/normalized with 6.20° (MAE 2.50°); the zero predictor scores RMSE 9.00°, MAE 4.10°.');
+    expect(text).toContain('Highest validation RMSE: linear/raw with 10.0° (MAE 5.00°), 1.6x the best.');
+    expect(text).toContain('tanh/raw beats the zero predictor on MAE (3.90° vs 4.10°) but not on RMSE (9.50° vs 9.00°)');
+    expect(text).toContain('tanh/raw predicts only -1.00° to 1.00° while the validation angles span -80.0° to 90.0° (1% of the range)');
+    expect(text).toContain('linear/raw does not beat the zero predictor: MAE 5.00° vs 4.10°, RMSE 10.0° vs 9.00°.');
+    expect(text).toContain('tanh/raw on sharp angles (|angle| ≥ 30°, 10 samples): MAE 44.0° vs 45.0°');
+    expect(text).toContain('tanh/normalized: no validation metrics (status crashed)');
+    expect(text).not.toContain('linear/normalized does not beat');
+  });
+
+  it('CSV has a header naming units and one line per run', () => {
+    const lines = toCsv(c).trim().split('\n');
+    expect(lines).toHaveLength(5);
+    const header = lines[0].split(',');
+    expect(header.slice(0, 6)).toEqual(['run', 'head', 'targets', 'val_mae_deg', 'val_rmse_deg', 'max_err_deg']);
+    expect(header).toContain('mae_sharp_ge30_deg');
+    expect(header).toContain('wall_time_s');
+    const row3 = lines[3].split(',');
+    expect(row3.slice(0, 5)).toEqual(['linear/raw', 'linear', 'raw', '5', '10']);
+    expect(row3[header.indexOf('wall_time_s')]).toBe('61.3');
+    expect(lines[4].split(',')[3]).toBe('');
+  });
+
+  it('Markdown has the table, conclusions and findings', () => {
+    const md = toMarkdown(c);
+    expect(md).toContain('| run | head | targets | val MAE | val RMSE | max err | MAE straight 0–5° | MAE gentle 5–30° | MAE sharp ≥30° |');
+    expect(md).toContain('| linear/normalized | linear | normalized | 2.50° | 6.20° | 30.0° | 1.00° | 5.00° | 20.0° | 4.10° / 9.00° | 4.30° / 9.10° | 5 (best 4) | 43 s | 252,219 | wasm | completed |');
+    expect(md).toContain('### Conclusions');
+    expect(md).toContain('**linear/normalized**');
+    expect(JSON.parse(toJson(c)).rows).toHaveLength(4);
+  });
+
+  it('deg() keeps 3 significant figures and a unit', () => {
+    expect([deg(0.1234), deg(12.345), deg(420.4), deg(null), deg(NaN)]).toEqual(['0.12°', '12.3°', '420°', '—', '—']);
+  });
+
+  it('the HTML report is self-contained and escapes text', () => {
+    const loaded = runs.map((r) => ({ ...r, dir: '/x', epochs: [], steps: [], diagnostics: [], liveFindings: [] }));
+    loaded[0].config = RunConfig.parse({ name: '<script>alert(1)</script>' });
+    const html = renderReport(buildComparison(loaded, { title: 'T <b>' }), loaded, { chartJs: 'window.Chart=function(){};' });
+    expect(html).toContain('T &lt;b&gt;');
+    expect(html).not.toContain('<script>alert(1)');
+    expect(html).not.toMatch(/src=["']?https?:/);
+    expect(html).toContain('window.Chart=function(){};');
+    expect(html).toContain('id="pred-0"');
+    const json = html.match(/<script type="application\/json" id="report-data">(.*?)<\/script>/s)?.[1] as string;
+    expect(JSON.parse(json).runs[1].pred.map((p: { y: number }) => p.y)).toEqual([-1, -1, 0, 1, 1]);
+  });
+});
