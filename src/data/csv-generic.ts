@@ -1,0 +1,197 @@
+/**
+ * Generic CSV/TSV steering logs: a time column (s, ms or ns) or a frame-index
+ * column, a steering column, and any other numeric columns kept as extras.
+ */
+import type { AngleUnits, LabelOptions, LabelSet } from './types.ts';
+import { finishLabelSet, type RawRow } from './finish.ts';
+import { describeCell, lineError, parseNumberCell, shortName } from './problems.ts';
+import { isNumericRecord, parseTable, type TableRecord } from './table.ts';
+import { EPOCH_THRESHOLD_S, SECONDS_PER, inferTimeUnit, timeUnitFromName, type TimeUnit } from './time-units.ts';
+import { fmt } from './units.ts';
+
+/** Lower case, unit in brackets removed, separators as underscores: "Steering Angle (deg)" -> "steering_angle". */
+export function normalizeColumnName(name: string): string {
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/\s*[(\[][^)\]]*[)\]]\s*$/, '')
+    .replace(/[\s\-./]+/g, '_');
+}
+
+export const TIME_NAMES = ['time', 'timestamp', 't', 'ts', 'time_s', 'time_sec', 'timestamp_s', 'time_ms', 'timestamp_ms', 't_ms', 't_s', 'time_ns', 'timestamp_ns', 't_ns', 'stamp', 'seconds', 'sec', 'elapsed', 'elapsed_s'];
+export const FRAME_NAMES = ['frame', 'frame_index', 'frame_id', 'index', 'frame_idx', 'frame_number', 'frame_no', 'frame_num', 'idx', 'image_index'];
+export const STEERING_NAMES = ['steering', 'steering_angle', 'angle', 'steer', 'steering_deg', 'steering_rad', 'steering_angle_deg', 'steering_angle_rad', 'angle_deg', 'angle_rad', 'wheel_angle', 'steering_wheel_angle', 'steering_wheel', 'swa', 'user_angle', 'steering_norm'];
+
+/** Units read from a steering column's name: steering_deg, angle_rad, "steering (rad)". */
+export function angleUnitsFromName(name: string): AngleUnits | undefined {
+  const n = name.toLowerCase();
+  if (/(^|[_\s(\[])(deg|degs|degrees)\)?\]?$/.test(n)) return 'degrees';
+  if (/(^|[_\s(\[])(rad|rads|radians)\)?\]?$/.test(n)) return 'radians';
+  if (/(^|[_\s(\[])(norm|normalized|normalised)\)?\]?$/.test(n)) return 'normalized';
+  return undefined;
+}
+
+interface Columns {
+  time?: number;
+  frame?: number;
+  steering: number;
+}
+
+function findColumn(header: string[], wanted: string | undefined, names: string[], file: string, what: string): number | undefined {
+  const norm = header.map(normalizeColumnName);
+  if (wanted !== undefined) {
+    let i = header.findIndex((h) => h.trim().toLowerCase() === wanted.trim().toLowerCase());
+    if (i < 0) i = norm.indexOf(normalizeColumnName(wanted));
+    if (i < 0) {
+      throw lineError(file, 1, `no column named "${wanted}" for the ${what} (columns: ${header.join(', ')})`, `pass one of these names to the ${what} column option`);
+    }
+    return i;
+  }
+  for (const n of names) {
+    const i = norm.indexOf(n);
+    if (i >= 0) return i;
+  }
+  return undefined;
+}
+
+function identify(header: string[], opts: LabelOptions, file: string): Columns {
+  const steering = findColumn(header, opts.steeringColumn, STEERING_NAMES, file, 'steering');
+  if (steering === undefined) {
+    throw lineError(file, 1, `no steering column found among: ${header.join(', ')}`, 'name it "steering" or pass --steering-column NAME');
+  }
+  const time = findColumn(header, opts.timeColumn, TIME_NAMES, file, 'time');
+  const frame = findColumn(header, opts.frameColumn, FRAME_NAMES, file, 'frame');
+  if (time === undefined && frame === undefined) {
+    throw lineError(file, 1, `no time or frame column found among: ${header.join(', ')}`, 'name one "time" (or "timestamp_ms", ...) or "frame_index", or pass --time-column / --frame-column');
+  }
+  return { time, frame, steering };
+}
+
+function cell(rec: TableRecord, col: number, header: string[], file: string, required: string): string {
+  if (col >= rec.cells.length) {
+    throw lineError(file, rec.line, `has ${rec.cells.length} cells but the ${required} column "${header[col]}" is column ${col + 1}`, 'add the missing cells or delete the row');
+  }
+  return rec.cells[col];
+}
+
+function numberAt(rec: TableRecord, col: number, header: string[], file: string, what: string): number {
+  const c = cell(rec, col, header, file, what);
+  const v = parseNumberCell(c);
+  if (v === null) {
+    throw lineError(file, rec.line, `${what} cell (column "${header[col]}") ${describeCell(c)}`, 'fix the cell or delete the row');
+  }
+  return v;
+}
+
+/** Parses a generic steering CSV/TSV. Pure: text in, LabelSet out. */
+export function parseGenericCsv(text: string, path: string, opts: LabelOptions): LabelSet {
+  const file = shortName(path);
+  const warnings: string[] = [];
+  const recs = parseTable(text, file);
+  if (recs.length === 0) throw lineError(file, null, 'the label file has no rows', 'pass a file with a header line and at least one row');
+  let header: string[];
+  let body: TableRecord[];
+  let cols: Columns;
+  if (isNumericRecord(recs[0].cells)) {
+    // No header: column 1 is time or frame, column 2 steering (the usual two-column log).
+    if (recs[0].cells.length < 2) throw lineError(file, recs[0].line, 'needs at least two columns (time or frame, steering)', 'add a header such as "time,steering"');
+    header = recs[0].cells.map((_, i) => `column${i + 1}`);
+    body = recs;
+    const first = recs.map((r) => parseNumberCell(r.cells[0]));
+    const isFrames = first.every((v, i) => v !== null && Number.isInteger(v) && (i === 0 || v === (first[i - 1] as number) + 1));
+    cols = isFrames ? { frame: 0, steering: 1 } : { time: 0, steering: 1 };
+    warnings.push(`${file}: no header line; read column 1 as ${isFrames ? 'frame index' : 'time'} and column 2 as steering (add a header to be explicit)`);
+  } else {
+    header = recs[0].cells;
+    body = recs.slice(1);
+    cols = identify(header, opts, file);
+  }
+  if (body.length === 0) throw lineError(file, null, 'the label file has a header but no rows', 'add data rows below the header');
+
+  const steeringName = header[cols.steering];
+  const raw: RawRow[] = [];
+  const timesRaw: number[] = [];
+  for (const rec of body) {
+    const row: RawRow = { raw: numberAt(rec, cols.steering, header, file, 'steering'), extras: {}, line: rec.line };
+    if (cols.time !== undefined) timesRaw.push(numberAt(rec, cols.time, header, file, 'time'));
+    if (cols.frame !== undefined) {
+      const f = numberAt(rec, cols.frame, header, file, 'frame');
+      if (!Number.isInteger(f) || f < 0) throw lineError(file, rec.line, `frame index ${f} is not a whole number >= 0`, 'fix the cell or delete the row');
+      row.frameIndex = f;
+    }
+    raw.push(row);
+  }
+
+  if (cols.time !== undefined) {
+    const timeName = header[cols.time];
+    let unit: TimeUnit;
+    if (opts.timeUnit && opts.timeUnit !== 'auto') unit = opts.timeUnit;
+    else {
+      const named = timeUnitFromName(timeName);
+      if (named) unit = named;
+      else {
+        const inf = inferTimeUnit(timesRaw);
+        unit = inf.unit;
+        warnings.push(`${file}: time unit of column "${timeName}" inferred: ${inf.evidence}`);
+      }
+    }
+    checkIncreasing(timesRaw, raw, file, `time (column "${timeName}", ${unit})`);
+    const base = timesRaw[0] * SECONDS_PER[unit] > EPOCH_THRESHOLD_S ? timesRaw[0] : 0;
+    if (base !== 0) {
+      warnings.push(`${file}: times are clock times (first ${fmt(timesRaw[0])} ${unit}); label time 0 s = the first row, shift with --offset-ms if the video started earlier or later`);
+    }
+    raw.forEach((r, i) => (r.timeS = (timesRaw[i] - base) * SECONDS_PER[unit]));
+  }
+  if (cols.frame !== undefined) {
+    checkUniqueFrames(raw, file, header[cols.frame]);
+    const min = raw.reduce((m, r) => Math.min(m, r.frameIndex as number), Infinity);
+    if (min === 1) warnings.push(`${file}: frame indices start at 1; the lab counts frames from 0, so label 1 goes to the second frame (subtract 1 in the file if that is wrong)`);
+  }
+  keepExtras(header, body, cols, raw);
+  return finishLabelSet({
+    path,
+    format: 'csv',
+    // Frame numbers match exactly; time needs interpolation, so a frame column wins when both exist.
+    key: cols.frame !== undefined && opts.timeColumn === undefined ? 'frame' : 'time',
+    rows: raw,
+    opts,
+    defaults: { sign: 'positive-right' },
+    columnUnits: angleUnitsFromName(steeringName),
+    warnings,
+  });
+}
+
+/** Throws on the first time that is not after the one before it (duplicate or out of order). */
+export function checkIncreasing(times: number[], rows: { line: number }[], file: string, what: string): void {
+  for (let i = 1; i < times.length; i++) {
+    if (!(times[i] > times[i - 1])) {
+      const kind = times[i] === times[i - 1] ? 'duplicates' : 'is earlier than';
+      throw lineError(file, rows[i].line, `${what} ${fmt(times[i])} ${kind} line ${rows[i - 1].line} (${fmt(times[i - 1])})`, 'sort the rows by time and remove duplicate rows');
+    }
+  }
+}
+
+function checkUniqueFrames(rows: RawRow[], file: string, name: string): void {
+  const seen = new Map<number, number>();
+  for (const r of rows) {
+    const prev = seen.get(r.frameIndex as number);
+    if (prev !== undefined) {
+      throw lineError(file, r.line, `frame ${r.frameIndex} (column "${name}") duplicates line ${prev}`, 'keep one row per frame');
+    }
+    seen.set(r.frameIndex as number, r.line);
+  }
+}
+
+/** Keeps every other column whose non-empty cells are all numbers (speed, throttle, ...). */
+function keepExtras(header: string[], body: TableRecord[], cols: Columns, rows: RawRow[]): void {
+  const used = new Set([cols.time, cols.frame, cols.steering]);
+  for (let c = 0; c < header.length; c++) {
+    if (used.has(c)) continue;
+    const vals = body.map((r) => (c < r.cells.length && r.cells[c].trim() !== '' ? parseNumberCell(r.cells[c]) : undefined));
+    if (vals.some((v) => v === null) || vals.every((v) => v === undefined)) continue;
+    const name = header[c].trim();
+    vals.forEach((v, i) => {
+      if (typeof v === 'number') rows[i].extras[name] = v;
+    });
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Train/validation split in contiguous blocks. Adjacent dashcam frames are
+ * near duplicates, so a shuffled per-frame split leaks validation frames into
+ * training; contiguous blocks with guard frames dropped on both sides do not.
+ * Blocks are spread across the drive (one per equal segment, at a seeded
+ * position inside it) because a single tail block can be all straight road.
+ */
+import { UserError } from '../errors.ts';
+import { createRng } from '../rng.ts';
+import type { SplitConfig } from '../train/config.ts';
+
+export interface BlockSplit {
+  /** Training sample indices, ascending; none within guardFrames of a validation block. */
+  train: Int32Array;
+  /** Validation sample indices, ascending. */
+  val: Int32Array;
+  /** Validation blocks as half-open index ranges [start, end). */
+  blocks: { start: number; end: number }[];
+}
+
+/**
+ * Splits samples 0..n-1 (in time order). The validation set holds
+ * round(n * valFraction) samples in min(blocks, that count) blocks; guard
+ * samples on each side of every block belong to neither set.
+ */
+export function blockSplit(n: number, cfg: SplitConfig, seed: number): BlockSplit {
+  if (!Number.isInteger(n) || n < 2) throw new UserError(`cannot split ${n} samples into training and validation; the data set needs at least 2 labelled frames`);
+  const rng = createRng(seed);
+  const valTotal = Math.max(1, Math.round(n * cfg.valFraction));
+  const k = Math.max(1, Math.min(cfg.blocks, valTotal));
+  const role = new Uint8Array(n); // 0 train, 1 val, 2 guard
+  const blocks: { start: number; end: number }[] = [];
+  for (let j = 0; j < k; j++) {
+    const s0 = Math.floor((j * n) / k);
+    const s1 = Math.floor(((j + 1) * n) / k);
+    const len = Math.min(s1 - s0, Math.floor(valTotal / k) + (j < valTotal % k ? 1 : 0));
+    if (len <= 0) continue;
+    const start = s0 + rng.int(s1 - s0 - len + 1);
+    blocks.push({ start, end: start + len });
+  }
+  for (const b of blocks) {
+    for (let i = Math.max(0, b.start - cfg.guardFrames); i < Math.min(n, b.end + cfg.guardFrames); i++) if (role[i] === 0) role[i] = 2;
+  }
+  for (const b of blocks) role.fill(1, b.start, b.end);
+  let nt = 0;
+  let nv = 0;
+  for (let i = 0; i < n; i++) {
+    if (role[i] === 0) nt++;
+    else if (role[i] === 1) nv++;
+  }
+  if (nt === 0) {
+    throw new UserError(
+      `${n} samples leave no training frames after ${blocks.length} validation blocks of ${valTotal} frames and ${cfg.guardFrames} guard frames each side; use fewer blocks, fewer guard frames or a smaller validation fraction`,
+    );
+  }
+  const train = new Int32Array(nt);
+  const val = new Int32Array(nv);
+  nt = 0;
+  nv = 0;
+  for (let i = 0; i < n; i++) {
+    if (role[i] === 0) train[nt++] = i;
+    else if (role[i] === 1) val[nv++] = i;
+  }
+  return { train, val, blocks };
+}
