@@ -64,8 +64,9 @@ export function createRegressor(cfgInput: ModelConfig | Partial<ModelConfig>, se
   const rng = createRng(seed);
   const dropoutRng = createRng(seed ^ 0x5bd1e995);
   const id = ++modelCounter;
+  // tidy disposes the temporary tensor; the variable keeps its own reference to the data.
   const v = (name: string, values: Float32Array, shape: number[], trainable = true) =>
-    tf.variable(tf.tensor(values, shape, 'float32'), trainable, `m${id}/${name}`);
+    tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), trainable, `m${id}/${name}`));
   const zeros = (n: number) => new Float32Array(n);
   const ones = (n: number) => new Float32Array(n).fill(1);
 

@@ -1,0 +1,217 @@
+/**
+ * Findings: plain-language sentences computed from measured numbers. Every
+ * finding quotes the numbers in its `evidence`; thresholds are named
+ * constants so a reader can see exactly what triggered it.
+ */
+import type { EvaluationDeg } from '../targets/metrics-types.ts';
+import type { DiagnosticsSnapshot, Finding } from './types.ts';
+
+/** First trunk layer's gradient norm below this fraction of the main head's: vanishing gradients. */
+export const VANISHING_RATIO = 1e-3;
+/** First trunk layer's gradient norm above this multiple of the head's: gradients explode toward the input. */
+export const EXPLODING_RATIO = 1e3;
+/** A layer whose update moves more than this fraction of its weight norm per step is unstable. */
+export const EXPLODING_UPDATE_RATIO = 0.1;
+/** Total gradient norm growing by more than this factor from the first to the last snapshot. */
+export const EXPLODING_GROWTH = 100;
+/** Fraction of ReLU units dead on the whole batch that earns a warning. */
+export const DEAD_FRACTION_WARN = 0.5;
+/** Fraction of tanh/sigmoid pre-activations beyond SATURATION_THRESHOLD that earns a warning. */
+export const SATURATED_FRACTION_WARN = 0.5;
+/** Fraction of head pre-activations beyond SATURATION_THRESHOLD that earns a warning. */
+export const HEAD_SATURATED_WARN = 0.5;
+/** Loss counts as not decreasing when the last value is above this fraction of the first. */
+export const LOSS_PLATEAU_FRACTION = 0.95;
+
+export interface FindingsInput {
+  snapshots: DiagnosticsSnapshot[];
+  /** Trunk layer names in forward order (first = nearest the input). */
+  trunkLayers: string[];
+  /** Main head: kind and its output range in target units (null = unbounded). */
+  head: { name: string; kind: string; range: { min: number; max: number } | null };
+  /** Training targets (target units) and the matching degrees converter, for the range check. */
+  trainTargets?: ArrayLike<number>;
+  toDeg?: (t: number) => number;
+  /** Training loss per epoch (target units squared), oldest first. */
+  epochTrainLoss?: number[];
+  /** Training loss at logging steps, oldest first (used when there are < 2 epochs). */
+  stepLoss?: number[];
+  /** Validation of the chosen weights in degrees, with baselines. */
+  evaluation?: EvaluationDeg | null;
+  /** Set by the trainer's non-finite guard. */
+  nonFinite?: { step: number; layer: string; where: 'activation' | 'gradient' | 'loss'; lastFiniteLoss: number | null } | null;
+}
+
+const fmt = (v: number, digits = 3): string => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(digits));
+const deg = (v: number): string => `${v.toFixed(2)} deg`;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function gradRatios(input: FindingsInput): { ratio: number; first: number; last: number }[] {
+  const firstName = input.trunkLayers[0];
+  return input.snapshots.flatMap((s) => {
+    const first = s.layers.find((l) => l.name === firstName);
+    const last = s.layers.find((l) => l.name === input.head.name);
+    return first && last && last.gradNorm > 0 ? [{ ratio: first.gradNorm / last.gradNorm, first: first.gradNorm, last: last.gradNorm }] : [];
+  });
+}
+
+/** Every finding the measurements support; a 'healthy' info finding when nothing is wrong. */
+export function computeFindings(input: FindingsInput): Finding[] {
+  const out: Finding[] = [];
+  const lastSnap = input.snapshots.at(-1);
+  const firstLayer = input.trunkLayers[0] ?? null;
+
+  if (input.nonFinite) {
+    const nf = input.nonFinite;
+    out.push({
+      kind: 'non-finite', severity: 'error', step: nf.step, layer: nf.layer,
+      message: `Training stopped at step ${nf.step}: the ${nf.where} of layer '${nf.layer}' became NaN or infinite${nf.lastFiniteLoss !== null ? ` (the last finite training loss was ${fmt(nf.lastFiniteLoss)})` : ''}. Lower the learning rate, clip gradients, or normalise the targets.`,
+      evidence: nf.lastFiniteLoss !== null ? { step: nf.step, lastFiniteLoss: nf.lastFiniteLoss } : { step: nf.step },
+    });
+  }
+
+  const ratios = gradRatios(input);
+  if (ratios.length > 0 && firstLayer) {
+    const r = median(ratios.map((x) => x.ratio));
+    const f = median(ratios.map((x) => x.first));
+    const l = median(ratios.map((x) => x.last));
+    const evidence = { firstLayerGradNorm: f, headGradNorm: l, ratio: r, threshold: r < 1 ? VANISHING_RATIO : EXPLODING_RATIO, snapshots: ratios.length };
+    if (r < VANISHING_RATIO) {
+      out.push({
+        kind: 'vanishing-gradients', severity: 'warning', step: lastSnap?.step ?? null, layer: firstLayer,
+        message: `Vanishing gradients: '${firstLayer}' gets a gradient norm of ${fmt(f)} against ${fmt(l)} at '${input.head.name}' (ratio ${fmt(r)}, median of ${ratios.length} snapshots; threshold ${VANISHING_RATIO}). The first layers barely learn; try He init with ReLU/ELU, or batchnorm.`,
+        evidence,
+      });
+    } else if (r > EXPLODING_RATIO) {
+      out.push({
+        kind: 'exploding-gradients', severity: 'warning', step: lastSnap?.step ?? null, layer: firstLayer,
+        message: `Exploding gradients toward the input: '${firstLayer}' gradient norm ${fmt(f)} is ${fmt(r)} times the head's ${fmt(l)} (threshold ${EXPLODING_RATIO}).`,
+        evidence,
+      });
+    }
+  }
+  if (input.snapshots.length >= 2 && !out.some((f) => f.kind === 'exploding-gradients')) {
+    const total = (s: DiagnosticsSnapshot) => Math.sqrt(s.layers.reduce((a, l) => a + l.gradNorm ** 2, 0));
+    const g0 = total(input.snapshots[0]);
+    const g1 = total(lastSnap!);
+    if (g0 > 0 && g1 / g0 > EXPLODING_GROWTH) {
+      out.push({
+        kind: 'exploding-gradients', severity: 'warning', step: lastSnap!.step, layer: null,
+        message: `Exploding gradients: the total gradient norm grew from ${fmt(g0)} at step ${input.snapshots[0].step} to ${fmt(g1)} at step ${lastSnap!.step} (x${fmt(g1 / g0)}; threshold x${EXPLODING_GROWTH}).`,
+        evidence: { firstGradNorm: g0, lastGradNorm: g1, growth: g1 / g0, threshold: EXPLODING_GROWTH },
+      });
+    }
+  }
+  if (lastSnap) {
+    const big = lastSnap.layers.filter((l) => l.updateRatio !== null && l.updateRatio > EXPLODING_UPDATE_RATIO);
+    if (big.length > 0) {
+      const worst = big.reduce((a, b) => ((a.updateRatio ?? 0) > (b.updateRatio ?? 0) ? a : b));
+      out.push({
+        kind: 'exploding-gradients', severity: 'warning', step: lastSnap.step, layer: worst.name,
+        message: `Updates too large: at step ${lastSnap.step} each step changes '${worst.name}' by ${fmt(worst.updateRatio! * 100, 1)}% of its weight norm (threshold ${EXPLODING_UPDATE_RATIO * 100}%; healthy is about 0.1%). Lower the learning rate.`,
+        evidence: { updateRatio: worst.updateRatio!, threshold: EXPLODING_UPDATE_RATIO, layers: big.length },
+      });
+    }
+    for (const l of lastSnap.layers) {
+      if (l.deadFraction !== null && l.deadFraction > DEAD_FRACTION_WARN) {
+        out.push({
+          kind: 'dead-units', severity: 'warning', step: lastSnap.step, layer: l.name,
+          message: `Dead units: ${fmt(l.deadFraction * 100, 1)}% of '${l.name}' units output zero for every sample of the batch at step ${lastSnap.step} (threshold ${DEAD_FRACTION_WARN * 100}%). They receive no gradient; lower the learning rate or use leaky ReLU/ELU.`,
+          evidence: { deadFraction: l.deadFraction, threshold: DEAD_FRACTION_WARN },
+        });
+      }
+      if (l.saturatedFraction !== null && l.saturatedFraction > SATURATED_FRACTION_WARN) {
+        out.push({
+          kind: 'saturated-units', severity: 'warning', step: lastSnap.step, layer: l.name,
+          message: `Saturated units: ${fmt(l.saturatedFraction * 100, 1)}% of '${l.name}' pre-activations have |x| > 2 at step ${lastSnap.step} (threshold ${SATURATED_FRACTION_WARN * 100}%), where a tanh's slope is below 0.071 and a sigmoid's below 0.105: these units barely pass gradient.`,
+          evidence: { saturatedFraction: l.saturatedFraction, threshold: SATURATED_FRACTION_WARN },
+        });
+      }
+    }
+    for (const h of lastSnap.heads) {
+      if (h.saturatedFraction > HEAD_SATURATED_WARN) {
+        out.push({
+          kind: 'saturated-head', severity: 'warning', step: lastSnap.step, layer: h.name,
+          message: `Saturated head: ${fmt(h.saturatedFraction * 100, 1)}% of '${h.name}' pre-activations have |x| > 2 (range ${fmt(h.preMin)} to ${fmt(h.preMax)}) at step ${lastSnap.step} (threshold ${HEAD_SATURATED_WARN * 100}%); its tanh passes back less than 7% of the gradient there.`,
+          evidence: { saturatedFraction: h.saturatedFraction, preMin: h.preMin, preMax: h.preMax, threshold: HEAD_SATURATED_WARN },
+        });
+      }
+    }
+  }
+
+  if (input.head.range && input.trainTargets && input.trainTargets.length > 0) {
+    const { min, max } = input.head.range;
+    let outside = 0;
+    let tMin = Infinity;
+    let tMax = -Infinity;
+    for (let i = 0; i < input.trainTargets.length; i++) {
+      const t = input.trainTargets[i];
+      if (!Number.isFinite(t)) continue;
+      if (t < min || t > max) outside++;
+      tMin = Math.min(tMin, t);
+      tMax = Math.max(tMax, t);
+    }
+    if (outside > 0) {
+      const frac = outside / input.trainTargets.length;
+      const toDeg = input.toDeg ?? ((t: number) => t);
+      out.push({
+        kind: 'targets-outside-head-range', severity: 'error', step: null, layer: input.head.name,
+        message: `Targets outside the head's range: the ${input.head.kind} head can output ${fmt(min)} to ${fmt(max)} target units (${deg(toDeg(min))} to ${deg(toDeg(max))}), but training targets span ${fmt(tMin)} to ${fmt(tMax)} (${deg(toDeg(tMin))} to ${deg(toDeg(tMax))}); ${fmt(frac * 100, 1)}% of them are unreachable. Normalise the targets or use a linear head.`,
+        evidence: { headMin: min, headMax: max, targetMin: tMin, targetMax: tMax, fractionOutside: frac },
+      });
+    }
+  }
+
+  const losses = input.epochTrainLoss && input.epochTrainLoss.length >= 2 ? { v: input.epochTrainLoss, unit: 'epoch' } : input.stepLoss && input.stepLoss.length >= 4 ? { v: input.stepLoss, unit: 'logged step' } : null;
+  if (losses) {
+    const first = losses.v[0];
+    const last = losses.v.at(-1)!;
+    if (Number.isFinite(first) && Number.isFinite(last) && last > LOSS_PLATEAU_FRACTION * first) {
+      out.push({
+        kind: 'loss-not-decreasing', severity: 'warning', step: lastSnap?.step ?? null, layer: null,
+        message: `Loss not decreasing: training loss went from ${fmt(first)} to ${fmt(last)} over ${losses.v.length} ${losses.unit}s (${fmt((last / first) * 100, 1)}% of the start; threshold ${LOSS_PLATEAU_FRACTION * 100}%).`,
+        evidence: { firstLoss: first, lastLoss: last, ratio: last / first, threshold: LOSS_PLATEAU_FRACTION },
+      });
+    }
+  }
+
+  const ev = input.evaluation;
+  if (ev && ev.model.n > 0) {
+    const best = ev.zero.maeDeg <= ev.mean.maeDeg ? { name: 'zero', m: ev.zero } : { name: 'mean', m: ev.mean };
+    const worseMae = ev.model.maeDeg >= best.m.maeDeg;
+    const bestR = ev.zero.rmseDeg <= ev.mean.rmseDeg ? { name: 'zero', m: ev.zero } : { name: 'mean', m: ev.mean };
+    const worseRmse = ev.model.rmseDeg >= bestR.m.rmseDeg;
+    if (worseMae || worseRmse || !Number.isFinite(ev.model.maeDeg)) {
+      const parts = [
+        worseMae ? `MAE ${deg(ev.model.maeDeg)} vs ${deg(best.m.maeDeg)} for the ${best.name} predictor` : null,
+        worseRmse ? `RMSE ${deg(ev.model.rmseDeg)} vs ${deg(bestR.m.rmseDeg)} for the ${bestR.name} predictor` : null,
+      ].filter(Boolean);
+      out.push({
+        kind: 'worse-than-baseline', severity: 'warning', step: null, layer: null,
+        message: `No better than a constant: validation ${parts.join('; ') || `MAE ${ev.model.maeDeg}`}.${!worseMae && worseRmse ? ' It wins on MAE only: it misses the large angles (RMSE weighs them).' : ''}`,
+        evidence: { modelMaeDeg: ev.model.maeDeg, modelRmseDeg: ev.model.rmseDeg, zeroMaeDeg: ev.zero.maeDeg, meanMaeDeg: ev.mean.maeDeg, zeroRmseDeg: ev.zero.rmseDeg, meanRmseDeg: ev.mean.rmseDeg },
+      });
+    }
+  }
+
+  if (!out.some((f) => f.severity !== 'info') && (ratios.length > 0 || ev)) {
+    const r = ratios.length ? median(ratios.map((x) => x.ratio)) : NaN;
+    const evidence: Record<string, number> = {};
+    const parts: string[] = [];
+    if (Number.isFinite(r)) {
+      evidence.gradRatio = r;
+      parts.push(`'${firstLayer}'/'${input.head.name}' gradient ratio ${fmt(r)}`);
+    }
+    if (ev && ev.model.n > 0) {
+      Object.assign(evidence, { modelMaeDeg: ev.model.maeDeg, zeroMaeDeg: ev.zero.maeDeg, meanMaeDeg: ev.mean.maeDeg });
+      parts.push(`validation MAE ${deg(ev.model.maeDeg)} vs ${deg(ev.zero.maeDeg)} (zero) and ${deg(ev.mean.maeDeg)} (mean)`);
+    }
+    out.push({ kind: 'healthy', severity: 'info', step: lastSnap?.step ?? null, layer: null, message: `No problem detected: ${parts.join('; ')}.`, evidence });
+  }
+  return out;
+}

@@ -1,0 +1,364 @@
+/**
+ * The training loop: an explicit step (variableGrads -> clip -> optimizer
+ * update -> diagnostics every logEvery steps), epochs with validation in
+ * degrees, early stopping, atomic epoch checkpoints and resume, a
+ * non-finite guard, and cancellation. Only plain numbers leave it.
+ *
+ * Read-backs: each step keeps one small tensor [loss, per-layer grad^2,
+ * per-layer activation sums]; they are read together at logging steps and
+ * at the end of each epoch (one sync per logEvery steps). That gives every
+ * step's loss and finds the first non-finite step and layer exactly.
+ *
+ * Reproducibility: the batch order, augmentation and dropout streams are
+ * derived from (seed, epoch) and (seed, step), so a run resumed from an
+ * epoch checkpoint repeats the uninterrupted run.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { initEngine } from '../engine/index.ts';
+import { UserError } from '../errors.ts';
+import { computeFindings } from '../diagnostics/findings.ts';
+import type { DiagnosticsSnapshot, Finding } from '../diagnostics/types.ts';
+import { createRegressor, headRange } from '../model/index.ts';
+import type { ForwardResult, Regressor } from '../model/types.ts';
+import { createTargetTransform, type TargetTransform } from '../targets/transform.ts';
+import { evaluateDeg, finiteMean } from '../targets/metrics.ts';
+import type { EvaluationDeg } from '../targets/metrics-types.ts';
+import { createRng } from '../rng.ts';
+import { readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { RunConfig, type RunConfigInput } from './config.ts';
+import type { TrainingData } from './data.ts';
+import { batchTensor, evaluateSource } from './evaluate.ts';
+import type { EpochEvent, RunResult, RunStatus, TrainEvent } from './events.ts';
+import { measureHeads, measureLayers } from './measure.ts';
+import { createOptimizer } from './optimizer.ts';
+import type { GradientProvider } from './provider.ts';
+import { learningRateAt } from './schedule.ts';
+import { disposeStep, lossAndGrads, mse } from './step.ts';
+
+export type { GradientProvider } from './provider.ts';
+export { learningRateAt } from './schedule.ts';
+
+export interface TrainOptions {
+  config: RunConfig | RunConfigInput;
+  data: TrainingData;
+  signal?: AbortSignal;
+  onEvent?(e: TrainEvent): void;
+  /** Checkpoints go to runDir/checkpoints (none when absent). */
+  runDir?: string;
+  /** Continue from runDir's last checkpoint when there is one. */
+  resume?: boolean;
+  /** Replaces the in-process gradient computation (e.g. ENGINE's worker pool). */
+  gradientProvider?: GradientProvider;
+}
+
+export interface TrainOutcome {
+  result: RunResult;
+  /** The model with the best epoch's weights (caller disposes). */
+  model: Regressor;
+  target: TargetTransform;
+  valPredDeg: Float32Array;
+  valTrueDeg: Float32Array;
+  history: { epochs: EpochEvent[]; diagnostics: DiagnosticsSnapshot[] };
+}
+
+/** Integer mixing of seed and stream ids (deterministic sub-seeds). */
+export function mixSeed(...parts: number[]): number {
+  let h = 0x811c9dc5;
+  for (const p of parts) {
+    h = Math.imul(h ^ (p | 0), 0x01000193);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d);
+    h ^= h >>> 12;
+  }
+  return h >>> 0;
+}
+
+function shuffled(n: number, seed: number): Int32Array {
+  const rng = createRng(seed);
+  const a = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+interface Best {
+  epoch: number;
+  valLoss: number;
+  val: EvaluationDeg;
+  weights: Float32Array[];
+  buffers: Float32Array[];
+  predDeg: Float32Array;
+  trueDeg: Float32Array;
+}
+type NonFinite = { step: number; layer: string; where: 'activation' | 'gradient' | 'loss'; lastFiniteLoss: number | null };
+
+/** Trains one run. Never throws for training failures: they end in result.status. */
+export async function trainRun(o: TrainOptions): Promise<TrainOutcome> {
+  const cfg = RunConfig.parse(o.config);
+  const t0 = performance.now();
+  const engine = await initEngine(cfg.engine);
+  const { data, signal } = o;
+  const emit = (e: TrainEvent) => o.onEvent?.(e);
+  const [H, W, C] = data.inputShape;
+  const mc = cfg.model;
+  if (mc.arch === 'pilotnet' && (mc.input.height !== H || mc.input.width !== W || mc.input.channels !== C)) {
+    throw new UserError(`model input ${mc.input.height}x${mc.input.width}x${mc.input.channels} does not match the data's ${H}x${W}x${C}; set model.input to the data's frame size`);
+  }
+  if (mc.arch === 'mlp' && mc.input.height * mc.input.width * mc.input.channels !== H * W * C) {
+    throw new UserError(`mlp input has ${mc.input.width * mc.input.height * mc.input.channels} features but the data has ${H * W * C}`);
+  }
+  if (data.train.size === 0 || data.val.size === 0) throw new UserError(`need training and validation samples (got ${data.train.size} and ${data.val.size})`);
+
+  const target = createTargetTransform(cfg.targets, data.train.anglesDeg);
+  const trainMeanDeg = finiteMean(data.train.anglesDeg);
+  const model = createRegressor(mc, cfg.seed);
+  const opt = createOptimizer(cfg.optimizer);
+  const fullSteps = Math.ceil(data.train.size / cfg.batchSize);
+  const stepsPerEpoch = cfg.maxStepsPerEpoch > 0 ? Math.min(fullSteps, cfg.maxStepsPerEpoch) : fullSteps;
+  const ctx = { totalSteps: cfg.epochs * stepsPerEpoch, stepsPerEpoch };
+  const trunkNames = model.plan.trunk.map((l) => l.name);
+
+  let step = 0;
+  let firstEpoch = 0;
+  let best: Best | null = null;
+  let epochs: EpochEvent[] = [];
+  let snapshots: DiagnosticsSnapshot[] = [];
+  let loggedLoss: number[] = [];
+  let status: RunStatus = 'running';
+  let nonFinite: NonFinite | null = null;
+  let error: string | null = null;
+
+  if (o.resume && o.runDir) {
+    const ck = await readCheckpoint(o.runDir);
+    if (ck) {
+      const s = ck.meta.state as { iterations: number; best: Omit<Best, 'weights' | 'buffers' | 'predDeg' | 'trueDeg'> | null; epochs: EpochEvent[]; snapshots: DiagnosticsSnapshot[]; loggedLoss: number[]; stoppedEarly: boolean };
+      model.setWeights(ck.groups.weights);
+      model.setBuffers(ck.groups.buffers);
+      opt.setState({ iterations: s.iterations, slots: ck.groups.slots.length ? chunk(ck.groups.slots, opt.name === 'adam' ? 2 : 1) : [] });
+      step = ck.meta.step;
+      firstEpoch = ck.meta.rng.nextEpoch;
+      epochs = s.epochs;
+      snapshots = s.snapshots;
+      loggedLoss = s.loggedLoss;
+      if (s.best) best = { ...s.best, weights: ck.groups.bestWeights, buffers: ck.groups.bestBuffers, predDeg: ck.groups.bestPred[0], trueDeg: ck.groups.bestTrue[0] };
+      if (s.stoppedEarly) status = 'stopped-early';
+    }
+  }
+
+  const pendingVecs: { step: number; vec: tf.Tensor1D }[] = [];
+  let lastFiniteLoss: number | null = null;
+  /** Reads the per-step vectors kept since the last read; returns the first non-finite step, if any. */
+  const flush = (): NonFinite | null => {
+    if (pendingVecs.length === 0) return null;
+    const all = tf.tidy(() => tf.concat(pendingVecs.map((p) => p.vec)));
+    const d = all.dataSync();
+    all.dispose();
+    const L = model.layers.length;
+    const len = d.length / pendingVecs.length;
+    let found: NonFinite | null = null;
+    pendingVecs.forEach((p, k) => {
+      const v = d.subarray(k * len, (k + 1) * len);
+      if (!found) {
+        const actNames = [...trunkNames, 'head'];
+        const act = actNames.findIndex((_, i) => !Number.isFinite(v[1 + L + i]));
+        const grad = model.layers.findIndex((_, i) => !Number.isFinite(v[1 + i]));
+        if (act >= 0) found = { step: p.step, layer: actNames[act], where: 'activation', lastFiniteLoss };
+        else if (grad >= 0) found = { step: p.step, layer: model.layers[grad].name, where: 'gradient', lastFiniteLoss };
+        else if (!Number.isFinite(v[0])) found = { step: p.step, layer: 'head', where: 'loss', lastFiniteLoss };
+        else {
+          lastFiniteLoss = v[0];
+          epochLoss.push(v[0]);
+        }
+      }
+      p.vec.dispose();
+    });
+    pendingVecs.length = 0;
+    return found;
+  };
+  let epochLoss: number[] = [];
+  const sessionStart = performance.now();
+  let sessionSamples = 0;
+  let sessionSteps = 0;
+
+  try {
+    for (let epoch = firstEpoch; epoch < cfg.epochs && status === 'running'; epoch++) {
+      const order = shuffled(data.train.size, mixSeed(cfg.seed, epoch, 1));
+      const augRng = createRng(mixSeed(cfg.seed, epoch, 2));
+      epochLoss = [];
+      const fetch = (s: number) => {
+        const idx = order.subarray(s * cfg.batchSize, Math.min(data.train.size, (s + 1) * cfg.batchSize));
+        const p = data.train.batch(idx, augRng);
+        p.catch(() => undefined); // awaited below; avoid an unhandled rejection when cancelled first
+        return p;
+      };
+      let next = fetch(0);
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        await new Promise((r) => setImmediate(r)); // let abort signals and I/O in
+        if (signal?.aborted) {
+          status = 'cancelled';
+          break;
+        }
+        const batch = await next;
+        if (s + 1 < stepsPerEpoch) next = fetch(s + 1); // prefetch while this step computes
+        const log = step % cfg.logEvery === 0;
+        const lr = learningRateAt(step, cfg.optimizer, ctx);
+        const x = batchTensor(model, batch, data.inputShape);
+        const yArr = Float32Array.from(batch.yDeg, (d) => target.toTarget(d));
+        const y = tf.tensor2d(yArr, [batch.size, 1]);
+        const r = o.gradientProvider
+          ? await providerStep(o.gradientProvider, model, batch.x, yArr, batch.size, x, y, log)
+          : lossAndGrads(model, x, y, { l2: mc.l2, seed: mixSeed(cfg.seed, step, 3), trace: log });
+        const { vec, applied } = tf.tidy(() => {
+          const gradSq = model.layers.map((l, li) => {
+            const first = model.layers.slice(0, li).reduce((a, b) => a + b.variables.length, 0);
+            return tf.addN(l.variables.map((_, k) => tf.sum(tf.square(r.grads[first + k]))));
+          });
+          const sq = tf.stack(gradSq) as tf.Tensor1D;
+          let g = r.grads;
+          if (cfg.optimizer.clipNorm) {
+            const scale = tf.minimum(1, tf.div(cfg.optimizer.clipNorm, tf.add(tf.sqrt(tf.sum(sq)), 1e-12)));
+            g = r.grads.map((t) => tf.mul(t, scale));
+          }
+          return { vec: tf.concat([tf.reshape(r.loss, [1]), sq, r.actSums]) as tf.Tensor1D, applied: g };
+        });
+        pendingVecs.push({ step, vec });
+        const updateSq = opt.applyGradients(model.variables, applied, lr, log);
+        if (applied !== r.grads) applied.forEach((t) => t.dispose());
+        if (log) {
+          nonFinite = flush();
+          if (!nonFinite) {
+            const snap: DiagnosticsSnapshot = {
+              step, epoch,
+              layers: measureLayers(model, r.grads, updateSq, r.forward ?? null),
+              heads: r.forward ? measureHeads(model, r.forward, y, r.headLosses.map((h) => h.dataSync()[0])) : [],
+            };
+            snapshots.push(snap);
+            loggedLoss.push(lastFiniteLoss!);
+            emit({ type: 'diagnostics', snapshot: snap });
+            const elapsed = (performance.now() - sessionStart) / 1000;
+            const remaining = ctx.totalSteps - step - 1;
+            emit({
+              type: 'step', step, epoch, stepsPerEpoch, loss: lastFiniteLoss!, learningRate: lr,
+              samplesPerS: elapsed > 0 ? (sessionSamples + batch.size) / elapsed : 0,
+              etaS: sessionSteps > 0 ? (remaining * elapsed) / (sessionSteps + 1) : null,
+            });
+          }
+        }
+        updateSq?.forEach((t) => t.dispose());
+        disposeStep(r);
+        x.dispose();
+        y.dispose();
+        step++;
+        sessionSteps++;
+        sessionSamples += batch.size;
+        if (nonFinite) break;
+      }
+      if (status === 'cancelled') break;
+      nonFinite ??= flush();
+      if (nonFinite) {
+        status = 'diverged';
+        break;
+      }
+      const ev = await evaluateSource(model, data.val, target, cfg.batchSize, data.inputShape, signal);
+      if (!ev) {
+        status = 'cancelled';
+        break;
+      }
+      if (!Number.isFinite(ev.valLoss)) {
+        nonFinite = { step: step - 1, layer: 'head', where: 'activation', lastFiniteLoss };
+        status = 'diverged';
+        break;
+      }
+      const val = evaluateDeg(ev.predDeg, ev.trueDeg, trainMeanDeg);
+      const trainLoss = epochLoss.reduce((a, b) => a + b, 0) / Math.max(1, epochLoss.length);
+      const e: EpochEvent = { type: 'epoch', epoch, trainLoss, valLoss: ev.valLoss, val, elapsedS: (performance.now() - t0) / 1000 };
+      epochs.push(e);
+      emit(e);
+      if (!best || ev.valLoss < best.valLoss) {
+        best = { epoch, valLoss: ev.valLoss, val, weights: model.getWeights(), buffers: model.getBuffers(), predDeg: ev.predDeg, trueDeg: ev.trueDeg };
+      }
+      if (cfg.earlyStopPatience > 0 && epoch - best.epoch >= cfg.earlyStopPatience) status = 'stopped-early';
+      if (o.runDir) {
+        const os = opt.getState();
+        const path = await writeCheckpoint(
+          o.runDir,
+          {
+            epoch, step, rng: { seed: cfg.seed, nextEpoch: epoch + 1, nextStep: step },
+            state: {
+              iterations: os.iterations, epochs, snapshots, loggedLoss, stoppedEarly: status === 'stopped-early',
+              best: { epoch: best.epoch, valLoss: best.valLoss, val: best.val },
+            },
+          },
+          {
+            weights: model.getWeights(), buffers: model.getBuffers(), slots: os.slots.flat(),
+            bestWeights: best.weights, bestBuffers: best.buffers, bestPred: [best.predDeg], bestTrue: [best.trueDeg],
+          },
+        );
+        emit({ type: 'checkpoint', epoch, path });
+      }
+    }
+    if (status === 'running') status = 'completed';
+  } catch (err) {
+    status = 'failed';
+    error = (err as Error).message;
+  } finally {
+    for (const p of pendingVecs) p.vec.dispose();
+    pendingVecs.length = 0;
+    opt.dispose();
+  }
+
+  if (best) {
+    // Hand back the best epoch's weights (early stopping's "restore best").
+    model.setWeights(best.weights);
+    model.setBuffers(best.buffers);
+  }
+  const trainTargets = Float32Array.from(data.train.anglesDeg, (d) => target.toTarget(d));
+  const findings: Finding[] = computeFindings({
+    snapshots, trunkLayers: trunkNames,
+    head: { name: 'head', kind: mc.head, range: headRange(mc.head, mc.headScale) },
+    trainTargets, toDeg: target.toDeg,
+    epochTrainLoss: epochs.map((e) => e.trainLoss), stepLoss: loggedLoss,
+    evaluation: best?.val ?? null, nonFinite,
+  });
+  for (const f of findings) emit({ type: 'finding', finding: f });
+  const result: RunResult = {
+    status, engine: engine.name, epochs: epochs.length, steps: step, wallTimeS: (performance.now() - t0) / 1000,
+    paramCount: model.paramCount(), bestEpoch: best?.epoch ?? null, val: best?.val ?? null, findings, error,
+  };
+  return {
+    result, model, target,
+    valPredDeg: best?.predDeg ?? new Float32Array(0), valTrueDeg: best?.trueDeg ?? new Float32Array(0),
+    history: { epochs, diagnostics: snapshots },
+  };
+}
+
+function chunk<T>(xs: T[], k: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += k) out.push(xs.slice(i, i + k));
+  return out;
+}
+
+/**
+ * One step through a GradientProvider. It returns plain arrays (no activation
+ * sums: non-finite activations show up through the loss and gradients); at
+ * logging steps a local inference-mode forward pass supplies the traces.
+ */
+async function providerStep(p: GradientProvider, model: Regressor, xArr: Float32Array, yArr: Float32Array, n: number, x: tf.Tensor, y: tf.Tensor2D, log: boolean) {
+  const res = await p.compute(model.getWeights(), xArr, yArr, n);
+  if (res.grads.length !== model.variables.length) throw new Error(`gradient provider returned ${res.grads.length} gradients for ${model.variables.length} variables`);
+  const grads = res.grads.map((g, i) => tf.tensor(g, model.variables[i].shape, 'float32'));
+  const actSums = tf.zeros([model.plan.trunk.length + 1]) as tf.Tensor1D;
+  let forward: ForwardResult | undefined;
+  let headLosses: tf.Scalar[] = [];
+  if (log) {
+    tf.tidy(() => {
+      const fw = model.apply(x, { training: false, trace: true, updateStats: false });
+      headLosses = [fw.output, ...fw.aux.map((a) => a.output)].map((t) => tf.keep(mse(t, y)));
+      for (const t of [fw.output, fw.headPre, ...fw.aux.flatMap((a) => [a.output, a.pre]), ...(fw.traces ?? []).flatMap((t) => [t.pre, t.post])]) tf.keep(t);
+      forward = fw;
+    });
+  }
+  return { loss: tf.scalar(res.loss), grads, headLosses, actSums, forward };
+}
