@@ -1,0 +1,111 @@
+/**
+ * Pure accumulation of live training events into per-run series. State
+ * classes call these and replace their $state.raw arrays with the result
+ * (never deep-mutate), so charts see a new array and redraw.
+ */
+import type { Payload } from '../../../src/contract/index.ts';
+import type { DiagnosticsSnapshot, Finding } from '../../../src/diagnostics/types.ts';
+import type { RunResult } from '../../../src/train/events.ts';
+
+export type RunPhase = 'running' | 'finished' | 'failed' | 'cancelled';
+
+export interface LiveRun {
+  runId: string;
+  experimentId: string;
+  name: string;
+  index: number;
+  total: number;
+  phase: RunPhase;
+  head: string;
+  targets: string;
+  plannedEpochs: number;
+  batchSize: number;
+  /** Training loss per step (target units). */
+  steps: { x: number; y: number }[];
+  /** Validation loss per epoch, placed at the step where the epoch ended. */
+  valLoss: { x: number; y: number }[];
+  /** Validation MAE in degrees per epoch. */
+  valMaeDeg: { x: number; y: number }[];
+  lastStep: Payload<'run.step'>['step'] | null;
+  lastEpoch: Payload<'run.epoch'>['epoch'] | null;
+  diagnostics: DiagnosticsSnapshot[];
+  findings: Finding[];
+  result: RunResult | null;
+  error: string | null;
+}
+
+/** Snapshots kept per run for the heatmap (older ones are thinned by half). */
+export const MAX_SNAPSHOTS = 400;
+
+export function startRun(p: Payload<'run.started'>): LiveRun {
+  return {
+    runId: p.runId, experimentId: p.experimentId, name: p.name, index: p.index, total: p.total, phase: 'running',
+    head: p.config.model.head, targets: p.config.targets.kind, plannedEpochs: p.config.epochs, batchSize: p.config.batchSize,
+    steps: [], valLoss: [], valMaeDeg: [], lastStep: null, lastEpoch: null, diagnostics: [], findings: [], result: null, error: null,
+  };
+}
+
+export function addStep(r: LiveRun, p: Payload<'run.step'>): LiveRun {
+  return { ...r, steps: [...r.steps, { x: p.step.step, y: p.step.loss }], lastStep: p.step };
+}
+
+export function addEpoch(r: LiveRun, p: Payload<'run.epoch'>): LiveRun {
+  const x = r.lastStep?.step ?? r.steps.length;
+  return {
+    ...r,
+    valLoss: [...r.valLoss, { x, y: p.epoch.valLoss }],
+    valMaeDeg: [...r.valMaeDeg, { x: p.epoch.epoch, y: p.epoch.val.model.maeDeg }],
+    lastEpoch: p.epoch,
+  };
+}
+
+export function addSnapshot(r: LiveRun, s: DiagnosticsSnapshot): LiveRun {
+  let diagnostics = [...r.diagnostics, s];
+  if (diagnostics.length > MAX_SNAPSHOTS) diagnostics = diagnostics.filter((_, i) => i % 2 === 0 || i === diagnostics.length - 1);
+  return { ...r, diagnostics };
+}
+
+export function addFinding(r: LiveRun, f: Finding): LiveRun {
+  return { ...r, findings: [...r.findings, f] };
+}
+
+export function endRun(r: LiveRun, phase: RunPhase, result: RunResult | null, error: string | null): LiveRun {
+  return { ...r, phase, result: result ?? r.result, error, findings: result && result.findings.length ? mergeFindings(r.findings, result.findings) : r.findings };
+}
+
+function mergeFindings(a: Finding[], b: Finding[]): Finding[] {
+  const seen = new Set(a.map((f) => f.message));
+  return [...a, ...b.filter((f) => !seen.has(f.message))];
+}
+
+/**
+ * Gradient-norm heatmap cells: rows = layers (input side first), columns =
+ * snapshots; value = log10 of the L2 gradient norm (NaN when not finite or 0).
+ */
+export function gradHeatmap(snaps: DiagnosticsSnapshot[]): { layers: string[]; steps: number[]; log10: number[][] } {
+  const layers: string[] = [];
+  for (const s of snaps) for (const l of s.layers) if (!layers.includes(l.name)) layers.push(l.name);
+  const log10 = layers.map((name) =>
+    snaps.map((s) => {
+      const g = s.layers.find((l) => l.name === name)?.gradNorm;
+      return g !== undefined && Number.isFinite(g) && g > 0 ? Math.log10(g) : NaN;
+    }),
+  );
+  return { layers, steps: snaps.map((s) => s.step), log10 };
+}
+
+/**
+ * Overall ETA in seconds: the current run's own ETA, plus the runs still to
+ * go at the current pace (batch size / samples per second per step, times
+ * the planned steps of a run).
+ */
+export function experimentEta(runs: LiveRun[]): number | null {
+  const cur = runs.find((r) => r.phase === 'running');
+  if (!cur || !cur.lastStep || cur.lastStep.etaS === null) return null;
+  const s = cur.lastStep;
+  const remainingRuns = Math.max(0, cur.total - cur.index - 1);
+  if (remainingRuns === 0) return s.etaS;
+  if (!(s.samplesPerS > 0)) return null;
+  const stepS = cur.batchSize / s.samplesPerS;
+  return (s.etaS ?? 0) + remainingRuns * cur.plannedEpochs * s.stepsPerEpoch * stepS;
+}
