@@ -6,7 +6,7 @@ import type { AngleUnits, LabelOptions, LabelSet } from './types.ts';
 import { finishLabelSet, type RawRow } from './finish.ts';
 import { describeCell, lineError, parseNumberCell, shortName } from './problems.ts';
 import { isNumericRecord, parseTable, type TableRecord } from './table.ts';
-import { EPOCH_THRESHOLD_S, SECONDS_PER, inferTimeUnit, timeUnitFromName, type TimeUnit } from './time-units.ts';
+import { EPOCH_THRESHOLD_S, SECONDS_PER, inferTimeUnit, parseClockTimeMs, timeUnitFromName, type TimeUnit } from './time-units.ts';
 import { fmt } from './units.ts';
 
 /** Lower case, unit in brackets removed, separators as underscores: "Steering Angle (deg)" -> "steering_angle". */
@@ -83,6 +83,13 @@ function numberAt(rec: TableRecord, col: number, header: string[], file: string,
   return v;
 }
 
+function clockAt(rec: TableRecord, col: number, header: string[], file: string): number {
+  const c = cell(rec, col, header, file, 'time');
+  const v = parseClockTimeMs(c);
+  if (v === null) throw lineError(file, rec.line, `time cell (column "${header[col]}") "${c.trim()}" is not a clock time like the first row's`, 'write every time as YYYY-MM-DD hh:mm:ss.mmm or delete the row');
+  return v;
+}
+
 /** Parses a generic steering CSV/TSV. Pure: text in, LabelSet out. */
 export function parseGenericCsv(text: string, path: string, opts: LabelOptions): LabelSet {
   const file = shortName(path);
@@ -109,11 +116,17 @@ export function parseGenericCsv(text: string, path: string, opts: LabelOptions):
   if (body.length === 0) throw lineError(file, null, 'the label file has a header but no rows', 'add data rows below the header');
 
   const steeringName = header[cols.steering];
+  // A time column of written clock times (2018-07-01 12:00:00.123) is read as milliseconds.
+  const clockTimes = cols.time !== undefined && parseClockTimeMs(body[0].cells[cols.time] ?? '') !== null;
   const raw: RawRow[] = [];
   const timesRaw: number[] = [];
+  const timeTexts: string[] = [];
   for (const rec of body) {
     const row: RawRow = { raw: numberAt(rec, cols.steering, header, file, 'steering'), extras: {}, line: rec.line };
-    if (cols.time !== undefined) timesRaw.push(numberAt(rec, cols.time, header, file, 'time'));
+    if (cols.time !== undefined) {
+      timesRaw.push(clockTimes ? clockAt(rec, cols.time, header, file) : numberAt(rec, cols.time, header, file, 'time'));
+      timeTexts.push(rec.cells[cols.time]);
+    }
     if (cols.frame !== undefined) {
       const f = numberAt(rec, cols.frame, header, file, 'frame');
       if (!Number.isInteger(f) || f < 0) throw lineError(file, rec.line, `frame index ${f} is not a whole number >= 0`, 'fix the cell or delete the row');
@@ -125,7 +138,8 @@ export function parseGenericCsv(text: string, path: string, opts: LabelOptions):
   if (cols.time !== undefined) {
     const timeName = header[cols.time];
     let unit: TimeUnit;
-    if (opts.timeUnit && opts.timeUnit !== 'auto') unit = opts.timeUnit;
+    if (clockTimes) unit = 'ms';
+    else if (opts.timeUnit && opts.timeUnit !== 'auto') unit = opts.timeUnit;
     else {
       const named = timeUnitFromName(timeName);
       if (named) unit = named;
@@ -135,7 +149,7 @@ export function parseGenericCsv(text: string, path: string, opts: LabelOptions):
         warnings.push(`${file}: time unit of column "${timeName}" inferred: ${inf.evidence}`);
       }
     }
-    checkIncreasing(timesRaw, raw, file, `time (column "${timeName}", ${unit})`);
+    checkIncreasing(timesRaw, raw, file, `time (column "${timeName}", ${unit})`, timeTexts);
     const base = timesRaw[0] * SECONDS_PER[unit] > EPOCH_THRESHOLD_S ? timesRaw[0] : 0;
     if (base !== 0) {
       warnings.push(`${file}: times are clock times (first ${fmt(timesRaw[0])} ${unit}); label time 0 s = the first row, shift with --offset-ms if the video started earlier or later`);
@@ -162,11 +176,13 @@ export function parseGenericCsv(text: string, path: string, opts: LabelOptions):
 }
 
 /** Throws on the first time that is not after the one before it (duplicate or out of order). */
-export function checkIncreasing(times: number[], rows: { line: number }[], file: string, what: string): void {
+export function checkIncreasing(times: number[], rows: { line: number }[], file: string, what: string, texts?: string[]): void {
+  // Quote the cells as written: nanosecond clock times lose their last digits as doubles.
+  const show = (i: number) => (texts ? texts[i].trim() : fmt(times[i]));
   for (let i = 1; i < times.length; i++) {
     if (!(times[i] > times[i - 1])) {
       const kind = times[i] === times[i - 1] ? 'duplicates' : 'is earlier than';
-      throw lineError(file, rows[i].line, `${what} ${fmt(times[i])} ${kind} line ${rows[i - 1].line} (${fmt(times[i - 1])})`, 'sort the rows by time and remove duplicate rows');
+      throw lineError(file, rows[i].line, `${what} ${show(i)} ${kind} line ${rows[i - 1].line} (${show(i - 1)})`, 'sort the rows by time and remove duplicate rows');
     }
   }
 }

@@ -8,6 +8,7 @@ import type { LabelOptions, LabelSet } from './types.ts';
 import { finishLabelSet, type RawRow } from './finish.ts';
 import { checkIncreasing } from './csv-generic.ts';
 import { describeCell, lineError, parseNumberCell, shortName } from './problems.ts';
+import { parseClockTimeMs } from './time-units.ts';
 
 const LINE = /^(\S+\.(?:jpe?g|png|bmp|gif|webp))\s+([^,\s]+)\s*(?:,\s*(.+))?$/i;
 
@@ -15,15 +16,6 @@ const LINE = /^(\S+\.(?:jpe?g|png|bmp|gif|webp))\s+([^,\s]+)\s*(?:,\s*(.+))?$/i;
 export function looksLikeSully(text: string): boolean {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 5);
   return lines.length > 0 && lines.every((l) => LINE.test(l.trim()));
-}
-
-/** `2018-07-01 12:00:00:123` (milliseconds after a colon) or with a dot, as milliseconds since the epoch (UTC). */
-function parseStamp(s: string): number | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:[:.](\d{1,6}))?$/.exec(s.trim());
-  if (!m) return null;
-  const frac = m[7] ? Number(('0.' + m[7])) * 1000 : 0;
-  const ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) + frac;
-  return Number.isFinite(ms) ? ms : null;
 }
 
 /** Parses a data.txt. Pure: text in, LabelSet out; key = image name. */
@@ -48,7 +40,7 @@ export function parseSully(text: string, path: string, opts: LabelOptions): Labe
     const num = /^(\d+)\.[^.]+$/.exec(m[1]);
     if (num) row.frameIndex = Number(num[1]);
     if (m[3] !== undefined) {
-      const t = parseStamp(m[3]);
+      const t = parseClockTimeMs(m[3]);
       if (t === null) throw lineError(file, line, `time "${m[3]}" is not "YYYY-MM-DD hh:mm:ss:mmm"`, 'fix the time or remove it after the comma');
       stamps.push(t);
     }

@@ -50,3 +50,17 @@ export function timeUnitFromName(name: string): TimeUnit | undefined {
   if (u.startsWith('m')) return 'ms';
   return 's';
 }
+
+/**
+ * A written clock time as milliseconds since the epoch, read as UTC (only
+ * differences are used): `2018-07-01 12:00:00:123` (Sully Chen's style, ms
+ * after a colon), `2018-07-01T12:00:00.123`, with an optional trailing Z.
+ * Returns null for anything else.
+ */
+export function parseClockTimeMs(s: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:[:.](\d{1,9}))?Z?$/.exec(s.trim());
+  if (!m) return null;
+  const frac = m[7] ? Number('0.' + m[7]) * 1000 : 0;
+  const ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) + frac;
+  return Number.isFinite(ms) ? ms : null;
+}

@@ -140,6 +140,7 @@ export function parseUdacityChallenge(text: string, path: string, opts: LabelOpt
   const filename = col(['filename']);
   const rows: RawRow[] = [];
   const times: number[] = [];
+  const timeTexts: string[] = [];
   const seen = new Map<string, number>();
   const used = new Set([steer, frameId, stamp, filename, col(['index'])]);
   for (const rec of recs.slice(1)) {
@@ -164,7 +165,10 @@ export function parseUdacityChallenge(text: string, path: string, opts: LabelOpt
     }
     // The ns timestamp: its own column, or the numeric frame_id.
     const tCell = stamp >= 0 ? num(stamp, 'timestamp') : frameId >= 0 && /^\d+$/.test(idCell) ? Number(idCell) : null;
-    if (tCell !== null) times.push(tCell);
+    if (tCell !== null) {
+      times.push(tCell);
+      timeTexts.push(stamp >= 0 ? rec.cells[stamp] : idCell);
+    }
     for (let c = 0; c < header.length; c++) {
       if (used.has(c)) continue;
       const x = parseNumberCell(rec.cells[c]);
@@ -174,8 +178,8 @@ export function parseUdacityChallenge(text: string, path: string, opts: LabelOpt
   }
   if (times.length === rows.length) {
     // Side cameras share the centre's time, so only centre rows must increase.
-    const centre = rows.map((r, i) => ({ r, t: times[i] })).filter((x) => x.r.camera === undefined || x.r.camera === 'center');
-    checkIncreasing(centre.map((x) => x.t), centre.map((x) => x.r), file, 'timestamp (ns)');
+    const centre = rows.map((r, i) => ({ r, t: times[i], s: timeTexts[i] })).filter((x) => x.r.camera === undefined || x.r.camera === 'center');
+    checkIncreasing(centre.map((x) => x.t), centre.map((x) => x.r), file, 'timestamp (ns)', centre.map((x) => x.s));
     rows.forEach((r, i) => (r.timeS = (times[i] - times[0]) * 1e-9));
   }
   return finishLabelSet({

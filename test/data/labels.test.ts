@@ -184,3 +184,11 @@ describe('DonkeyCar tub v2', () => {
     expect(withScale.warnings).toEqual([]);
   });
 });
+
+describe('clock-time columns', () => {
+  it('reads written date-times as times relative to the first row', () => {
+    const ls = parseLabels('timestamp,steering_deg\n2018-07-01 12:00:00.100,1\n2018-07-01 12:00:00.150,2\n2018-07-01T12:00:01.100Z,3\n', 'clock.csv');
+    expect(ls.rows.map((r) => r.timeS)).toEqual([0, expect.closeTo(0.05, 9), expect.closeTo(1, 9)]);
+    expect(() => parseLabels('time,steering_deg\n2018-07-01 12:00:00.100,1\n12:00,2\n', 'clock2.csv')).toThrow(/^clock2\.csv line 3: time cell .*"12:00" is not a clock time/);
+  });
+});
