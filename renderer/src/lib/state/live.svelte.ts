@@ -15,28 +15,32 @@ export class LiveState {
   status = $state<'idle' | 'starting' | 'running' | 'cancelling' | 'finished' | 'cancelled' | 'failed'>('idle');
   startedAt = $state<number | null>(null);
   #app: AppState;
+  /** Events that arrived while experiment.start was still answering (ordered replay once the id is known). */
+  #early: { experimentId: string; apply(): void }[] = [];
 
   constructor(app: AppState) {
     this.#app = app;
     const c = app.client;
-    c.on('run.started', (p) => {
-      if (p.experimentId !== this.experimentId) return;
+    const mine = (experimentId: string, apply: () => void): void => {
+      if (experimentId === this.experimentId) apply();
+      else if (this.status === 'starting') this.#early.push({ experimentId, apply });
+    };
+    c.on('run.started', (p) => mine(p.experimentId, () => {
       this.runs = [...this.runs.filter((r) => r.runId !== p.runId), startRun(p)];
       this.selectedRunId = p.runId;
       app.colors.colorOf(p.name);
-    });
-    c.on('run.step', (p) => this.#update(p.runId, (r) => addStep(r, p)));
-    c.on('run.epoch', (p) => this.#update(p.runId, (r) => addEpoch(r, p)));
-    c.on('run.diagnostics', (p) => this.#update(p.runId, (r) => addSnapshot(r, p.snapshot)));
-    c.on('run.finding', (p) => this.#update(p.runId, (r) => addFinding(r, p.finding)));
-    c.on('run.finished', (p) => this.#update(p.runId, (r) => endRun(r, 'finished', p.result, null)));
-    c.on('run.failed', (p) => this.#update(p.runId, (r) => endRun(r, 'failed', null, p.error)));
-    c.on('run.cancelled', (p) => this.#update(p.runId, (r) => endRun(r, 'cancelled', p.result, null)));
-    c.on('experiment.finished', (p) => {
-      if (p.experimentId !== this.experimentId) return;
+    }));
+    c.on('run.step', (p) => mine(p.experimentId, () => this.#update(p.runId, (r) => addStep(r, p))));
+    c.on('run.epoch', (p) => mine(p.experimentId, () => this.#update(p.runId, (r) => addEpoch(r, p))));
+    c.on('run.diagnostics', (p) => mine(p.experimentId, () => this.#update(p.runId, (r) => addSnapshot(r, p.snapshot))));
+    c.on('run.finding', (p) => mine(p.experimentId, () => this.#update(p.runId, (r) => addFinding(r, p.finding))));
+    c.on('run.finished', (p) => mine(p.experimentId, () => this.#update(p.runId, (r) => endRun(r, 'finished', p.result, null))));
+    c.on('run.failed', (p) => mine(p.experimentId, () => this.#update(p.runId, (r) => endRun(r, 'failed', null, p.error))));
+    c.on('run.cancelled', (p) => mine(p.experimentId, () => this.#update(p.runId, (r) => endRun(r, 'cancelled', p.result, null))));
+    c.on('experiment.finished', (p) => mine(p.experimentId, () => {
       this.status = p.status;
       if (p.error) app.fail(p.error);
-    });
+    }));
   }
 
   #update(runId: string, f: (r: LiveRun) => LiveRun): void {
@@ -70,9 +74,13 @@ export class LiveState {
       this.planned = r.runs.map((x) => x.name);
       for (const n of this.planned) this.#app.colors.colorOf(n);
       this.startedAt = Date.now();
-      if (this.status === 'starting') this.status = 'running';
+      this.status = 'running';
+      const early = this.#early.filter((e) => e.experimentId === r.experimentId);
+      this.#early = [];
+      for (const e of early) e.apply();
       return true;
     } catch (err) {
+      this.#early = [];
       this.status = 'failed';
       this.#app.fail(err);
       return false;

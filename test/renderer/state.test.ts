@@ -1,0 +1,84 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { loadRunes, cleanCompiled } from './runes.ts';
+import { createClient, eventMessage, Router, type Client, type Payload, type ServerMessage, type Transport } from '../../src/contract/index.ts';
+import { RunConfig } from '../../src/train/config.ts';
+import type * as AppMod from '../../renderer/src/lib/state/app.svelte.ts';
+import type * as LiveMod from '../../renderer/src/lib/state/live.svelte.ts';
+
+const src = (p: string): string => fileURLToPath(new URL(`../../renderer/src/lib/state/${p}`, import.meta.url));
+
+afterAll(() => cleanCompiled());
+
+/** A client over a Router in memory, with a hook to push events as the backend would. */
+function harness(router: Router): { client: Client; push<E extends Parameters<typeof eventMessage>[0]>(name: E, p: Payload<E>): void } {
+  const subs = new Set<(m: ServerMessage) => void>();
+  const transport: Transport = {
+    ready: async () => {},
+    send: (m) => void router.dispatch(m, { emit: () => {} }).then((r) => subs.forEach((s) => s(r))),
+    onMessage: (cb) => (subs.add(cb), () => subs.delete(cb)),
+  };
+  return { client: createClient(transport), push: (name, p) => subs.forEach((s) => s(eventMessage(name, p))) };
+}
+
+const metrics = (mae: number) => ({ n: 10, maeDeg: mae, rmseDeg: mae * 1.5, maxErrDeg: mae * 3, bins: [] });
+
+describe('LiveState', () => {
+  it('starts an experiment, accumulates only its runs\' events, and ends on experiment.finished', async () => {
+    const { AppState } = await loadRunes<typeof AppMod>(src('app.svelte.ts'));
+    const { LiveState } = await loadRunes<typeof LiveMod>(src('live.svelte.ts'));
+    const config = RunConfig.parse({ epochs: 1, name: 'head=tanh' });
+    let cancelled = '';
+    const router = new Router()
+      .handle('experiment.start', async () => ({ experimentId: 'exp1', runs: [{ name: 'head=tanh', config }, { name: 'head=linear', config }] }))
+      .handle('experiment.cancel', async (a) => ((cancelled = a.experimentId), { cancelled: true }));
+    const h = harness(router);
+    const app = new AppState({ client: h.client, transport: 'websocket', host: null });
+    const live = new LiveState(app);
+    expect(live.status).toBe('idle');
+    expect(await live.start({ datasetId: 'd1', base: {}, axes: { 'model.head': ['tanh', 'linear'] } })).toBe(true);
+    expect(live.experimentId).toBe('exp1');
+    expect(live.planned).toEqual(['head=tanh', 'head=linear']);
+    expect(live.status).toBe('running');
+
+    h.push('run.started', { experimentId: 'exp1', runId: 'r1', index: 0, total: 2, name: 'head=tanh', config });
+    h.push('run.started', { experimentId: 'other', runId: 'x', index: 0, total: 1, name: 'x', config }); // another window's experiment
+    const before = live.runs;
+    h.push('run.step', { experimentId: 'exp1', runId: 'r1', step: { type: 'step', step: 0, epoch: 0, stepsPerEpoch: 2, loss: 4, learningRate: 1e-3, samplesPerS: 100, etaS: 0.3 } });
+    expect(live.runs).not.toBe(before); // replaced, never mutated: charts see a new array
+    h.push('run.step', { experimentId: 'exp1', runId: 'r1', step: { type: 'step', step: 1, epoch: 0, stepsPerEpoch: 2, loss: 2, learningRate: 1e-3, samplesPerS: 100, etaS: 0 } });
+    h.push('run.epoch', { experimentId: 'exp1', runId: 'r1', epoch: { type: 'epoch', epoch: 0, trainLoss: 3, valLoss: 2.5, val: { model: metrics(3), zero: metrics(5), mean: metrics(4.5) }, elapsedS: 1 } });
+    h.push('run.finding', { experimentId: 'exp1', runId: 'r1', finding: { kind: 'saturated-head', severity: 'warning', message: 'head saturated: 97% of pre-activations beyond ±2', step: 1, layer: 'head', evidence: { fraction: 0.97 } } });
+    expect(live.runs.map((r) => r.runId)).toEqual(['r1']);
+    const r1 = live.runs[0];
+    expect(r1.steps).toEqual([{ x: 0, y: 4 }, { x: 1, y: 2 }]);
+    expect(r1.valLoss).toEqual([{ x: 1, y: 2.5 }]);
+    expect(r1.valMaeDeg).toEqual([{ x: 0, y: 3 }]);
+    expect(r1.findings.map((f) => f.kind)).toEqual(['saturated-head']);
+    expect(live.selected?.runId).toBe('r1');
+    // colours follow the planned names, so Live and Compare agree
+    expect(app.colors.colorOf('head=tanh')).not.toBe(app.colors.colorOf('head=linear'));
+
+    await live.cancel();
+    expect(cancelled).toBe('exp1');
+    expect(live.status).toBe('cancelling');
+    h.push('run.cancelled', { experimentId: 'exp1', runId: 'r1', result: null });
+    h.push('experiment.finished', { experimentId: 'exp1', status: 'cancelled', runIds: ['r1'], error: null });
+    expect(live.runs[0].phase).toBe('cancelled');
+    expect(live.status).toBe('cancelled');
+    expect(live.active).toBe(false);
+  });
+
+  it('shows a failed start as an error line, not a crash', async () => {
+    const { AppState } = await loadRunes<typeof AppMod>(src('app.svelte.ts'));
+    const { LiveState } = await loadRunes<typeof LiveMod>(src('live.svelte.ts'));
+    const router = new Router().handle('experiment.start', async () => {
+      throw Object.assign(new Error('data set d1 is not open any more; open it again'), { name: 'UserError' });
+    });
+    const app = new AppState({ client: harness(router).client, transport: 'websocket', host: null });
+    const live = new LiveState(app);
+    expect(await live.start({ datasetId: 'd1', base: {}, axes: {} })).toBe(false);
+    expect(live.status).toBe('failed');
+    expect(app.error).toBe('data set d1 is not open any more; open it again');
+  });
+});
