@@ -1,0 +1,207 @@
+/**
+ * Streams decoded frames as raw RGB (uint8, HWC) at the model's input size,
+ * one frame at a time: ffmpeg crops (in pixels of the upright picture, after
+ * its automatic rotation), resizes and converts; we read rgb24 rawvideo from
+ * its stdout. Per-frame presentation times come from the showinfo filter on
+ * stderr, after `settb=AVTB` so its integer pts are microseconds (its printed
+ * pts_time has only 6 significant digits: 10 ms steps after 1000 s).
+ */
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CancelledError, UserError } from '../errors.ts';
+import { lastErrorLine, spawnTool, type ExitResult } from './ffmpeg.ts';
+import { concatList, isSequencePattern, listImages } from './images.ts';
+import { assertReadableFile, ffInput } from './probe.ts';
+import type { Crop, DecodeProgress } from './types.ts';
+
+/** Bumped whenever the decode pipeline changes pixels or times; part of the cache key. */
+export const DECODER_VERSION = 1;
+
+/** Nominal rate given to image folders (their frames carry no times). */
+export const IMAGE_FOLDER_FPS = 30;
+
+export interface DecodedFrame {
+  index: number;
+  /** Presentation time in seconds from the start of the video. */
+  ptsS: number;
+  /** width*height*3 bytes, RGB, row-major; a fresh array the caller owns. */
+  rgb: Uint8Array;
+}
+
+export interface DecodeSize {
+  width: number;
+  height: number;
+  crop?: Crop;
+}
+
+export interface DecodeOptions {
+  signal?: AbortSignal;
+  onProgress?(p: DecodeProgress): void;
+  /** Expected frame count for progress (e.g. from probeVideo). */
+  expectedFrames?: number;
+  /** Stop after this many frames. */
+  maxFrames?: number;
+}
+
+/** True when the source is an image folder or numbered sequence rather than a video file. */
+export function isImageSource(source: string): boolean {
+  if (isSequencePattern(source)) {
+    try {
+      statSync(source);
+      return false;
+    } catch {
+      return true;
+    }
+  }
+  try {
+    return statSync(source).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The ffmpeg filter chain: crop, resize (area averaging for downscaling), rgb24, microsecond times. */
+export function filterChain(size: DecodeSize): string {
+  const f: string[] = [];
+  const c = size.crop;
+  if (c && (c.top || c.bottom || c.left || c.right)) {
+    for (const [k, v] of Object.entries(c)) {
+      if (!Number.isInteger(v) || v < 0) throw new UserError(`crop.${k} must be a whole number of pixels >= 0 (got ${v})`);
+    }
+    f.push(`crop=iw-${c.left + c.right}:ih-${c.top + c.bottom}:${c.left}:${c.top}`);
+  }
+  f.push(`scale=${size.width}:${size.height}:flags=area`, 'format=rgb24', 'settb=AVTB', 'showinfo');
+  return f.join(',');
+}
+
+const SHOWINFO = /Parsed_showinfo.*?\bn:\s*(\d+)\s+pts:\s*(-?\d+)/;
+
+/**
+ * Decodes a video file, image folder or numbered image sequence into RGB
+ * frames. Memory is bounded: at most a few frames wait between ffmpeg and the
+ * consumer (stdout is paused when the consumer falls behind). Aborting the
+ * signal kills ffmpeg (SIGTERM, then SIGKILL) and throws CancelledError.
+ */
+export async function* decodeFrames(source: string, size: DecodeSize, o: DecodeOptions = {}): AsyncGenerator<DecodedFrame> {
+  const { width, height } = size;
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
+    throw new UserError(`frame size must be whole positive pixels (got ${width}x${height})`);
+  }
+  const frameBytes = width * height * 3;
+  const images = isImageSource(source);
+  let tmp: string | null = null;
+  const input: string[] = [];
+  if (images) {
+    const list = listImages(source);
+    tmp = mkdtempSync(join(tmpdir(), 'steerlab-concat-'));
+    const listPath = join(tmp, 'list.ffconcat');
+    writeFileSync(listPath, concatList(list.paths, 1 / IMAGE_FOLDER_FPS));
+    input.push('-f', 'concat', '-safe', '0', '-i', ffInput(listPath));
+  } else {
+    assertReadableFile(source);
+    input.push('-i', ffInput(source));
+  }
+  const args = [
+    '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info',
+    ...input,
+    '-map', '0:v:0', '-an', '-sn', '-dn',
+    '-vf', filterChain(size),
+    // Passthrough: one output frame per decoded frame, no duplicates or drops for VFR input.
+    '-vsync', 'passthrough',
+    ...(o.maxFrames ? ['-frames:v', String(o.maxFrames)] : []),
+    '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+  ];
+
+  const ptsUs: number[] = [];
+  const ready: Uint8Array[] = [];
+  let cur = new Uint8Array(frameBytes);
+  let filled = 0;
+  let exit: ExitResult | null = null;
+  let wake: (() => void) | null = null;
+  const notify = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const child = spawnTool('ffmpeg', args, {
+    signal: o.signal,
+    onStderrLine: (line) => {
+      const m = SHOWINFO.exec(line);
+      if (m) {
+        ptsUs[Number(m[1])] = Number(m[2]);
+        notify();
+        return true;
+      }
+      // showinfo's second line per frame (colour info, side data) is noise for errors.
+      return /Parsed_showinfo/.test(line);
+    },
+  });
+  child.stdin.end();
+  const HIGH_WATER = 8;
+  child.stdout.on('data', (b: Buffer) => {
+    let off = 0;
+    while (off < b.length) {
+      const n = Math.min(frameBytes - filled, b.length - off);
+      cur.set(b.subarray(off, off + n), filled);
+      filled += n;
+      off += n;
+      if (filled === frameBytes) {
+        ready.push(cur);
+        cur = new Uint8Array(frameBytes);
+        filled = 0;
+      }
+    }
+    if (ready.length >= HIGH_WATER) child.stdout.pause();
+    notify();
+  });
+  const done = child.done.then((r) => {
+    exit = r;
+    notify();
+  });
+
+  const t0 = performance.now();
+  const total = o.maxFrames && o.expectedFrames ? Math.min(o.maxFrames, o.expectedFrames) : (o.maxFrames ?? o.expectedFrames ?? 0);
+  let index = 0;
+  let lastReport = 0;
+  try {
+    for (;;) {
+      if (ready.length > 0 && (ptsUs[index] !== undefined || exit)) {
+        const rgb = ready.shift()!;
+        if (ready.length < HIGH_WATER / 2) child.stdout.resume();
+        const us = ptsUs[index];
+        const ptsS = us !== undefined ? us / 1e6 : index / IMAGE_FOLDER_FPS;
+        yield { index, ptsS, rgb };
+        index++;
+        const now = performance.now();
+        if (o.onProgress && (now - lastReport > 200 || index === total)) {
+          lastReport = now;
+          const rate = index / ((now - t0) / 1000);
+          o.onProgress({ done: index, total: Math.max(total, index), etaS: total > index && rate > 0 ? (total - index) / rate : total ? 0 : null });
+        }
+        continue;
+      }
+      if (exit) break;
+      await new Promise<void>((r) => (wake = r));
+    }
+    const r = exit as ExitResult | null;
+    if (o.signal?.aborted || r?.status === 'cancelled') throw new CancelledError(`decoding "${source}" was cancelled`);
+    if (r && r.status !== 'ok') {
+      const why = r.status === 'spawn-error' ? r.message : lastErrorLine(r.stderrTail);
+      throw new UserError(`ffmpeg could not decode "${source}" (${why}); check that the file is a complete video ffmpeg can read (\`steerlab inspect\` shows what it sees)`);
+    }
+    if (index === 0) throw new UserError(`"${source}" decoded to no frames; the file is probably truncated or not a video`);
+    o.onProgress?.({ done: index, total: index, etaS: 0 });
+  } finally {
+    if (!exit) {
+      child.kill();
+      await done;
+    }
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Names (relative, natural order) of the frames of an image source, for image-keyed labels. */
+export function imageNames(source: string): string[] {
+  return listImages(source).names;
+}
