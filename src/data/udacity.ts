@@ -102,16 +102,22 @@ function addSimTimes(rows: RawRow[], stamps: (number | null)[], file: string, wa
   }
 }
 
-/** True for a challenge CSV: a frame_id column, or a nanosecond timestamp column next to an angle column. */
+/**
+ * True for a challenge CSV: an angle column next to a frame_id holding a
+ * nanosecond timestamp or a camera name (center_camera), or next to a
+ * nanosecond timestamp column. A frame_id of small integers is a generic CSV.
+ */
 export function looksLikeUdacityChallenge(header: string[], firstRow: string[] | undefined): boolean {
   const norm = header.map(normalizeColumnName);
-  const hasAngle = norm.some((n) => STEERING_NAMES.includes(n));
-  if (!hasAngle) return false;
-  if (norm.includes('frame_id')) return true;
+  if (!norm.some((n) => STEERING_NAMES.includes(n)) || !firstRow) return false;
+  const isNs = (c: string | undefined) => {
+    const v = parseNumberCell(c);
+    return v !== null && v >= 1e17;
+  };
+  const fid = norm.indexOf('frame_id');
+  if (fid >= 0 && (isNs(firstRow[fid]) || /^(left|right|center)_camera$/i.test((firstRow[fid] ?? '').trim()))) return true;
   const ts = norm.indexOf('timestamp');
-  if (ts < 0 || !firstRow) return false;
-  const v = parseNumberCell(firstRow[ts]);
-  return v !== null && v >= 1e17;
+  return ts >= 0 && isNs(firstRow[ts]);
 }
 
 /**

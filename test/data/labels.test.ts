@@ -192,3 +192,27 @@ describe('clock-time columns', () => {
     expect(() => parseLabels('time,steering_deg\n2018-07-01 12:00:00.100,1\n12:00,2\n', 'clock2.csv')).toThrow(/^clock2\.csv line 3: time cell .*"12:00" is not a clock time/);
   });
 });
+
+describe('format detection', () => {
+  it('a frame_id of small integers is a generic frame-indexed CSV, not the Udacity challenge', () => {
+    const text = 'frame_id,steering_deg\n0,1\n1,2\n';
+    expect(detectFormat('labels.csv', text)).toBe('csv');
+    const ls = parseLabels(text, 'labels.csv');
+    expect(ls.key).toBe('frame');
+    expect(ls.rows.map((r) => r.steeringDeg)).toEqual([1, 2]);
+  });
+  it('names and shapes', () => {
+    expect(detectFormat('driving_log.csv', '')).toBe('udacity-sim');
+    expect(detectFormat('x/catalog_3.catalog', '')).toBe('donkey');
+    expect(detectFormat('cat.jsonl', '{"_index": 0, "user/angle": 0.1}\n')).toBe('donkey');
+    expect(detectFormat('data.txt', '')).toBe('sully');
+    expect(detectFormat('steer.csv', 'time,steering\n0,1\n')).toBe('csv');
+    expect(detectFormat('steer.csv', '')).toBe('csv');
+  });
+  it('the format option overrides detection', () => {
+    const ls = parseLabels('timestamp,angle\n1,0.1\n2,0.2\n', 'x.csv', { format: 'udacity-challenge' });
+    expect(ls.format).toBe('udacity-challenge');
+    expect(ls.units).toBe('radians');
+    expect(ls.sign).toBe('positive-left');
+  });
+});
