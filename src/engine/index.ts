@@ -9,6 +9,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+// tfjs-core's node bundle registers no gradient functions; tfjs-layers' bundle
+// registers all of them (as @tensorflow/tfjs does), so tf.grads works everywhere.
+import '@tensorflow/tfjs-layers';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -97,6 +100,9 @@ let current: EngineInfo | null = null;
  * what it is. `STEERLAB_ENGINE` overrides `prefer` when set.
  */
 export async function initEngine(prefer: EngineName | 'auto' = 'auto'): Promise<EngineInfo> {
+  // Silences tfjs' console banners ("looks like you are running TensorFlow.js in Node.js"):
+  // they would land in the CLI's output. PROD changes nothing but logging in tfjs-core 4.22.
+  tf.env().set('PROD', true);
   const wanted = (process.env.STEERLAB_ENGINE as EngineName | 'auto' | undefined) ?? prefer;
   if (current && (wanted === 'auto' || wanted === current.name)) return current;
   const candidates = wanted === 'auto' ? probeEngines().filter((e) => e.available).map((e) => e.name) : [wanted];
