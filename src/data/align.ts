@@ -11,6 +11,14 @@ export interface AlignResult {
   /** One angle per frame in degrees (positive = right); NaN = frame dropped. */
   anglesDeg: Float32Array;
   report: AlignmentReport;
+  /**
+   * alignByImage only: the matched frame indices in label-row order (time
+   * order, with the side cameras of one moment next to their centre image).
+   * Image folders sort by name (all center_*, then all left_*), so a block
+   * split over name order would put a side view of a validation moment in
+   * training; split over this order instead.
+   */
+  rowOrder?: Int32Array;
 }
 
 /** Side-camera rows share the centre's time; only centre (or camera-less) rows describe the timeline. */
@@ -145,6 +153,7 @@ export function alignByImage(imageNames: string[], rows: LabelRow[]): AlignResul
     add(stems, stem(p), i);
   });
   const out = new Float32Array(imageNames.length).fill(NaN);
+  const order: number[] = [];
   let unmatchedLabels = 0;
   for (const r of rows) {
     if (r.image === undefined) {
@@ -155,9 +164,12 @@ export function alignByImage(imageNames: string[], rows: LabelRow[]): AlignResul
     if (i === undefined || i < 0) i = base.get(p.split('/').pop() as string);
     if (i === undefined || i < 0) i = stems.get(stem(p));
     if (i === undefined || i < 0) unmatchedLabels++;
-    else out[i] = r.steeringDeg;
+    else if (Number.isNaN(out[i])) {
+      out[i] = r.steeringDeg;
+      order.push(i);
+    }
   }
-  return finishDiscrete('image', out, unmatchedLabels);
+  return { ...finishDiscrete('image', out, unmatchedLabels), rowOrder: Int32Array.from(order) };
 }
 
 function finishDiscrete(method: 'frame' | 'image', out: Float32Array, unmatchedLabels: number, fps?: number): AlignResult {

@@ -20,6 +20,7 @@ export function normalizeColumnName(name: string): string {
 
 export const TIME_NAMES = ['time', 'timestamp', 't', 'ts', 'time_s', 'time_sec', 'timestamp_s', 'time_ms', 'timestamp_ms', 't_ms', 't_s', 'time_ns', 'timestamp_ns', 't_ns', 'stamp', 'seconds', 'sec', 'elapsed', 'elapsed_s'];
 export const FRAME_NAMES = ['frame', 'frame_index', 'frame_id', 'index', 'frame_idx', 'frame_number', 'frame_no', 'frame_num', 'idx', 'image_index'];
+export const IMAGE_NAMES = ['image', 'filename', 'file', 'img', 'image_path', 'image_name', 'image_file', 'frame_path', 'path', 'center'];
 export const STEERING_NAMES = ['steering', 'steering_angle', 'angle', 'steer', 'steering_deg', 'steering_rad', 'steering_angle_deg', 'steering_angle_rad', 'angle_deg', 'angle_rad', 'wheel_angle', 'steering_wheel_angle', 'steering_wheel', 'swa', 'user_angle', 'steering_norm'];
 
 /** Units read from a steering column's name: steering_deg, angle_rad, "steering (rad)". */
@@ -34,6 +35,7 @@ export function angleUnitsFromName(name: string): AngleUnits | undefined {
 interface Columns {
   time?: number;
   frame?: number;
+  image?: number;
   steering: number;
 }
 
@@ -61,10 +63,11 @@ function identify(header: string[], opts: LabelOptions, file: string): Columns {
   }
   const time = findColumn(header, opts.timeColumn, TIME_NAMES, file, 'time');
   const frame = findColumn(header, opts.frameColumn, FRAME_NAMES, file, 'frame');
-  if (time === undefined && frame === undefined) {
-    throw lineError(file, 1, `no time or frame column found among: ${header.join(', ')}`, 'name one "time" (or "timestamp_ms", ...) or "frame_index", or pass --time-column / --frame-column');
+  const image = findColumn(header, undefined, IMAGE_NAMES, file, 'image');
+  if (time === undefined && frame === undefined && image === undefined) {
+    throw lineError(file, 1, `no time, frame or image column found among: ${header.join(', ')}`, 'name one "time" (or "timestamp_ms", ...), "frame_index" or "image", or pass --time-column / --frame-column');
   }
-  return { time, frame, steering };
+  return { time, frame, image, steering };
 }
 
 function cell(rec: TableRecord, col: number, header: string[], file: string, required: string): string {
@@ -132,6 +135,11 @@ export function parseGenericCsv(text: string, path: string, opts: LabelOptions):
       if (!Number.isInteger(f) || f < 0) throw lineError(file, rec.line, `frame index ${f} is not a whole number >= 0`, 'fix the cell or delete the row');
       row.frameIndex = f;
     }
+    if (cols.image !== undefined) {
+      const name = cell(rec, cols.image, header, file, 'image').replace(/\\/g, '/');
+      if (name === '') throw lineError(file, rec.line, `image cell (column "${header[cols.image]}") is empty`, 'fix the cell or delete the row');
+      row.image = name;
+    }
     raw.push(row);
   }
 
@@ -161,12 +169,16 @@ export function parseGenericCsv(text: string, path: string, opts: LabelOptions):
     const min = raw.reduce((m, r) => Math.min(m, r.frameIndex as number), Infinity);
     if (min === 1) warnings.push(`${file}: frame indices start at 1; the lab counts frames from 0, so label 1 goes to the second frame (subtract 1 in the file if that is wrong)`);
   }
+  if (cols.image !== undefined) checkUniqueImages(raw, file);
   keepExtras(header, body, cols, raw);
+  // Frame numbers and image names match exactly; time needs interpolation, so it comes last
+  // unless the time column was named by option.
+  const key: LabelSet['key'] =
+    opts.timeColumn !== undefined && cols.time !== undefined ? 'time' : cols.frame !== undefined ? 'frame' : cols.image !== undefined ? 'image' : 'time';
   return finishLabelSet({
     path,
     format: 'csv',
-    // Frame numbers match exactly; time needs interpolation, so a frame column wins when both exist.
-    key: cols.frame !== undefined && opts.timeColumn === undefined ? 'frame' : 'time',
+    key,
     rows: raw,
     opts,
     defaults: { sign: 'positive-right' },
@@ -198,9 +210,18 @@ function checkUniqueFrames(rows: RawRow[], file: string, name: string): void {
   }
 }
 
+function checkUniqueImages(rows: RawRow[], file: string): void {
+  const seen = new Map<string, number>();
+  for (const r of rows) {
+    const prev = seen.get(r.image as string);
+    if (prev !== undefined) throw lineError(file, r.line, `image ${r.image} is already labelled on line ${prev}`, 'keep one row per image');
+    seen.set(r.image as string, r.line);
+  }
+}
+
 /** Keeps every other column whose non-empty cells are all numbers (speed, throttle, ...). */
 function keepExtras(header: string[], body: TableRecord[], cols: Columns, rows: RawRow[]): void {
-  const used = new Set([cols.time, cols.frame, cols.steering]);
+  const used = new Set([cols.time, cols.frame, cols.image, cols.steering]);
   for (let c = 0; c < header.length; c++) {
     if (used.has(c)) continue;
     const vals = body.map((r) => (c < r.cells.length && r.cells[c].trim() !== '' ? parseNumberCell(r.cells[c]) : undefined));

@@ -68,4 +68,13 @@ describe('alignByFrame / alignByImage', () => {
     expect(Array.from(anglesDeg).map((v) => (Number.isNaN(v) ? null : v))).toEqual([1, 2, 3, null]);
     expect(report).toMatchObject({ method: 'image', matched: 3, unmatchedFrames: 1, unmatchedLabels: 1 });
   });
+
+  it('rowOrder lists matched frames in label order (side cameras next to their centre image)', () => {
+    // Name order groups cameras; label order is by time.
+    const frames = ['IMG/center_1.jpg', 'IMG/center_2.jpg', 'IMG/left_1.jpg', 'IMG/left_2.jpg'];
+    const rows: LabelRow[] = ['center_1', 'left_1', 'center_2', 'left_2'].map((n, k) => ({ image: `IMG/${n}.jpg`, steeringDeg: k, extras: {}, line: k }));
+    const { anglesDeg, rowOrder } = alignByImage(frames, rows);
+    expect(Array.from(rowOrder as Int32Array)).toEqual([0, 2, 1, 3]);
+    expect(Array.from(anglesDeg)).toEqual([0, 2, 1, 3]);
+  });
 });

@@ -21,7 +21,7 @@ const cases: [string, string, LabelOptions, RegExp][] = [
   ['frac-frame.csv', 'frame,steering_deg\n0,1\n1.5,2\n', {}, /^frac-frame\.csv line 3: frame index 1\.5 is not a whole number/],
   ['short-row.csv', 'time,speed,steering\n0,1,2\n0.1,5\n', {}, /^short-row\.csv line 3: has 2 cells but the steering column "steering" is column 3; add the missing cells/],
   ['no-steering.csv', 'time,speed\n0,1\n', {}, /^no-steering\.csv line 1: no steering column found among: time, speed; name it "steering" or pass --steering-column NAME$/],
-  ['no-key.csv', 'speed,steering\n0,1\n', {}, /^no-key\.csv line 1: no time or frame column/],
+  ['no-key.csv', 'speed,steering\n0,1\n', {}, /^no-key\.csv line 1: no time, frame or image column found among: speed, steering; name one/],
   ['wrong-option.csv', 'time,steering\n0,1\n', { steeringColumn: 'wheel' }, /^wrong-option\.csv line 1: no column named "wheel" .*columns: time, steering/],
   ['quote.csv', 'time,steering\n0,"1\n0.1,2\n', {}, /^quote\.csv line \d: cannot read the table .*; fix the quoting/],
   ['data.txt', '0.jpg 1.5\n1.jpg nan\n', {}, /^data\.txt line 2: steering angle is NaN; fix the angle or delete the line$/],

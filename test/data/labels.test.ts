@@ -216,3 +216,13 @@ describe('format detection', () => {
     expect(ls.sign).toBe('positive-left');
   });
 });
+
+describe('image column in a generic CSV', () => {
+  it('keys by image when there is no frame column, paths normalised, duplicates refused', () => {
+    const ls = parseLabels('filename,steering_deg,speed\nimgs\\a.png,1,5\nimgs\\b.png,-2,6\n', 'img.csv');
+    expect(ls.key).toBe('image');
+    expect(ls.rows.map((r) => r.image)).toEqual(['imgs/a.png', 'imgs/b.png']);
+    expect(ls.rows[1].extras).toEqual({ speed: 6 });
+    expect(() => parseLabels('image,steering_deg\na.png,1\na.png,2\n', 'dup.csv')).toThrow(/^dup\.csv line 3: image a\.png is already labelled on line 2/);
+  });
+});
