@@ -1,0 +1,56 @@
+/**
+ * Body of one gradient worker thread (see parallel.ts): its own tfjs engine
+ * (a single-threaded wasm instance), its own copy of the model; each request
+ * sets the weights, computes loss and gradients on its shard, and sends them
+ * back as plain arrays (buffers transferred, not copied).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ModelConfig } from '../model/config.ts';
+import type { EngineName } from './index.ts';
+
+export interface WorkerInit {
+  model: Partial<ModelConfig>;
+  l2: number;
+  engine: EngineName | 'auto';
+  seed: number;
+}
+export type WorkerRequest = { type: 'compute'; id: number; weights: Float32Array[]; x: Float32Array; y: Float32Array; n: number; seed: number };
+export type WorkerReply =
+  | { type: 'ready'; engine: string; paramCount: number }
+  | { type: 'result'; id: number; loss: number; grads: Float32Array[]; ms: number }
+  | { type: 'error'; id: number; message: string };
+
+const port = parentPort;
+if (!port) throw new Error('grad-worker must run in a worker thread');
+const init = workerData as WorkerInit;
+
+const { initEngine, tf } = await import('./index.ts');
+const { createRegressor } = await import('../model/index.ts');
+const { lossAndGrads, disposeStep } = await import('../train/step.ts');
+
+const engine = await initEngine(init.engine);
+const model = createRegressor(init.model, init.seed);
+const [h, w, c] = [model.config.input.height, model.config.input.width, model.config.input.channels];
+const isMlp = model.config.arch === 'mlp';
+
+port.on('message', (req: WorkerRequest) => {
+  if (req.type !== 'compute') return;
+  const t0 = performance.now();
+  try {
+    model.setWeights(req.weights);
+    const x = isMlp ? tf.tensor2d(req.x, [req.n, w]) : tf.tensor4d(req.x, [req.n, h, w, c]);
+    const y = tf.tensor2d(req.y, [req.n, 1]);
+    const r = lossAndGrads(model, x, y, { l2: init.l2, seed: req.seed });
+    const loss = r.loss.dataSync()[0];
+    const grads = r.grads.map((g) => g.dataSync() as Float32Array);
+    disposeStep(r);
+    tf.dispose([x, y]);
+    const reply: WorkerReply = { type: 'result', id: req.id, loss, grads, ms: performance.now() - t0 };
+    port.postMessage(reply, grads.map((g) => g.buffer as ArrayBuffer));
+  } catch (err) {
+    const reply: WorkerReply = { type: 'error', id: req.id, message: (err as Error).message };
+    port.postMessage(reply);
+  }
+});
+const ready: WorkerReply = { type: 'ready', engine: engine.name, paramCount: model.paramCount() };
+port.postMessage(ready);

@@ -1,0 +1,77 @@
+/**
+ * Data-parallel gradients: the size-weighted average of the workers' shard
+ * gradients equals the single-process gradient of the whole batch.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initEngine, tf } from '../../src/engine/index.ts';
+import { createParallelProvider, shardSizes, type ParallelProvider } from '../../src/engine/parallel.ts';
+import { createRegressor } from '../../src/model/index.ts';
+import { disposeStep, lossAndGrads } from '../../src/train/step.ts';
+import { createRng } from '../../src/rng.ts';
+
+const MODEL = { arch: 'pilotnet' as const, widthMultiplier: 0.25, activation: 'elu' as const, head: 'tanh' as const };
+const L2 = 1e-3;
+
+function relErr(ref: Float32Array, got: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < ref.length; i++) {
+    num = Math.max(num, Math.abs(ref[i] - got[i]));
+    den = Math.max(den, Math.abs(ref[i]));
+  }
+  return den === 0 ? num : num / den;
+}
+
+describe('parallel gradient provider', () => {
+  let provider: ParallelProvider;
+  beforeAll(async () => {
+    await initEngine('wasm');
+    provider = await createParallelProvider({ model: MODEL, l2: L2, workers: 2, minShard: 1 });
+  });
+  afterAll(() => provider?.dispose());
+
+  it('splits batches into near-equal contiguous shards', () => {
+    expect(shardSizes(32, 2)).toEqual([16, 16]);
+    expect(shardSizes(5, 2)).toEqual([3, 2]);
+    expect(shardSizes(1, 2)).toEqual([1]);
+  });
+
+  it.each([6, 5])('matches the single-process loss and gradients of the whole batch (n=%i)', async (n) => {
+    expect(provider.workers).toBe(2);
+    expect(provider.engine).toBe('wasm');
+    const model = createRegressor(MODEL, 3);
+    const rng = createRng(11 + n);
+    const [h, w, c] = [model.config.input.height, model.config.input.width, model.config.input.channels];
+    const x = Float32Array.from({ length: n * h * w * c }, () => rng.next());
+    const y = Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
+    // Reference: one big batch in this process.
+    const xt = tf.tensor4d(x, [n, h, w, c]);
+    const yt = tf.tensor2d(y, [n, 1]);
+    const r = lossAndGrads(model, xt, yt, { l2: L2 });
+    const refLoss = r.loss.dataSync()[0];
+    const refGrads = r.grads.map((g) => g.dataSync() as Float32Array);
+    disposeStep(r);
+    tf.dispose([xt, yt]);
+
+    const got = await provider.compute(model.getWeights(), x, y, n);
+    expect(provider.lastWorkerMs.length).toBe(2);
+    expect(Math.abs(got.loss - refLoss) / refLoss).toBeLessThan(1e-5);
+    expect(got.grads.length).toBe(refGrads.length);
+    refGrads.forEach((g, i) => {
+      expect(g.some((v) => v !== 0)).toBe(true);
+      expect(relErr(g, got.grads[i])).toBeLessThan(1e-4);
+    });
+    model.dispose();
+  });
+
+  it('stops its workers on abort and refuses work afterwards', async () => {
+    const ac = new AbortController();
+    const p = await createParallelProvider({ model: { arch: 'mlp', input: { height: 1, width: 4, channels: 1 }, hidden: [3] }, l2: 0, workers: 2, signal: ac.signal, minShard: 1 });
+    const m = createRegressor({ arch: 'mlp', input: { height: 1, width: 4, channels: 1 }, hidden: [3] }, 1);
+    const ok = await p.compute(m.getWeights(), new Float32Array(8).fill(0.5), new Float32Array(2), 2);
+    expect(Number.isFinite(ok.loss)).toBe(true);
+    ac.abort();
+    await expect(p.compute(m.getWeights(), new Float32Array(8), new Float32Array(2), 2)).rejects.toThrow(/stopped/);
+    m.dispose();
+  });
+});
