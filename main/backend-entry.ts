@@ -1,0 +1,25 @@
+/**
+ * Entry of the Electron utility process: the same hosted backend as serve
+ * mode's child, talking over process.parentPort.
+ */
+import { hostBackend, ControlMessage } from '../src/server/backend-host.ts';
+
+interface ParentPort {
+  postMessage(m: unknown): void;
+  on(event: 'message', l: (e: { data: unknown }) => void): void;
+}
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+const workspace = process.argv[2];
+if (!parentPort || !workspace) {
+  process.stderr.write('backend-entry: start me with utilityProcess.fork(entry, [workspace])\n');
+  process.exit(2);
+}
+let deliver: ((m: unknown) => void) | null = null;
+const hosted = hostBackend({ post: (m) => parentPort.postMessage(m), onMessage: (cb) => void (deliver = cb) }, { workspace });
+parentPort.on('message', (e) => {
+  if (ControlMessage.safeParse(e.data).success) {
+    void hosted.shutdown().finally(() => process.exit(0));
+    return;
+  }
+  deliver?.(e.data);
+});

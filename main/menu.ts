@@ -1,0 +1,21 @@
+/** setupMenu: the application menu (File with open and quit, View with reload and dev tools in development). */
+import type { MenuItemConstructorOptions } from 'electron';
+
+export function menuTemplate(o: { isMac: boolean; isDev: boolean; onOpenWorkspace(): void }): MenuItemConstructorOptions[] {
+  const file: MenuItemConstructorOptions = {
+    label: 'File',
+    submenu: [
+      { label: 'Open workspace folder', accelerator: 'CmdOrCtrl+Shift+O', click: o.onOpenWorkspace },
+      { type: 'separator' },
+      { role: o.isMac ? 'close' : 'quit' },
+    ],
+  };
+  const view: MenuItemConstructorOptions = {
+    label: 'View',
+    submenu: [
+      { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' },
+      ...(o.isDev ? [{ type: 'separator' as const }, { role: 'reload' }, { role: 'toggleDevTools' }] : []),
+    ],
+  };
+  return [...(o.isMac ? [{ role: 'appMenu' }] : []), file, { role: 'editMenu' }, view, { role: 'windowMenu' }];
+}

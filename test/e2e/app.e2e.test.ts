@@ -1,0 +1,155 @@
+/**
+ * End to end: Debian's Chromium (playwright-core) against a real
+ * `steerlab serve` on a temporary workspace. Opens the demo drive, trains a
+ * small output-head comparison, compares it, and cancels a run. Screenshots
+ * of each view go to test-artifacts/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CHROMIUM = process.env.STEERLAB_CHROMIUM ?? '/usr/bin/chromium';
+const REQUIRED = process.env.STEERLAB_REQUIRE_E2E === '1';
+const HAVE = existsSync(CHROMIUM);
+const ART = join(ROOT, 'test-artifacts');
+
+if (!HAVE && REQUIRED) throw new Error(`STEERLAB_REQUIRE_E2E=1 but Chromium is missing at ${CHROMIUM} (apt-get install chromium)`);
+
+describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', () => {
+  let ws: string;
+  let server: ChildProcess;
+  let url: string;
+  let browser: Browser;
+  let page: Page;
+  const stderr: string[] = [];
+
+  const shot = async (name: string): Promise<void> => {
+    await page.screenshot({ path: join(ART, `${name}.png`), fullPage: true });
+  };
+
+  beforeAll(async () => {
+    mkdirSync(ART, { recursive: true });
+    ws = mkdtempSync(join(tmpdir(), 'steerlab-e2e-'));
+    // Always rebuild so the test sees the current renderer source.
+    const { buildRenderer } = await import('../../src/server/index.ts');
+    await buildRenderer();
+    server = spawn(process.execPath, [join(ROOT, 'bin/steerlab.mjs'), 'serve', '--port', '0', '--workspace', ws], {
+      cwd: ROOT,
+      // A small demo drive and the cpu engine keep the run short; the UI path is the same as on a real drive.
+      env: { ...process.env, STEERLAB_DEMO_FRAMES: '120', STEERLAB_ENGINE: process.env.STEERLAB_E2E_ENGINE ?? 'cpu' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stderr?.on('data', (d) => stderr.push(String(d)));
+    url = await new Promise<string>((resolve, reject) => {
+      const rl = createInterface({ input: server.stdout! });
+      rl.once('line', (l) => resolve(l.trim()));
+      server.once('exit', (code) => reject(new Error(`steerlab serve exited ${code}: ${stderr.join('')}`)));
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.setDefaultTimeout(60_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server && server.exitCode === null) {
+      const gone = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 10_000))]);
+      if (server.exitCode === null) server.kill('SIGKILL');
+    }
+    if (ws) rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('prints a loopback URL with a token first, and refuses requests without it', async () => {
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/);
+    const bare = await page.request.get(url.replace(/\?token=.*/, ''));
+    expect(bare.status()).toBe(401);
+  });
+
+  it('opens the demo drive: frame scrubber with steering wheel, angle chart, histogram', async () => {
+    await page.goto(url);
+    await page.getByTestId('empty-state').waitFor();
+    await shot('01-empty-state');
+    await page.getByTestId('try-demo').click();
+    await page.getByTestId('frame-image').waitFor({ timeout: 90_000 });
+    await page.getByTestId('angle-chart').waitFor();
+    await page.getByTestId('histogram').waitFor();
+    await expect.poll(() => page.getByTestId('crop-preview').locator('img').count()).toBeGreaterThan(0);
+    const before = await page.getByTestId('steering-wheel').textContent();
+    expect(before).toMatch(/\d+\.\d+°|0\.00°/);
+    const range = page.getByTestId('scrubber-range');
+    await range.focus();
+    for (let i = 0; i < 15; i++) await page.keyboard.press('ArrowRight');
+    await expect.poll(() => page.getByTestId('scrubber').textContent()).toMatch(/Sample \d+ of 120/);
+    await expect.poll(() => page.getByTestId('frame-image').getAttribute('alt')).not.toBe(null);
+    expect(await page.getByTestId('video-card').textContent()).toMatch(/120\b/);
+    await shot('02-dataset');
+  });
+
+  it('trains a small head comparison, charts update live, Compare shows every run with MAE in degrees', async () => {
+    await page.getByTestId('nav-experiment').click();
+    await page.getByTestId('preset').selectOption('output-head');
+    await page.getByTestId('width-multiplier').fill('0.25');
+    await page.getByTestId('epochs').fill('2');
+    await page.getByTestId('max-steps').fill('3');
+    await page.getByTestId('batch-size').fill('8');
+    await page.getByTestId('log-every').fill('1');
+    await expect.poll(() => page.getByTestId('grid-cells').locator('li').count()).toBe(4);
+    await shot('03-experiment');
+    await page.getByTestId('start').click();
+    await page.getByTestId('live-runs').waitFor();
+    await page.getByTestId('loss-chart').waitFor();
+    // Two looks at the loss chart while training: its pixels change as steps arrive.
+    await expect.poll(() => page.getByTestId('live-runs').textContent(), { timeout: 90_000 }).toMatch(/running/);
+    await expect.poll(() => page.locator('[data-testid="live-runs"] td').nth(2).textContent(), { timeout: 90_000 }).toMatch(/\d+ \(epoch/);
+    const lossPixels = () => page.getByTestId('loss-chart').locator('canvas').evaluate((c: HTMLCanvasElement) => c.toDataURL());
+    const first = await lossPixels();
+    await expect.poll(lossPixels, { timeout: 60_000, intervals: [500] }).not.toBe(first);
+    await page.getByTestId('grad-heatmap').waitFor();
+    await shot('04-live-training');
+    await page.getByTestId('to-compare').waitFor({ timeout: 150_000 });
+    await shot('05-live-finished');
+    const statuses = await page.getByTestId('run-status').allTextContents();
+    expect(statuses).toHaveLength(4);
+
+    await page.getByTestId('to-compare').click();
+    await page.getByTestId('compare-table').waitFor();
+    const rows = page.getByTestId('compare-table').locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(4);
+    const maes = await page.getByTestId('mae-cell').allTextContents();
+    expect(maes).toHaveLength(4);
+    for (const m of maes) expect(m).toMatch(/^-?\d+(\.\d+)?°$/);
+    const header = await page.getByTestId('compare-table').locator('thead').textContent();
+    expect(header).toMatch(/zero-predictor MAE/);
+    await page.getByTestId('pred-vs-true').waitFor();
+    await page.getByTestId('error-by-angle').waitFor();
+    await page.getByTestId('export-html').click();
+    await expect.poll(() => page.getByTestId('exported').textContent()).toMatch(/report\.html/);
+    await shot('06-compare');
+
+    await rows.first().locator('button').click();
+    await page.getByTestId('run-summary').waitFor();
+    expect(await page.getByTestId('run-summary').textContent()).toMatch(/val MAE\s*-?\d+(\.\d+)?°/);
+    await shot('07-run-detail');
+  });
+
+  it('cancels a running experiment and records the run as cancelled', async () => {
+    await page.getByTestId('nav-experiment').click();
+    await page.getByTestId('preset').selectOption('single');
+    await page.getByTestId('epochs').fill('200');
+    await page.getByTestId('max-steps').fill('0');
+    await page.getByTestId('start').click();
+    await expect.poll(() => page.locator('[data-testid="live-runs"] td').nth(2).textContent(), { timeout: 90_000 }).toMatch(/\d+ \(epoch/);
+    await page.getByTestId('cancel').click();
+    await expect.poll(() => page.getByTestId('run-status').first().textContent(), { timeout: 60_000 }).toMatch(/cancelled/);
+    await page.getByTestId('to-compare').waitFor();
+    await shot('08-cancelled');
+  });
+});
