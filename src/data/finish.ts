@@ -48,8 +48,8 @@ export function finishLabelSet(o: FinishInput): LabelSet {
   else if (o.columnUnits) units = o.columnUnits;
   else if (o.defaults.units) units = o.defaults.units;
   else {
-    // Infer from centre-camera values only: side rows are copies of them.
-    const inf = inferUnits(o.rows.map((r) => r.raw));
+    // Side-camera rows repeat their centre row's value: count each moment once.
+    const inf = inferUnits(o.rows.filter((r) => r.camera !== 'left' && r.camera !== 'right').map((r) => r.raw));
     units = inf.units;
     unitsInferred = true;
     warnings.push(`${file}: steering units inferred: ${inf.evidence}`);

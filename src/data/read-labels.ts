@@ -41,9 +41,8 @@ export async function readLabels(path: string, opts: LabelOptions = {}): Promise
   }
   if (st.isDirectory()) {
     const entries = new Set(await readdir(path));
-    if (entries.has('manifest.json') && opts.format !== undefined && opts.format !== 'auto' && opts.format !== 'donkey') {
-      // An explicit other format with a tub folder: fall through to the file search.
-    } else if (entries.has('manifest.json')) return readTub(path, opts);
+    const otherFormat = opts.format !== undefined && opts.format !== 'auto' && opts.format !== 'donkey';
+    if (entries.has('manifest.json') && !otherFormat) return readTub(path, opts);
     const found = FOLDER_LABEL_FILES.find((n) => entries.has(n));
     if (!found) {
       throw new UserError(`${path}: no label file found (looked for manifest.json, ${FOLDER_LABEL_FILES.join(', ')}); pass the label file with --labels`);

@@ -160,7 +160,7 @@ export function parseUdacityChallenge(text: string, path: string, opts: LabelOpt
     const camera = /^(left|right|center)_camera$/i.exec(idCell)?.[1].toLowerCase() as RawRow['camera'] | undefined;
     if (camera) row.camera = camera;
     if (filename >= 0) row.image = (rec.cells[filename] ?? '').trim().replace(/\\/g, '/');
-    else if (frameId >= 0) {
+    else if (frameId >= 0 && !camera) {
       if (!/^\d+$/.test(idCell)) throw lineError(file, rec.line, `frame_id "${idCell}" is not a number`, 'fix the cell or delete the line');
       row.image = `${idCell}.jpg`;
     }
