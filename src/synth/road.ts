@@ -35,9 +35,12 @@ interface Segment {
 }
 
 /** Draws the next road segment: straights most often, sharp turns least (by count, and fewer still by time). */
-function nextSegment(rng: Rng): Segment {
+function nextSegment(rng: Rng, headingRad: number): Segment {
   const u = rng.next();
-  const sign = rng.next() < 0.5 ? -1 : 1;
+  // Lean toward bends that undo the heading turned so far, so left and right
+  // turns balance over a drive instead of the road spiralling one way.
+  const pRight = 0.5 - 0.35 * Math.tanh(headingRad / Math.PI);
+  const sign = rng.next() < pRight ? 1 : -1;
   if (u < 0.42) return { lengthM: rng.uniform(40, 150), curvature: 0, rampM: rng.uniform(10, 25) };
   // Bends are drawn by the wheel angle they need, so angles spread evenly over each band.
   if (u < 0.78) return { lengthM: rng.uniform(30, 120), curvature: sign * curvatureForWheel(rng.uniform(8, 110)), rampM: rng.uniform(12, 30) };
@@ -49,6 +52,7 @@ export class RoadProfile {
   #rng: Rng;
   #k: number[] = [];
   #last = 0;
+  #heading = 0;
 
   constructor(rng: Rng) {
     this.#rng = rng;
@@ -61,7 +65,9 @@ export class RoadProfile {
     const n = Math.max(ramp, Math.round(lengthM / DS_M));
     for (let i = 0; i < n; i++) {
       const a = Math.min(1, (i + 1) / ramp);
-      this.#k.push(this.#last + (curvature - this.#last) * a);
+      const k = this.#last + (curvature - this.#last) * a;
+      this.#k.push(k);
+      this.#heading += k * DS_M;
     }
     this.#last = curvature;
   }
@@ -70,7 +76,7 @@ export class RoadProfile {
   at(sM: number): number {
     const x = sM / DS_M;
     while (this.#k.length < x + 2) {
-      const seg = nextSegment(this.#rng);
+      const seg = nextSegment(this.#rng, this.#heading);
       this.#push(seg.lengthM, seg.curvature, seg.rampM);
     }
     const i = Math.floor(x);

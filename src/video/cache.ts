@@ -38,6 +38,8 @@ export interface CacheMeta {
   video: VideoInfo;
   /** Natural-order frame names for image-folder sources. */
   imageNames?: string[];
+  /** Problems found while decoding (count mismatch, variable rate), repeated on every load. */
+  warnings?: string[];
 }
 
 export interface CacheKeyInput {

@@ -157,3 +157,15 @@ export async function probeVideoDetailed(path: string, signal?: AbortSignal): Pr
 export async function probeVideo(path: string, signal?: AbortSignal): Promise<VideoInfo> {
   return (await probeVideoDetailed(path, signal)).info;
 }
+
+/** Size and codec of a single image (the first frame of an image folder). */
+export async function probeImage(path: string): Promise<{ width: number; height: number; codec: string }> {
+  assertReadableFile(path);
+  const { result, stdout } = await runTool('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,codec_name', '-of', 'json', '-i', ffInput(path)]);
+  const st = result.status === 'ok' ? (JSON.parse(stdout) as ProbeJson).streams?.[0] : undefined;
+  if (!st?.width || !st.height) {
+    const why = result.status === 'ok' ? 'no picture found' : result.status === 'spawn-error' ? result.message : lastErrorLine(result.stderrTail);
+    throw new UserError(`"${path}" is not a readable image (${why}); remove it from the folder or re-export it`);
+  }
+  return { width: st.width, height: st.height, codec: st.codec_name ?? 'unknown' };
+}

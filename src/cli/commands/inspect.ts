@@ -1,0 +1,188 @@
+/**
+ * `steerlab inspect <video|folder> [--labels FILE] [...] [--json]`: what the
+ * lab sees in a data set, without decoding a frame: container facts from
+ * ffprobe (frame times from packets, so variable frame rates are exact),
+ * the labels parsed to degrees, how they match the frames, and warnings.
+ */
+import type { Command } from 'commander';
+import type { AngleUnits, LabelFormat, LabelOptions, SignConvention } from '../../data/types.ts';
+import { UserError } from '../../errors.ts';
+import type { VideoInfo } from '../../video/types.ts';
+
+interface InspectFlags {
+  labels?: string;
+  format?: string;
+  units?: string;
+  fullScale?: string;
+  sign?: string;
+  offsetMs?: string;
+  maxGapMs?: string;
+  json?: boolean;
+}
+
+const FORMATS = ['auto', 'csv', 'sully', 'udacity-sim', 'udacity-challenge', 'donkey'];
+const UNITS = ['auto', 'degrees', 'radians', 'normalized'];
+
+function num(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new UserError(`${name} expects a number (got "${v}")`);
+  return n;
+}
+
+/** LabelOptions from the shared label flags (also used by other commands' parsers in spirit). */
+export function labelOptionsFrom(o: InspectFlags): LabelOptions {
+  if (o.format && !FORMATS.includes(o.format)) throw new UserError(`--format must be one of ${FORMATS.join(', ')} (got "${o.format}")`);
+  if (o.units && !UNITS.includes(o.units)) throw new UserError(`--units must be one of ${UNITS.join(', ')} (got "${o.units}")`);
+  if (o.sign && o.sign !== 'positive-right' && o.sign !== 'positive-left') throw new UserError(`--sign must be positive-right or positive-left (got "${o.sign}")`);
+  const fullScaleDeg = num('--full-scale', o.fullScale);
+  if (fullScaleDeg !== undefined && !(fullScaleDeg > 0)) throw new UserError(`--full-scale must be > 0 degrees (got ${fullScaleDeg})`);
+  return {
+    format: (o.format as LabelFormat | 'auto' | undefined) ?? 'auto',
+    units: (o.units as AngleUnits | 'auto' | undefined) ?? 'auto',
+    ...(fullScaleDeg !== undefined ? { fullScaleDeg } : {}),
+    ...(o.sign ? { sign: o.sign as SignConvention } : {}),
+  };
+}
+
+function histogramLines(edges: number[], counts: number[]): string[] {
+  const max = Math.max(1, ...counts);
+  return counts.map((c, i) => `  ${edges[i].toFixed(0).padStart(6)} .. ${edges[i + 1].toFixed(0).padStart(6)} deg ${String(c).padStart(7)} ${'#'.repeat(Math.round((40 * c) / max))}`);
+}
+
+export function register(program: Command): void {
+  program
+    .command('inspect')
+    .description('show what the lab sees in a video or image folder and its steering labels (frames, fps, size, label match, angle range in degrees, warnings)')
+    .argument('<source>', 'video file, image folder, or numbered image sequence (e.g. frames/%05d.jpg)')
+    .option('--labels <file>', 'label file or folder (CSV/TSV, data.txt, driving_log.csv, Donkey tub)')
+    .option('--format <name>', `label format: ${FORMATS.join(' | ')}`)
+    .option('--units <u>', `angle units in the file: ${UNITS.join(' | ')}`)
+    .option('--full-scale <deg>', 'steering-wheel degrees that a normalised value of 1 means (e.g. 420)')
+    .option('--sign <s>', 'sign convention of the file: positive-right | positive-left')
+    .option('--offset-ms <ms>', 'milliseconds added to label times before matching', '0')
+    .option('--max-gap-ms <ms>', 'frames farther than this from a label are dropped (default: 2.5 label intervals, >= 200 ms)')
+    .option('--json', 'print one JSON object on stdout')
+    .action(async (source: string, o: InspectFlags) => {
+      const { statSync } = await import('node:fs');
+      const { basename } = await import('node:path');
+      const { isImageSource } = await import('../../video/decode.ts');
+      const { probeVideoDetailed } = await import('../../video/probe.ts');
+      const { describeImages, defaultMaxGapMs, coverageWarning } = await import('../../video/dataset.ts');
+      const { readLabels } = await import('../../data/read-labels.ts');
+      const { alignByFrame, alignByImage, alignByTime, describeAlignment } = await import('../../data/align.ts');
+      const { angleStats } = await import('../../data/stats.ts');
+
+      const opts = labelOptionsFrom(o);
+      const offsetMs = num('--offset-ms', o.offsetMs) ?? 0;
+      const images = isImageSource(source);
+      if (!images) {
+        try {
+          statSync(source);
+        } catch {
+          throw new UserError(`"${source}": no such video or image folder; check the path (quote it if it has spaces)`);
+        }
+      }
+      const warnings: string[] = [];
+      let video: VideoInfo;
+      let frameTimesS: Float64Array;
+      let names: string[] | undefined;
+      if (images) {
+        const d = await describeImages(source);
+        video = d.video;
+        names = d.names;
+        frameTimesS = Float64Array.from(names, (_, i) => i / video.fps);
+      } else {
+        const p = await probeVideoDetailed(source);
+        video = p.info;
+        frameTimesS = p.frameTimesS;
+        if (video.variableFrameRate) warnings.push(`${basename(source)} has a variable frame rate (average ${video.fps.toFixed(2)} fps); frames are matched to labels by their own timestamps`);
+        if (video.rotationDeg) warnings.push(`${basename(source)} is stored rotated by ${video.rotationDeg} deg; frames are turned upright when decoded (size shown upright)`);
+      }
+
+      let labelsOut: Record<string, unknown> | null = null;
+      let alignment = null;
+      const labelPath = o.labels ?? (images ? source : undefined);
+      if (labelPath) {
+        let labels;
+        try {
+          labels = await readLabels(labelPath, opts);
+        } catch (e) {
+          // An image folder without a label file is still worth inspecting.
+          if (!o.labels && e instanceof UserError) labels = null;
+          else throw e;
+        }
+        if (labels) {
+          warnings.push(...labels.warnings);
+          const maxGapMs = num('--max-gap-ms', o.maxGapMs) ?? defaultMaxGapMs(labels);
+          let r;
+          if (labels.key === 'time') r = alignByTime(frameTimesS, labels.rows, { offsetMs, maxGapMs });
+          else if (labels.key === 'frame') r = alignByFrame(video.frames, labels.rows, { fps: video.fps });
+          else if (names) r = alignByImage(names, labels.rows);
+          else throw new UserError(`${labels.path} names images, but "${source}" is a video; inspect the image folder instead, or use labels with a time or frame column`);
+          alignment = r.report;
+          warnings.push(...describeAlignment(r.report, video.frames).map((w) => `${basename(labels.path)}: ${w}`));
+          const cover = coverageWarning(labels, frameTimesS, offsetMs, r.report.unmatchedFrames);
+          if (cover) warnings.push(cover);
+          const st = angleStats(labels.rows.map((row) => row.steeringDeg));
+          const fin = (x: number) => (Number.isFinite(x) ? Number(x.toFixed(3)) : null);
+          labelsOut = {
+            path: labels.path,
+            format: labels.format,
+            key: labels.key,
+            rows: labels.rows.length,
+            matched: r.report.matched,
+            unmatchedFrames: r.report.unmatchedFrames,
+            unmatchedLabels: r.report.unmatchedLabels,
+            units: labels.units,
+            unitsInferred: labels.unitsInferred,
+            sign: labels.sign,
+            minDeg: fin(st.minDeg),
+            maxDeg: fin(st.maxDeg),
+            meanDeg: fin(st.meanDeg),
+            stdDeg: fin(st.stdDeg),
+            histogram: st.histogram,
+            extras: [...new Set(labels.rows.flatMap((row) => Object.keys(row.extras)))],
+          };
+        }
+      }
+      const out = {
+        source,
+        video: {
+          path: video.path,
+          frames: video.frames,
+          fps: Number(video.fps.toFixed(4)),
+          width: video.width,
+          height: video.height,
+          durationS: Number(video.durationS.toFixed(3)),
+          codec: video.codec,
+          rotationDeg: video.rotationDeg,
+          variableFrameRate: video.variableFrameRate,
+        },
+        labels: labelsOut,
+        alignment,
+        warnings,
+      };
+      if (o.json) {
+        process.stdout.write(JSON.stringify(out) + '\n');
+        return;
+      }
+      const v = out.video;
+      const lines = [
+        `source     ${source}`,
+        `video      ${v.frames} frames, ${v.fps} fps${v.variableFrameRate ? ' (variable)' : ''}, ${v.durationS} s, ${v.width}x${v.height} px, ${v.codec}${v.rotationDeg ? `, rotated ${v.rotationDeg} deg` : ''}`,
+      ];
+      if (labelsOut) {
+        const l = labelsOut as Record<string, number | string | boolean | null> & { histogram: { edgesDeg: number[]; counts: number[] } };
+        lines.push(
+          `labels     ${l.rows} rows from ${l.path} (${l.format}, matched by ${l.key}; units ${l.units}${l.unitsInferred ? ' (inferred)' : ''}, ${l.sign})`,
+          `matched    ${l.matched} frames; ${l.unmatchedFrames} frames without a label; ${l.unmatchedLabels} labels without a frame`,
+          `angle      ${l.minDeg} deg to ${l.maxDeg} deg, mean ${l.meanDeg} deg, std ${l.stdDeg} deg (steering wheel, positive = right)`,
+          'histogram (label rows):',
+          ...histogramLines(l.histogram.edgesDeg, l.histogram.counts),
+        );
+      } else lines.push('labels     none (pass --labels FILE)');
+      for (const w of warnings) lines.push(`warning    ${w}`);
+      process.stdout.write(lines.join('\n') + '\n');
+    });
+}

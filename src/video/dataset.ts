@@ -1,0 +1,212 @@
+/**
+ * A data set ready for training: frames decoded once into the on-disk cache
+ * (or read from it), labels read and matched to frames, and the list of
+ * usable samples. Labels are read before decoding so a bad label file fails
+ * in a second, not after minutes of decoding.
+ */
+import { statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { alignByFrame, alignByImage, alignByTime, describeAlignment } from '../data/align.ts';
+import { readLabels } from '../data/read-labels.ts';
+import type { LabelSet } from '../data/types.ts';
+import { UserError } from '../errors.ts';
+import { FrameCacheWriter, cacheKey, openFrameCache, type CachedFrames } from './cache.ts';
+import { DECODER_VERSION, IMAGE_FOLDER_FPS, decodeFrames, isImageSource } from './decode.ts';
+import { resolveFfmpeg } from './ffmpeg.ts';
+import { isSequencePattern, listImages } from './images.ts';
+import { probeImage, probeVideo } from './probe.ts';
+import type { Dataset, DatasetSpec, DecodeProgress, VideoInfo } from './types.ts';
+
+export interface LoadOptions {
+  cacheDir: string;
+  signal?: AbortSignal;
+  onProgress?(p: DecodeProgress): void;
+  /** Key the cache by the video's content hash instead of size + modification time. */
+  hashContent?: boolean;
+}
+
+/**
+ * Default for how far a frame may be from a label before it is dropped:
+ * 2.5 label intervals (median spacing), at least 200 ms, so a 1 Hz log is
+ * not dropped wholesale and a 20 Hz log still drops real gaps.
+ */
+export function defaultMaxGapMs(labels: LabelSet): number {
+  const t = labels.rows.filter((r) => r.camera === undefined || r.camera === 'center').map((r) => r.timeS).filter((x): x is number => Number.isFinite(x));
+  if (t.length < 2) return 200;
+  const d: number[] = [];
+  for (let i = 1; i < t.length; i++) d.push(t[i] - t[i - 1]);
+  d.sort((a, b) => a - b);
+  return Math.max(200, 2500 * d[d.length >> 1]);
+}
+
+function checkSpec(spec: DatasetSpec): void {
+  const { width, height } = spec.input;
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 4 && height >= 4 && width <= 4096 && height <= 4096)) {
+    throw new UserError(`input size must be whole pixels between 4 and 4096 (got ${width}x${height})`);
+  }
+  if (spec.maxFrames !== undefined && !(Number.isInteger(spec.maxFrames) && spec.maxFrames > 0)) {
+    throw new UserError(`maxFrames must be a whole number > 0 (got ${spec.maxFrames})`);
+  }
+  const images = isImageSource(spec.source);
+  if (!images) {
+    try {
+      statSync(spec.source);
+    } catch {
+      throw new UserError(`"${spec.source}": no such video or image folder; check the path (quote it if it has spaces)`);
+    }
+  }
+}
+
+function checkCrop(spec: DatasetSpec, video: VideoInfo): void {
+  const c = spec.crop;
+  if (!c) return;
+  if (c.left + c.right >= video.width || c.top + c.bottom >= video.height) {
+    throw new UserError(
+      `crop (top ${c.top}, bottom ${c.bottom}, left ${c.left}, right ${c.right} px) leaves nothing of the ${video.width}x${video.height} px picture of "${spec.source}"; use a smaller crop`,
+    );
+  }
+}
+
+/** VideoInfo of an image folder (size and codec of its first image, nominal rate) and its frame names. */
+export async function describeImages(source: string): Promise<{ video: VideoInfo; names: string[] }> {
+  const list = listImages(source);
+  const first = await probeImage(list.paths[0]);
+  const frames = list.paths.length;
+  return {
+    names: list.names,
+    video: {
+      path: source,
+      frames,
+      fps: IMAGE_FOLDER_FPS,
+      width: first.width,
+      height: first.height,
+      durationS: frames / IMAGE_FOLDER_FPS,
+      codec: `images (${first.codec})`,
+      rotationDeg: 0,
+      variableFrameRate: false,
+    },
+  };
+}
+
+async function buildCache(spec: DatasetSpec, key: string, path: string, o: LoadOptions): Promise<CachedFrames> {
+  const images = isImageSource(spec.source);
+  const { video, names } = images ? await describeImages(spec.source) : { video: await probeVideo(spec.source, o.signal), names: undefined };
+  checkCrop(spec, video);
+  const warnings: string[] = [];
+  if (video.variableFrameRate) warnings.push(`"${spec.source}" has a variable frame rate; frames are matched to labels by their own timestamps`);
+  const expected = spec.maxFrames ? Math.min(spec.maxFrames, video.frames) : video.frames;
+  const writer = await FrameCacheWriter.create(path, spec.input.width, spec.input.height);
+  try {
+    for await (const f of decodeFrames(spec.source, { width: spec.input.width, height: spec.input.height, crop: spec.crop }, {
+      signal: o.signal,
+      onProgress: o.onProgress,
+      expectedFrames: video.frames,
+      maxFrames: spec.maxFrames,
+    })) {
+      await writer.append(f.rgb, f.ptsS);
+    }
+    if (writer.count < expected - 1) {
+      warnings.push(`"${spec.source}" decoded to ${writer.count} frames but its container lists ${expected}; the file may be truncated or damaged past ${writer.count} frames`);
+    }
+    return await writer.commit({
+      key,
+      decoderVersion: DECODER_VERSION,
+      ffmpegVersion: resolveFfmpeg().version,
+      video,
+      imageNames: names,
+      warnings,
+    });
+  } catch (e) {
+    // Cancel or failure: delete the partial file so no later run can trust it.
+    await writer.abort();
+    throw e;
+  }
+}
+
+/** Says which part of the video the labels' times span, when frames outside it are dropped. */
+export function coverageWarning(labels: LabelSet, frameTimesS: Float64Array, offsetMs: number, unmatchedFrames: number): string | null {
+  if (labels.key !== 'time' || unmatchedFrames === 0 || frameTimesS.length === 0) return null;
+  const t = labels.rows.map((r) => r.timeS).filter((x): x is number => Number.isFinite(x));
+  if (t.length === 0) return null;
+  const lo = Math.min(...t) + offsetMs / 1000;
+  const hi = Math.max(...t) + offsetMs / 1000;
+  const v0 = frameTimesS[0];
+  const v1 = frameTimesS[frameTimesS.length - 1];
+  if (lo <= v0 + 0.5 && hi >= v1 - 0.5) return null;
+  return (
+    `${labels.path} covers ${lo.toFixed(2)}-${hi.toFixed(2)} s of a video spanning ${v0.toFixed(2)}-${v1.toFixed(2)} s; ` +
+    `${unmatchedFrames} of ${frameTimesS.length} frames have no label and are left out (check --offset-ms, or that the log and video are the same drive)`
+  );
+}
+
+/** Where labels come from when none are named: the image folder itself (Sully, Udacity sim, Donkey tub). */
+function labelSource(spec: DatasetSpec): string {
+  if (spec.labels) return spec.labels;
+  if (isImageSource(spec.source)) return isSequencePattern(spec.source) ? dirname(spec.source) : spec.source;
+  throw new UserError(`no labels given for "${spec.source}"; pass a label file (--labels FILE: CSV with a time or frame column and a steering column)`);
+}
+
+/**
+ * Loads a data set: labels, frames (from the cache when it is valid, else
+ * decoded into it), and the alignment between them. Throws UserError when
+ * nothing matches; partial coverage is a warning.
+ */
+export async function loadDataset(spec: DatasetSpec, o: LoadOptions): Promise<Dataset> {
+  checkSpec(spec);
+  const labels = await readLabels(labelSource(spec), spec.labelOptions ?? {});
+  const { key, path } = await cacheKey(
+    { source: spec.source, width: spec.input.width, height: spec.input.height, crop: spec.crop, maxFrames: spec.maxFrames, hashContent: o.hashContent },
+    o.cacheDir,
+  );
+  let store = openFrameCache(path, key);
+  const cacheHit = store !== null;
+  if (!store) store = await buildCache(spec, key, path, o);
+  else o.onProgress?.({ done: store.count, total: store.count, etaS: 0 });
+  const meta = store.meta;
+  try {
+    const warnings = [...(meta.warnings ?? []), ...labels.warnings];
+    const offsetMs = spec.offsetMs ?? 0;
+    const maxGapMs = spec.maxGapMs ?? defaultMaxGapMs(labels);
+    let aligned;
+    if (labels.key === 'time') aligned = alignByTime(store.timestampsS, labels.rows, { offsetMs, maxGapMs });
+    else if (labels.key === 'frame') aligned = alignByFrame(store.count, labels.rows, { fps: meta.video.fps });
+    else {
+      if (!meta.imageNames) {
+        throw new UserError(`${labels.path} names images, but "${spec.source}" is a video; give the image folder as the source, or labels with a time or frame column`);
+      }
+      aligned = alignByImage(meta.imageNames, labels.rows);
+    }
+    const { anglesDeg, report } = aligned;
+    if (report.matched === 0) {
+      throw new UserError(
+        `no frame of "${spec.source}" matched a label in ${labels.path} (by ${report.method}); check --offset-ms, the time column's units, or that the labels belong to this video`,
+      );
+    }
+    warnings.push(...describeAlignment(report, store.count).map((w) => `${basename(labels.path)}: ${w}`));
+    const cover = coverageWarning(labels, store.timestampsS, offsetMs, report.unmatchedFrames);
+    if (cover) warnings.push(cover);
+    const sampleFrame = new Int32Array(report.matched);
+    const kept = new Float32Array(report.matched);
+    let j = 0;
+    for (let i = 0; i < anglesDeg.length; i++) {
+      if (Number.isNaN(anglesDeg[i])) continue;
+      sampleFrame[j] = i;
+      kept[j++] = anglesDeg[i];
+    }
+    return {
+      spec,
+      video: meta.video,
+      frames: store,
+      labels,
+      sampleFrame,
+      anglesDeg: kept,
+      alignment: report,
+      warnings,
+      cachePath: path,
+      cacheHit,
+    };
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+}
