@@ -147,17 +147,19 @@ export function computeFindings(input: FindingsInput): Finding[] {
   if (input.head.range && input.trainTargets && input.trainTargets.length > 0) {
     const { min, max } = input.head.range;
     let outside = 0;
+    let finite = 0;
     let tMin = Infinity;
     let tMax = -Infinity;
     for (let i = 0; i < input.trainTargets.length; i++) {
       const t = input.trainTargets[i];
       if (!Number.isFinite(t)) continue;
+      finite++;
       if (t < min || t > max) outside++;
       tMin = Math.min(tMin, t);
       tMax = Math.max(tMax, t);
     }
     if (outside > 0) {
-      const frac = outside / input.trainTargets.length;
+      const frac = outside / finite;
       const toDeg = input.toDeg ?? ((t: number) => t);
       out.push({
         kind: 'targets-outside-head-range', severity: 'error', step: null, layer: input.head.name,

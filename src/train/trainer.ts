@@ -26,7 +26,7 @@ import type { EvaluationDeg } from '../targets/metrics-types.ts';
 import { createRng } from '../rng.ts';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { RunConfig, type RunConfigInput } from './config.ts';
-import type { TrainingData } from './data.ts';
+import type { Batch, TrainingData } from './data.ts';
 import { batchTensor, evaluateSource } from './evaluate.ts';
 import type { EpochEvent, RunResult, RunStatus, TrainEvent } from './events.ts';
 import { measureHeads, measureLayers } from './measure.ts';
@@ -134,8 +134,13 @@ export async function trainRun(o: TrainOptions): Promise<TrainOutcome> {
     const ck = await readCheckpoint(o.runDir);
     if (ck) {
       const s = ck.meta.state as { iterations: number; best: Omit<Best, 'weights' | 'buffers' | 'predDeg' | 'trueDeg'> | null; epochs: EpochEvent[]; snapshots: DiagnosticsSnapshot[]; loggedLoss: number[]; stoppedEarly: boolean };
-      model.setWeights(ck.groups.weights);
-      model.setBuffers(ck.groups.buffers);
+      try {
+        model.setWeights(ck.groups.weights);
+        model.setBuffers(ck.groups.buffers);
+      } catch (err) {
+        model.dispose();
+        throw new UserError(`the checkpoint in ${o.runDir} was written for a different model (${(err as Error).message}); resume with the run's own config.json`);
+      }
       opt.setState({ iterations: s.iterations, slots: ck.groups.slots.length ? chunk(ck.groups.slots, opt.name === 'adam' ? 2 : 1) : [] });
       step = ck.meta.step;
       firstEpoch = ck.meta.rng.nextEpoch;
@@ -200,8 +205,9 @@ export async function trainRun(o: TrainOptions): Promise<TrainOutcome> {
           status = 'cancelled';
           break;
         }
-        const batch = await next;
+        const batch = finiteBatch(await next);
         if (s + 1 < stepsPerEpoch) next = fetch(s + 1); // prefetch while this step computes
+        if (batch.size === 0) continue; // every sample's angle was dropped (NaN): nothing to learn from
         const log = step % cfg.logEvery === 0;
         const lr = learningRateAt(step, cfg.optimizer, ctx);
         const x = batchTensor(model, batch, data.inputShape);
@@ -332,6 +338,23 @@ export async function trainRun(o: TrainOptions): Promise<TrainOutcome> {
     valPredDeg: best?.predDeg ?? new Float32Array(0), valTrueDeg: best?.trueDeg ?? new Float32Array(0),
     history: { epochs, diagnostics: snapshots },
   };
+}
+
+/** Drops samples whose angle is not finite (dropped frames) so they cannot poison the loss. */
+function finiteBatch(b: Batch): Batch {
+  let bad = 0;
+  for (let i = 0; i < b.size; i++) if (!Number.isFinite(b.yDeg[i])) bad++;
+  if (bad === 0) return b;
+  const per = b.x.length / b.size;
+  const n = b.size - bad;
+  const x = new Float32Array(n * per);
+  const yDeg = new Float32Array(n);
+  for (let i = 0, k = 0; i < b.size; i++) {
+    if (!Number.isFinite(b.yDeg[i])) continue;
+    x.set(b.x.subarray(i * per, (i + 1) * per), k * per);
+    yDeg[k++] = b.yDeg[i];
+  }
+  return { x, yDeg, size: n };
 }
 
 function chunk<T>(xs: T[], k: number): T[][] {

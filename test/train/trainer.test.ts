@@ -147,6 +147,16 @@ describe('trainRun', () => {
     shadow.dispose();
   });
 
+  it('skips samples whose angle was dropped (NaN) instead of diverging', async () => {
+    const data = linearTask();
+    for (const i of [0, 5, 17, 40]) (data.train.anglesDeg as Float32Array)[i] = NaN;
+    (data.val.anglesDeg as Float32Array)[3] = NaN;
+    const out = await trainRun({ config: mlp({ epochs: 1 }), data });
+    expect(out.result.status).toBe('completed');
+    expect(out.result.val!.model.n).toBe(59);
+    out.model.dispose();
+  });
+
   it('rejects data whose shape does not match the model', async () => {
     await expect(trainRun({ config: { model: { input: { height: 10, width: 10, channels: 3 } } }, data: barImages() })).rejects.toThrow(/does not match/);
   });
