@@ -14,7 +14,7 @@ import { FrameCacheWriter, cacheKey, openFrameCache, type CachedFrames } from '.
 import { DECODER_VERSION, IMAGE_FOLDER_FPS, decodeFrames, isImageSource } from './decode.ts';
 import { resolveFfmpeg } from './ffmpeg.ts';
 import { isSequencePattern, listImages } from './images.ts';
-import { probeImage, probeVideo } from './probe.ts';
+import { probeImage, probeVideoDetailed } from './probe.ts';
 import type { Dataset, DatasetSpec, DecodeProgress, VideoInfo } from './types.ts';
 
 export interface LoadOptions {
@@ -90,9 +90,10 @@ export async function describeImages(source: string): Promise<{ video: VideoInfo
 
 async function buildCache(spec: DatasetSpec, key: string, path: string, o: LoadOptions): Promise<CachedFrames> {
   const images = isImageSource(spec.source);
-  const { video, names } = images ? await describeImages(spec.source) : { video: await probeVideo(spec.source, o.signal), names: undefined };
+  const probed = images ? null : await probeVideoDetailed(spec.source, o.signal);
+  const { video, names } = probed ? { video: probed.info, names: undefined } : await describeImages(spec.source);
   checkCrop(spec, video);
-  const warnings: string[] = [];
+  const warnings: string[] = [...(probed?.warnings ?? [])];
   if (video.variableFrameRate) warnings.push(`"${spec.source}" has a variable frame rate; frames are matched to labels by their own timestamps`);
   const expected = spec.maxFrames ? Math.min(spec.maxFrames, video.frames) : video.frames;
   const writer = await FrameCacheWriter.create(path, spec.input.width, spec.input.height);

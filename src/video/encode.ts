@@ -17,6 +17,8 @@ export interface EncodeOptions {
   /** Extra output arguments placed before the file name (e.g. a setpts filter for a VFR test file). */
   extraArgs?: string[];
   signal?: AbortSignal;
+  /** mp4/mov: put the index first so players can start before the download ends (default true). */
+  faststart?: boolean;
 }
 
 // ultrafast: sensor-like noise makes slower presets cost 4x the time for little size gain on 2 cores.
@@ -34,7 +36,7 @@ export async function encodeRawVideo(outPath: string, frames: Iterable<Uint8Arra
     '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${o.width}x${o.height}`, '-r', String(o.fps), '-i', 'pipe:0',
     ...(o.codecArgs ?? H264_ARGS),
     ...(o.extraArgs ?? []),
-    ...(ext === '.mp4' || ext === '.mov' ? ['-movflags', '+faststart'] : []),
+    ...((ext === '.mp4' || ext === '.mov') && o.faststart !== false ? ['-movflags', '+faststart'] : []),
     `file:${tmp}`,
   ];
   const child = spawnTool('ffmpeg', args, { signal: o.signal });

@@ -182,6 +182,11 @@ export function spawnCount(): number {
   return spawned;
 }
 
+/** How many of those children are still running (tests use it to prove nothing is left behind). */
+export function liveCount(): number {
+  return live.size;
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;

@@ -29,6 +29,8 @@ interface ProbeJson {
 
 export interface DetailedProbe {
   info: VideoInfo;
+  /** Problems seen in the container (e.g. an index listing more frames than the file holds). */
+  warnings: string[];
   /** Presentation time of each frame in seconds from the start, sorted ascending (from packets). */
   frameTimesS: Float64Array;
 }
@@ -133,6 +135,14 @@ export async function probeVideoDetailed(path: string, signal?: AbortSignal): Pr
   let durationS = Number(st.duration ?? j.format?.duration);
   if (!(durationS > 0)) durationS = frames > 1 ? frameTimesS[frames - 1] - frameTimesS[0] + (frameTimesS[frames - 1] - frameTimesS[0]) / (frames - 1) : 0;
   if (!(fps > 0 && fps < 1000)) fps = durationS > 0 ? frames / durationS : 25;
+  const warnings: string[] = [];
+  const listed = Number(st.nb_frames);
+  if (Number.isFinite(listed) && listed > frames + 1) {
+    // The index (mp4 moov) survived but the data after some point did not: a cut-off recording.
+    const lastS = frameTimesS[frames - 1] + 1 / fps;
+    warnings.push(`"${path}" is truncated: its index lists ${listed} frames (${durationS.toFixed(2)} s) but only ${frames} are in the file (up to ${lastS.toFixed(2)} s); re-copy the file if you have a complete one`);
+    durationS = Math.min(durationS, lastS);
+  }
   const variableFrameRate = isVariableRate(frameTimesS);
   const rotationDeg = rotationOf(st);
   const swap = rotationDeg === 90 || rotationDeg === 270;
@@ -150,6 +160,7 @@ export async function probeVideoDetailed(path: string, signal?: AbortSignal): Pr
       variableFrameRate,
     },
     frameTimesS,
+    warnings,
   };
 }
 

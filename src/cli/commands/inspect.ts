@@ -96,6 +96,7 @@ export function register(program: Command): void {
         const p = await probeVideoDetailed(source);
         video = p.info;
         frameTimesS = p.frameTimesS;
+        warnings.push(...p.warnings);
         if (video.variableFrameRate) warnings.push(`${basename(source)} has a variable frame rate (average ${video.fps.toFixed(2)} fps); frames are matched to labels by their own timestamps`);
         if (video.rotationDeg) warnings.push(`${basename(source)} is stored rotated by ${video.rotationDeg} deg; frames are turned upright when decoded (size shown upright)`);
       }

@@ -1,0 +1,131 @@
+import { copyFileSync, mkdirSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CancelledError, UserError } from '../../src/errors.ts';
+import { openFrameCache } from '../../src/video/cache.ts';
+import { loadDataset } from '../../src/video/dataset.ts';
+import { spawnCount } from '../../src/video/ffmpeg.ts';
+import type { DatasetSpec } from '../../src/video/types.ts';
+import { indexColour, meanRgb, tempDir, writeIndexVideo } from './fixtures.ts';
+
+const dir = tempDir();
+const video = join(dir, 'drive.mp4');
+const labels = join(dir, 'labels.csv');
+/** Steering of frame i: 10*i - 300 degrees (so a frame's label also identifies it). */
+const deg = (i: number) => 10 * i - 300;
+
+function labelCsv(from: number, to: number): string {
+  const rows = ['frame_index,timestamp_s,steering_deg'];
+  for (let i = from; i < to; i++) rows.push(`${i},${(i / 30).toFixed(6)},${deg(i)}`);
+  return rows.join('\n') + '\n';
+}
+
+beforeAll(async () => {
+  await writeIndexVideo(video);
+  writeFileSync(labels, labelCsv(0, 60));
+});
+
+const spec = (o: Partial<DatasetSpec> = {}): DatasetSpec => ({ source: video, labels, input: { width: 32, height: 16 }, ...o });
+
+describe('loadDataset', () => {
+  it('decodes into the cache once; the second load is a cache hit that spawns no ffmpeg and reads the same pixels', async () => {
+    const cacheDir = join(dir, 'cache-a');
+    const progress: number[] = [];
+    const a = await loadDataset(spec(), { cacheDir, onProgress: (p) => progress.push(p.done) });
+    expect(a.cacheHit).toBe(false);
+    expect(a.frames.count).toBe(60);
+    expect(a.alignment.matched).toBe(60);
+    expect(a.sampleFrame.length).toBe(60);
+    expect(progress.at(-1)).toBe(60);
+    for (const i of [0, 31, 59]) {
+      expect(a.anglesDeg[i]).toBeCloseTo(deg(a.sampleFrame[i]), 4);
+      const px = meanRgb(a.frames.read(i), 32, 0, 12, 0, 16);
+      expect(Math.abs(px[0] - indexColour(i)[0])).toBeLessThan(4);
+    }
+    const frame17 = a.frames.read(17).slice();
+    a.frames.close();
+
+    const before = spawnCount();
+    const b = await loadDataset(spec(), { cacheDir });
+    expect(b.cacheHit).toBe(true);
+    expect(spawnCount()).toBe(before);
+    expect(b.frames.read(17)).toEqual(frame17);
+    expect(Array.from(b.frames.timestampsS.slice(0, 3))).toEqual([0, 1 / 30, 2 / 30].map((t) => Math.round(t * 1e6) / 1e6));
+    b.frames.close();
+  });
+
+  it('a different crop or size is a different cache entry', async () => {
+    const cacheDir = join(dir, 'cache-b');
+    (await loadDataset(spec(), { cacheDir })).frames.close();
+    const c = await loadDataset(spec({ crop: { top: 0, bottom: 0, left: 0, right: 32 } }), { cacheDir });
+    expect(c.cacheHit).toBe(false);
+    c.frames.close();
+    expect(readdirSync(cacheDir).filter((f) => f.endsWith('.slfc'))).toHaveLength(2);
+  });
+
+  it('cancelling mid-decode leaves no cache file and no temp file, and the next load decodes afresh', async () => {
+    const cacheDir = join(dir, 'cache-c');
+    const ac = new AbortController();
+    await expect(
+      loadDataset(spec(), { cacheDir, signal: ac.signal, onProgress: (p) => p.done >= 1 && ac.abort() }),
+    ).rejects.toBeInstanceOf(CancelledError);
+    expect(readdirSync(cacheDir)).toEqual([]);
+    const again = await loadDataset(spec(), { cacheDir });
+    expect(again.cacheHit).toBe(false);
+    again.frames.close();
+  });
+
+  it('never trusts a damaged cache file: a truncated one is rejected and rebuilt', async () => {
+    const cacheDir = join(dir, 'cache-d');
+    const a = await loadDataset(spec(), { cacheDir });
+    a.frames.close();
+    truncateSync(a.cachePath, 1000);
+    expect(openFrameCache(a.cachePath)).toBeNull();
+    const b = await loadDataset(spec(), { cacheDir });
+    expect(b.cacheHit).toBe(false);
+    expect(b.frames.count).toBe(60);
+    b.frames.close();
+  });
+
+  it('labels covering only part of the video: the covered frames are kept, with a warning naming the file and the fix', async () => {
+    const partial = join(dir, 'partial.csv');
+    // Time-keyed (no frame column) so matching is by timestamp.
+    writeFileSync(partial, 'timestamp_s,steering_deg\n' + Array.from({ length: 30 }, (_, i) => `${(i / 30).toFixed(6)},${deg(i)}`).join('\n') + '\n');
+    const d = await loadDataset(spec({ labels: partial }), { cacheDir: join(dir, 'cache-e') });
+    expect(d.alignment.method).toBe('time');
+    expect(d.alignment.matched).toBeGreaterThanOrEqual(30);
+    expect(d.alignment.matched).toBeLessThan(40);
+    const w = d.warnings.find((x) => x.includes('partial.csv') && x.includes('--offset-ms'));
+    expect(w).toBeDefined();
+    d.frames.close();
+  });
+
+  it('labels matching no frame are one UserError naming both files', async () => {
+    const late = join(dir, 'late.csv');
+    writeFileSync(late, 'timestamp_s,steering_deg\n100,1\n100.05,2\n100.1,3\n');
+    const e = await loadDataset(spec({ labels: late }), { cacheDir: join(dir, 'cache-f') }).catch((x) => x);
+    expect(e).toBeInstanceOf(UserError);
+    expect(e.message).toMatch(/drive\.mp4/);
+    expect(e.message).toMatch(/late\.csv/);
+  });
+
+  it('works with a path holding spaces and non-ASCII characters', async () => {
+    const odd = join(dir, 'my drive ü 日本', "it's here");
+    mkdirSync(odd, { recursive: true });
+    const v = join(odd, 'vidéo 1.mp4');
+    const l = join(odd, 'étiquettes.csv');
+    copyFileSync(video, v);
+    copyFileSync(labels, l);
+    const d = await loadDataset({ source: v, labels: l, input: { width: 16, height: 8 } }, { cacheDir: join(odd, 'cache dir') });
+    expect(d.frames.count).toBe(60);
+    expect(d.alignment.matched).toBe(60);
+    d.frames.close();
+  });
+
+  it('maxFrames decodes only the first N frames', async () => {
+    const d = await loadDataset(spec({ maxFrames: 20 }), { cacheDir: join(dir, 'cache-g') });
+    expect(d.frames.count).toBe(20);
+    expect(d.alignment.matched).toBe(20);
+    d.frames.close();
+  });
+});
