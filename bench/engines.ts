@@ -1,0 +1,115 @@
+/**
+ * Training and inference speed of PilotNet (66x200x3, ELU, tanh head, batch
+ * 32, Adam) on one tfjs engine, measured with the lab's own pieces: CORE's
+ * createRegressor, lossAndGrads and Adam, and ENGINE's worker pool.
+ */
+import { initEngine, tf, type EngineName } from '../src/engine/index.ts';
+import { createParallelProvider } from '../src/engine/parallel.ts';
+import { createRegressor } from '../src/model/index.ts';
+import type { ModelConfig } from '../src/model/config.ts';
+import { createOptimizer } from '../src/train/optimizer.ts';
+import { OptimizerConfig } from '../src/train/config.ts';
+import { disposeStep, lossAndGrads } from '../src/train/step.ts';
+import { createRng } from '../src/rng.ts';
+
+/** The benchmark model: the PyTorch peer (bench/peer_pytorch.py) builds the same one. */
+export const PILOTNET: Partial<ModelConfig> = { arch: 'pilotnet', activation: 'elu', head: 'tanh', init: 'he_normal' };
+export const BATCH = 32;
+const LR = 1e-3;
+
+export interface EngineResult {
+  name: string;
+  engine: EngineName;
+  workers: number;
+  /** null when not measured (then `note` says why). */
+  trainSamplesPerS: number | null;
+  fwdSamplesPerS: number | null;
+  trainStepMs: number | null;
+  steps: number;
+  note?: string;
+}
+
+export interface Budget {
+  /** Minimum timed steps and seconds per measurement (whichever ends later). */
+  minSteps: number;
+  seconds: number;
+}
+
+/** Times `f` after `warmup` calls until both budgets are spent; returns ms per call and calls made. */
+async function timeLoop(f: () => void | Promise<void>, warmup: number, b: Budget): Promise<{ ms: number; n: number }> {
+  for (let i = 0; i < warmup; i++) await f();
+  let n = 0;
+  const t0 = performance.now();
+  while (n < b.minSteps || performance.now() - t0 < b.seconds * 1000) {
+    await f();
+    n++;
+  }
+  return { ms: (performance.now() - t0) / n, n };
+}
+
+function batchData(seed: number): { x: Float32Array; y: Float32Array } {
+  const rng = createRng(seed);
+  const x = new Float32Array(BATCH * 66 * 200 * 3);
+  for (let i = 0; i < x.length; i++) x[i] = rng.next();
+  const y = Float32Array.from({ length: BATCH }, () => rng.next() * 2 - 1);
+  return { x, y };
+}
+
+/**
+ * Measures one engine. workers = 1: the trainer's default in-process step;
+ * workers > 1: gradients from the worker pool, Adam in this process (as
+ * trainRun does with a gradient provider).
+ */
+export async function measureEngine(engine: EngineName, workers: number, b: Budget): Promise<EngineResult> {
+  const info = await initEngine(engine);
+  const name = workers > 1 ? `${engine} x${workers} workers` : `${engine} (1 thread, in-process)`;
+  const model = createRegressor(PILOTNET, 1);
+  const opt = createOptimizer(OptimizerConfig.parse({ name: 'adam', learningRate: LR }));
+  const { x: xArr, y: yArr } = batchData(2);
+  const x = tf.tensor4d(xArr, [BATCH, 66, 200, 3]);
+  const y = tf.tensor2d(yArr, [BATCH, 1]);
+  const provider = workers > 1 ? await createParallelProvider({ model: PILOTNET, l2: 0, workers, engine }) : null;
+  try {
+    const step = async () => {
+      if (provider) {
+        const r = await provider.compute(model.getWeights(), xArr, yArr, BATCH);
+        const grads = r.grads.map((g, i) => tf.tensor(g, model.variables[i].shape, 'float32'));
+        opt.applyGradients(model.variables, grads, LR, false);
+        tf.dispose(grads);
+        if (!Number.isFinite(r.loss)) throw new Error('benchmark loss is not finite');
+      } else {
+        const r = lossAndGrads(model, x, y, { l2: 0 });
+        opt.applyGradients(model.variables, r.grads, LR, false);
+        // Reading the loss is the sync point a real trainer has at least at logging steps.
+        const loss = r.loss.dataSync()[0];
+        disposeStep(r);
+        if (!Number.isFinite(loss)) throw new Error('benchmark loss is not finite');
+      }
+    };
+    const train = await timeLoop(step, 2, b);
+    let fwd: { ms: number; n: number } | null = null;
+    if (!provider) {
+      fwd = await timeLoop(() => {
+        tf.tidy(() => model.apply(x, { training: false }).output.dataSync());
+      }, 2, { minSteps: b.minSteps, seconds: b.seconds / 2 });
+    }
+    return {
+      name, engine: info.name, workers,
+      trainSamplesPerS: (BATCH * 1000) / train.ms,
+      fwdSamplesPerS: fwd ? (BATCH * 1000) / fwd.ms : null,
+      trainStepMs: train.ms,
+      steps: train.n,
+      ...(provider ? { note: 'forward pass runs in-process: see the 1-thread row' } : {}),
+    };
+  } finally {
+    provider?.dispose();
+    opt.dispose();
+    model.dispose();
+    tf.dispose([x, y]);
+  }
+}
+
+/** A row for an engine that was not measured, with the reason. */
+export function skipped(engine: EngineName, workers: number, note: string): EngineResult {
+  return { name: engine, engine, workers, trainSamplesPerS: null, fwdSamplesPerS: null, trainStepMs: null, steps: 0, note };
+}

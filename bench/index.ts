@@ -1,0 +1,165 @@
+/**
+ * `steerlab bench`: training/inference speed of each available engine, the
+ * PyTorch peer, decode speed against plain ffmpeg, the cost of diagnostics
+ * and peak memory, all measured in this process tree, in this run.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { probeEngines, type EngineName } from '../src/engine/index.ts';
+import { synthesizeDrive } from '../src/synth/index.ts';
+import { measureDecode, type DecodeResult } from './decode.ts';
+import { measureDiagnosticsOverhead, type DiagnosticsOverhead } from './diagnostics.ts';
+import { BATCH, measureEngine, skipped, type EngineResult } from './engines.ts';
+import { findTorchPython, runPeer, type PeerResult } from './peer.ts';
+
+export interface BenchOptions {
+  /** Seconds per training measurement (forward gets half). */
+  seconds: number;
+  /** Minimum timed steps per measurement. */
+  minSteps: number;
+  /** Steps per diagnostics-overhead run (0 = skip that part). */
+  diagSteps: number;
+  /** Frames of the synthetic drive for the decode comparison (0 = skip). */
+  decodeFrames: number;
+  /** Also time the pure-JS cpu backend (very slow on PilotNet). */
+  cpu: boolean;
+  /** Skip the PyTorch peer. */
+  noPeer: boolean;
+  workers: number;
+  onProgress?(what: string): void;
+}
+
+export interface BenchReport {
+  date: string;
+  machine: { cpu: string; cores: number; memoryGB: number; node: string; platform: string };
+  model: { name: string; input: [number, number, number]; batch: number; optimizer: string };
+  engines: (EngineResult & { trainVsPeer: number | null; fwdVsPeer: number | null })[];
+  peer: (PeerResult & { note?: string }) | null;
+  peerNote: string | null;
+  decode: DecodeResult | null;
+  decodeNote: string | null;
+  diagnosticsOverhead: DiagnosticsOverhead | null;
+  /** Peak resident set of this process (engines and worker threads), MB. */
+  peakRssMB: number;
+  /** Load average at the start and end: other work on the machine skews every number. */
+  loadAverage: { start: number[]; end: number[] };
+}
+
+function loadAvg(): number[] {
+  return loadavg().map((v) => Math.round(v * 100) / 100);
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchReport> {
+  const say = o.onProgress ?? (() => {});
+  const loadStart = loadAvg();
+  // Bench compares engines: a forced engine from the environment would make every row the same one.
+  delete process.env.STEERLAB_ENGINE;
+  const budget = { minSteps: o.minSteps, seconds: o.seconds };
+  const engines: EngineResult[] = [];
+  for (const e of probeEngines()) {
+    const name: EngineName = e.name;
+    if (!e.available) {
+      engines.push(skipped(name, 1, `not available: ${e.reason}`));
+      continue;
+    }
+    if (name === 'cpu' && !o.cpu) {
+      engines.push(skipped(name, 1, 'skipped: the pure-JS backend needs minutes per PilotNet step; pass --cpu to time it'));
+      continue;
+    }
+    say(`timing ${name} (1 thread)`);
+    engines.push(await measureEngine(name, 1, name === 'cpu' ? { minSteps: 1, seconds: 0 } : budget));
+    if (name === 'wasm' && o.workers > 1) {
+      say(`timing ${name} with ${o.workers} worker threads`);
+      engines.push(await measureEngine(name, o.workers, budget));
+    }
+  }
+
+  let peer: PeerResult | null = null;
+  let peerNote: string | null = null;
+  if (o.noPeer) {
+    peerNote = 'skipped (--no-peer)';
+  } else {
+    const py = findTorchPython();
+    if ('reason' in py) {
+      peerNote = py.reason;
+    } else {
+      say('timing the PyTorch peer');
+      try {
+        peer = await runPeer(py.python, o.seconds, 2);
+      } catch (err) {
+        peerNote = (err as Error).message;
+      }
+    }
+  }
+
+  let decode: DecodeResult | null = null;
+  let decodeNote: string | null = null;
+  if (o.decodeFrames > 0) {
+    const dir = mkdtempSync(join(tmpdir(), 'steerlab-bench-'));
+    try {
+      say(`synthesising a ${o.decodeFrames}-frame drive for the decode comparison`);
+      const drive = await synthesizeDrive(dir, { frames: o.decodeFrames, seed: 1, width: 320, height: 160, fps: 20 });
+      say('timing decode: lab pipeline vs plain ffmpeg');
+      decode = await measureDecode(drive.videoPath, 200, 66, 3);
+    } catch (err) {
+      decodeNote = (err as Error).message;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } else {
+    decodeNote = 'skipped (--decode-frames 0)';
+  }
+
+  let diagnosticsOverhead: DiagnosticsOverhead | null = null;
+  if (o.diagSteps > 0) {
+    say(`timing diagnostics overhead (${o.diagSteps} steps x 3 runs)`);
+    diagnosticsOverhead = await measureDiagnosticsOverhead('wasm', o.diagSteps);
+  }
+
+  const ratio = (a: number | null, b: number | undefined) => (a !== null && b ? a / b : null);
+  return {
+    date: new Date().toISOString(),
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` },
+    model: { name: 'PilotNet (ELU, tanh head)', input: [66, 200, 3], batch: BATCH, optimizer: 'Adam lr 1e-3' },
+    engines: engines.map((e) => ({ ...e, trainVsPeer: ratio(e.trainSamplesPerS, peer?.trainSamplesPerS), fwdVsPeer: ratio(e.fwdSamplesPerS, peer?.fwdSamplesPerS) })),
+    peer,
+    peerNote,
+    decode,
+    decodeNote,
+    diagnosticsOverhead,
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    loadAverage: { start: loadStart, end: loadAvg() },
+  };
+}
+
+const f1 = (v: number | null | undefined, unit = '') => (v === null || v === undefined ? '—' : `${v.toFixed(1)}${unit}`);
+const f2 = (v: number | null | undefined, unit = '') => (v === null || v === undefined ? '—' : `${v.toFixed(2)}${unit}`);
+
+/** The human-readable report: tables with units. */
+export function formatReport(r: BenchReport): string {
+  const lines: string[] = [];
+  lines.push(`Steering Lab bench, ${r.date}`);
+  lines.push(`machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGB} GB, Node ${r.machine.node}; load average ${r.loadAverage.start.join('/')} -> ${r.loadAverage.end.join('/')}`);
+  lines.push(`model: ${r.model.name}, input ${r.model.input.join('x')}, batch ${r.model.batch}, ${r.model.optimizer}`);
+  lines.push('');
+  const rows: string[][] = [['engine', 'train samples/s', 'forward samples/s', 'train step ms', 'train vs peer', 'note']];
+  for (const e of r.engines) rows.push([e.name, f1(e.trainSamplesPerS), f1(e.fwdSamplesPerS), f1(e.trainStepMs), e.trainVsPeer === null ? '—' : `${e.trainVsPeer.toFixed(2)}x`, e.note ?? '']);
+  if (r.peer) rows.push([r.peer.name, f1(r.peer.trainSamplesPerS), f1(r.peer.fwdSamplesPerS), f1((BATCH * 1000) / r.peer.trainSamplesPerS), '1.00x', 'peer']);
+  else rows.push(['PyTorch peer', '—', '—', '—', '—', r.peerNote ?? '']);
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  for (const row of rows) lines.push(row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
+  lines.push('');
+  if (r.decode) {
+    const d = r.decode;
+    lines.push(`decode ${d.frames} frames to ${d.width}x${d.height}: lab ${f1(d.fps, ' frames/s')}, plain ffmpeg ${f1(d.ffmpegFps, ' frames/s')}, ratio ${f2(d.ratio)} (target >= 0.90)`);
+  } else {
+    lines.push(`decode: not measured (${r.decodeNote})`);
+  }
+  const o = r.diagnosticsOverhead;
+  if (o) {
+    lines.push(`diagnostics overhead over ${o.steps} steps: every step ${f2(o.everyStep, 'x')} (target <= 1.25), every 10 steps ${f2(o.every10, 'x')} (target <= 1.05); ${f1(o.secondsOff, ' s')} off, ${f1(o.secondsEvery10, ' s')} every 10, ${f1(o.secondsEveryStep, ' s')} every step`);
+  }
+  lines.push(`peak RSS of the bench process: ${r.peakRssMB} MB`);
+  return lines.join('\n');
+}
