@@ -2,6 +2,10 @@
  * Per-layer and per-head statistics from plain numbers (pure: no tensors).
  * The trainer reduces tensors to the sums below at logging steps; these
  * functions turn them into the LayerDiag / HeadDiag records.
+ *
+ * JSON (and the zod schemas) cannot carry NaN/Inf: a norm or loss that is
+ * not finite is reported as Number.MAX_VALUE, and LayerDiag.nonFinite > 0
+ * says so. The trainer stops such a run with a 'non-finite' finding.
  */
 import type { HeadDiag, LayerDiag } from './types.ts';
 
@@ -109,11 +113,22 @@ export function headDiag(o: {
   target: ArrayLike<number>;
   lossRaw: number;
   lossWeight: number;
+  /** Inverse target transform; when given, the ranges are also reported in degrees. */
+  toDeg?: (t: number) => number;
 }): HeadDiag {
   const pre = summarize(o.pre);
   const pred = summarize(o.pred);
   const tgt = summarize(o.target);
   const zeroIfNaN = (v: number) => (Number.isFinite(v) ? v : 0);
+  const toDeg = o.toDeg;
+  const degs = toDeg
+    ? {
+        predMinDeg: zeroIfNaN(toDeg(pred.min)),
+        predMaxDeg: zeroIfNaN(toDeg(pred.max)),
+        targetMinDeg: zeroIfNaN(toDeg(tgt.min)),
+        targetMaxDeg: zeroIfNaN(toDeg(tgt.max)),
+      }
+    : {};
   return {
     name: o.name,
     preMean: zeroIfNaN(pre.mean),
@@ -130,5 +145,6 @@ export function headDiag(o: {
     lossRaw: Number.isFinite(o.lossRaw) ? o.lossRaw : Number.MAX_VALUE,
     lossWeight: o.lossWeight,
     lossWeighted: Number.isFinite(o.lossRaw * o.lossWeight) ? o.lossRaw * o.lossWeight : Number.MAX_VALUE,
+    ...degs,
   };
 }

@@ -36,6 +36,11 @@ export const HeadDiag = z.object({
   predMax: z.number(),
   targetMin: z.number(),
   targetMax: z.number(),
+  /** The same four ranges in steering-wheel degrees (CORE extension; absent in older logs). */
+  predMinDeg: z.number().optional(),
+  predMaxDeg: z.number().optional(),
+  targetMinDeg: z.number().optional(),
+  targetMaxDeg: z.number().optional(),
   lossRaw: z.number(),
   lossWeight: z.number(),
   lossWeighted: z.number(),

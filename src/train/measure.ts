@@ -80,13 +80,13 @@ export function measureLayers(model: Regressor, grads: tf.Tensor[], updateSq: tf
 }
 
 /** Head diagnostics (main, then aux) from a kept forward pass and the batch targets. */
-export function measureHeads(model: Regressor, forward: ForwardResult, yTarget: tf.Tensor, headLosses: number[]): HeadDiag[] {
+export function measureHeads(model: Regressor, forward: ForwardResult, yTarget: tf.Tensor, headLosses: number[], toDeg?: (t: number) => number): HeadDiag[] {
   const target = yTarget.dataSync();
   const heads = [
     { name: 'head', head: model.config.head, pre: forward.headPre, out: forward.output, w: 1 },
     ...forward.aux.map((a, i) => ({ name: a.name, head: model.config.auxHeads[i].head, pre: a.pre, out: a.output, w: a.lossWeight })),
   ];
   return heads.map((h, i) =>
-    headDiag({ name: h.name, head: h.head, pre: h.pre.dataSync(), pred: h.out.dataSync(), target, lossRaw: headLosses[i], lossWeight: h.w }),
+    headDiag({ name: h.name, head: h.head, pre: h.pre.dataSync(), pred: h.out.dataSync(), target, lossRaw: headLosses[i], lossWeight: h.w, toDeg }),
   );
 }

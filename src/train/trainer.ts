@@ -152,6 +152,19 @@ export async function trainRun(o: TrainOptions): Promise<TrainOutcome> {
     }
   }
 
+  const trainTargets = Float32Array.from(data.train.anglesDeg, (d) => target.toTarget(d));
+  const findingsNow = (final: boolean): Finding[] =>
+    computeFindings({
+      snapshots, trunkLayers: trunkNames,
+      head: { name: 'head', kind: mc.head, range: headRange(mc.head, mc.headScale) },
+      trainTargets, toDeg: target.toDeg,
+      epochTrainLoss: epochs.map((e) => e.trainLoss), stepLoss: final ? loggedLoss : [],
+      evaluation: best?.val ?? null, nonFinite,
+    });
+  /** Findings already pushed live (kind + layer), so the end of the run does not repeat them. */
+  const emitted = new Set<string>();
+  const findingKey = (f: Finding) => `${f.kind}:${f.layer ?? ''}`;
+
   const pendingVecs: { step: number; vec: tf.Tensor1D }[] = [];
   let lastFiniteLoss: number | null = null;
   /** Reads the per-step vectors kept since the last read; returns the first non-finite step, if any. */
@@ -238,7 +251,7 @@ export async function trainRun(o: TrainOptions): Promise<TrainOutcome> {
             const snap: DiagnosticsSnapshot = {
               step, epoch,
               layers: measureLayers(model, r.grads, updateSq, r.forward ?? null),
-              heads: r.forward ? measureHeads(model, r.forward, y, r.headLosses.map((h) => h.dataSync()[0])) : [],
+              heads: r.forward ? measureHeads(model, r.forward, y, r.headLosses.map((h) => h.dataSync()[0]), target.toDeg) : [],
             };
             snapshots.push(snap);
             loggedLoss.push(lastFiniteLoss!);
@@ -286,6 +299,12 @@ export async function trainRun(o: TrainOptions): Promise<TrainOutcome> {
         best = { epoch, valLoss: ev.valLoss, val, weights: model.getWeights(), buffers: model.getBuffers(), predDeg: ev.predDeg, trueDeg: ev.trueDeg };
       }
       if (cfg.earlyStopPatience > 0 && epoch - best.epoch >= cfg.earlyStopPatience) status = 'stopped-early';
+      // Live findings: a problem is pushed the first epoch it is measured (the final list is in the result).
+      for (const f of findingsNow(false)) {
+        if (f.kind === 'healthy' || emitted.has(findingKey(f))) continue;
+        emitted.add(findingKey(f));
+        emit({ type: 'finding', finding: f });
+      }
       if (o.runDir) {
         const os = opt.getState();
         const path = await writeCheckpoint(
@@ -320,15 +339,8 @@ export async function trainRun(o: TrainOptions): Promise<TrainOutcome> {
     model.setWeights(best.weights);
     model.setBuffers(best.buffers);
   }
-  const trainTargets = Float32Array.from(data.train.anglesDeg, (d) => target.toTarget(d));
-  const findings: Finding[] = computeFindings({
-    snapshots, trunkLayers: trunkNames,
-    head: { name: 'head', kind: mc.head, range: headRange(mc.head, mc.headScale) },
-    trainTargets, toDeg: target.toDeg,
-    epochTrainLoss: epochs.map((e) => e.trainLoss), stepLoss: loggedLoss,
-    evaluation: best?.val ?? null, nonFinite,
-  });
-  for (const f of findings) emit({ type: 'finding', finding: f });
+  const findings = findingsNow(true);
+  for (const f of findings) if (f.kind === 'healthy' || !emitted.has(findingKey(f))) emit({ type: 'finding', finding: f });
   const result: RunResult = {
     status, engine: engine.name, epochs: epochs.length, steps: step, wallTimeS: (performance.now() - t0) / 1000,
     paramCount: model.paramCount(), bestEpoch: best?.epoch ?? null, val: best?.val ?? null, findings, error,

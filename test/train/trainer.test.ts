@@ -121,6 +121,25 @@ describe('trainRun', () => {
     expect(snap.layers.map((l) => l.name)).toEqual(['conv1', 'conv2', 'conv3', 'conv4', 'conv5', 'dense1', 'dense2', 'dense3', 'head', 'aux_dense1']);
     expect(snap.heads.map((h) => [h.name, h.lossWeight])).toEqual([['head', 1], ['aux_dense1', 0.5]]);
     expect(snap.heads[1].lossWeighted).toBeCloseTo(snap.heads[1].lossRaw * 0.5, 6);
+    expect(snap.heads[0].targetMaxDeg).toBeCloseTo(out.target.toDeg(snap.heads[0].targetMax), 3);
+    expect(snap.heads[0].predMinDeg).toBeCloseTo(out.target.toDeg(snap.heads[0].predMin), 3);
+    out.model.dispose();
+  });
+
+  it('pushes a finding live, at the first epoch that measures it, and not again at the end', async () => {
+    const events: TrainEvent[] = [];
+    const out = await trainRun({
+      config: { seed: 3, epochs: 3, batchSize: 12, logEvery: 2, targets: { kind: 'raw' }, model: { input: { height: 12, width: 16, channels: 3 }, widthMultiplier: 0.2, head: 'tanh' } },
+      data: barImages(), onEvent: (e) => events.push(e),
+    });
+    const kinds = events.map((e) => (e.type === 'finding' ? `finding:${e.finding.kind}` : e.type === 'epoch' ? `epoch${e.epoch}` : null)).filter(Boolean);
+    const at = kinds.indexOf('finding:targets-outside-head-range');
+    expect(at).toBeGreaterThan(kinds.indexOf('epoch0'));
+    expect(at).toBeLessThan(kinds.indexOf('epoch1'));
+    expect(kinds.filter((k) => k === 'finding:targets-outside-head-range').length).toBe(1);
+    const f = out.result.findings.find((x) => x.kind === 'targets-outside-head-range')!;
+    expect(f.evidence.headMax).toBe(1);
+    expect(f.evidence.targetMax).toBeGreaterThan(150);
     out.model.dispose();
   });
 
