@@ -19,9 +19,9 @@ export const InitActivationOptions = z.object({
   /** Units per dense layer. */
   width: z.number().int().positive().default(256),
   /** Conv: channels per layer, square input side in pixels, 3x3 kernels, 'same' padding. */
-  convChannels: z.number().int().positive().default(16),
+  convChannels: z.number().int().positive().default(32),
   convSize: z.number().int().positive().default(8),
-  convDepth: z.number().int().min(2).max(100).default(30),
+  convDepth: z.number().int().min(2).max(100).default(20),
   batch: z.number().int().positive().default(64),
   /** Plain SGD steps after initialisation, measured after each (0 = init only). */
   steps: z.number().int().nonnegative().default(3),
