@@ -20,6 +20,8 @@ export const DEAD_FRACTION_WARN = 0.5;
 export const SATURATED_FRACTION_WARN = 0.5;
 /** Fraction of head pre-activations beyond SATURATION_THRESHOLD that earns a warning. */
 export const HEAD_SATURATED_WARN = 0.5;
+/** Predictions spanning less than this fraction of the targets' range explain a baseline-level model. */
+export const NARROW_PREDICTION_FRACTION = 0.25;
 /** Loss counts as not decreasing when the last value is above this fraction of the first. */
 export const LOSS_PLATEAU_FRACTION = 0.95;
 
@@ -193,10 +195,23 @@ export function computeFindings(input: FindingsInput): Finding[] {
         worseMae ? `MAE ${deg(ev.model.maeDeg)} vs ${deg(best.m.maeDeg)} for the ${best.name} predictor` : null,
         worseRmse ? `RMSE ${deg(ev.model.rmseDeg)} vs ${deg(bestR.m.rmseDeg)} for the ${bestR.name} predictor` : null,
       ].filter(Boolean);
+      // Why, when we can tell: predictions confined to a much narrower range than the targets (e.g. raw degrees
+      // learned from a small init at a small learning rate, or a bounded head).
+      const h = lastSnap?.heads.find((x) => x.name === input.head.name);
+      const evidence: Record<string, number> = { modelMaeDeg: ev.model.maeDeg, modelRmseDeg: ev.model.rmseDeg, zeroMaeDeg: ev.zero.maeDeg, meanMaeDeg: ev.mean.maeDeg, zeroRmseDeg: ev.zero.rmseDeg, meanRmseDeg: ev.mean.rmseDeg };
+      let why = '';
+      if (h && h.predMinDeg !== undefined && h.predMaxDeg !== undefined && h.targetMinDeg !== undefined && h.targetMaxDeg !== undefined) {
+        const predSpan = h.predMaxDeg - h.predMinDeg;
+        const targetSpan = h.targetMaxDeg - h.targetMinDeg;
+        if (targetSpan > 0 && predSpan < NARROW_PREDICTION_FRACTION * targetSpan) {
+          Object.assign(evidence, { predMinDeg: h.predMinDeg, predMaxDeg: h.predMaxDeg, targetMinDeg: h.targetMinDeg, targetMaxDeg: h.targetMaxDeg });
+          why = ` At step ${lastSnap!.step} the head predicted ${deg(h.predMinDeg)} to ${deg(h.predMaxDeg)} for targets of ${deg(h.targetMinDeg)} to ${deg(h.targetMaxDeg)}: its outputs cover ${fmt((predSpan / targetSpan) * 100, 2)}% of the targets' range.`;
+        }
+      }
       out.push({
         kind: 'worse-than-baseline', severity: 'warning', step: null, layer: null,
-        message: `No better than a constant: validation ${parts.join('; ') || `MAE ${ev.model.maeDeg}`}.${!worseMae && worseRmse ? ' It wins on MAE only: it misses the large angles (RMSE weighs them).' : ''}`,
-        evidence: { modelMaeDeg: ev.model.maeDeg, modelRmseDeg: ev.model.rmseDeg, zeroMaeDeg: ev.zero.maeDeg, meanMaeDeg: ev.mean.maeDeg, zeroRmseDeg: ev.zero.rmseDeg, meanRmseDeg: ev.mean.rmseDeg },
+        message: `No better than a constant: validation ${parts.join('; ') || `MAE ${ev.model.maeDeg}`}.${!worseMae && worseRmse ? ' It wins on MAE only: it misses the large angles (RMSE weighs them).' : ''}${why}`,
+        evidence,
       });
     }
   }

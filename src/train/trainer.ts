@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../engine/index.ts';
-import { UserError } from '../errors.ts';
+import { CancelledError, UserError } from '../errors.ts';
 import { computeFindings } from '../diagnostics/findings.ts';
 import type { DiagnosticsSnapshot, Finding } from '../diagnostics/types.ts';
 import { createRegressor, headRange } from '../model/index.ts';
@@ -326,8 +326,12 @@ export async function trainRun(o: TrainOptions): Promise<TrainOutcome> {
     }
     if (status === 'running') status = 'completed';
   } catch (err) {
-    status = 'failed';
-    error = (err as Error).message;
+    // A data source may throw CancelledError when the same signal aborts its reads.
+    if (err instanceof CancelledError || signal?.aborted) status = 'cancelled';
+    else {
+      status = 'failed';
+      error = (err as Error).message;
+    }
   } finally {
     for (const p of pendingVecs) p.vec.dispose();
     pendingVecs.length = 0;

@@ -63,6 +63,15 @@ describe('computeFindings', () => {
     expect(w.message).toContain('MAE only');
   });
 
+  it('worse than baseline explains a prediction range much narrower than the targets', () => {
+    const h = head({ predMinDeg: -1, predMaxDeg: 1, targetMinDeg: -200, targetMaxDeg: 180 });
+    const fs = computeFindings(base({ snapshots: [snap(40, [layer('conv1'), layer('dense1'), layer('head')], [h])], evaluation: evaluateDeg([0, 0.5], [150, -100], 0) }));
+    const w = fs.find((f) => f.kind === 'worse-than-baseline')!;
+    expect(w.message).toContain('At step 40 the head predicted -1.00 deg to 1.00 deg for targets of -200.00 deg to 180.00 deg');
+    expect(w.message).toContain('cover 0.53% of');
+    expect(w.evidence.targetMinDeg).toBe(-200);
+  });
+
   it('non-finite guard finding names step and layer', () => {
     const fs = computeFindings(base({ nonFinite: { step: 17, layer: 'dense1', where: 'gradient', lastFiniteLoss: 3.5e6 } }));
     expect(fs[0]).toMatchObject({ kind: 'non-finite', severity: 'error', step: 17, layer: 'dense1' });
