@@ -18,6 +18,7 @@ const CHROMIUM = process.env.STEERLAB_CHROMIUM ?? '/usr/bin/chromium';
 const REQUIRED = process.env.STEERLAB_REQUIRE_E2E === '1';
 const HAVE = existsSync(CHROMIUM);
 const ART = join(ROOT, 'test-artifacts');
+const DEMO_FRAMES = 480;
 
 if (!HAVE && REQUIRED) throw new Error(`STEERLAB_REQUIRE_E2E=1 but Chromium is missing at ${CHROMIUM} (apt-get install chromium)`);
 
@@ -41,8 +42,8 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     await buildRenderer();
     server = spawn(process.execPath, [join(ROOT, 'bin/steerlab.mjs'), 'serve', '--port', '0', '--workspace', ws], {
       cwd: ROOT,
-      // A small demo drive and the cpu engine keep the run short; the UI path is the same as on a real drive.
-      env: { ...process.env, STEERLAB_DEMO_FRAMES: '120', STEERLAB_ENGINE: process.env.STEERLAB_E2E_ENGINE ?? 'cpu' },
+      // A short demo drive (24 s: its first curve starts at about 15 s) and a 64x32 input keep the runs short.
+      env: { ...process.env, STEERLAB_DEMO_FRAMES: String(DEMO_FRAMES), ...(process.env.STEERLAB_E2E_ENGINE ? { STEERLAB_ENGINE: process.env.STEERLAB_E2E_ENGINE } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     server.stderr?.on('data', (d) => stderr.push(String(d)));
@@ -77,6 +78,9 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     await page.goto(url);
     await page.getByTestId('empty-state').waitFor();
     await shot('01-empty-state');
+    await page.getByTestId('open-form').click();
+    await page.getByTestId('input-width').fill('64');
+    await page.getByTestId('input-height').fill('32');
     await page.getByTestId('try-demo').click();
     await page.getByTestId('frame-image').waitFor({ timeout: 90_000 });
     await page.getByTestId('angle-chart').waitFor();
@@ -86,10 +90,13 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     expect(before).toMatch(/\d+\.\d+°|0\.00°/);
     const range = page.getByTestId('scrubber-range');
     await range.focus();
-    for (let i = 0; i < 15; i++) await page.keyboard.press('ArrowRight');
-    await expect.poll(() => page.getByTestId('scrubber').textContent()).toMatch(/Sample \d+ of 120/);
+    // Keyboard only: End jumps to the last frame, arrows step back into the bend the drive ends in.
+    await page.keyboard.press('End');
+    for (let i = 0; i < 20; i++) await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => page.getByTestId('scrubber').textContent()).toMatch(new RegExp(`Sample ${DEMO_FRAMES - 20} of ${DEMO_FRAMES}`));
+    await expect.poll(() => page.getByTestId('steering-wheel').textContent()).not.toBe(before);
     await expect.poll(() => page.getByTestId('frame-image').getAttribute('alt')).not.toBe(null);
-    expect(await page.getByTestId('video-card').textContent()).toMatch(/120\b/);
+    expect(await page.getByTestId('video-card').textContent()).toMatch(new RegExp(`${DEMO_FRAMES}\\b`));
     await shot('02-dataset');
   });
 
@@ -97,8 +104,8 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     await page.getByTestId('nav-experiment').click();
     await page.getByTestId('preset').selectOption('output-head');
     await page.getByTestId('width-multiplier').fill('0.25');
-    await page.getByTestId('epochs').fill('2');
-    await page.getByTestId('max-steps').fill('3');
+    await page.getByTestId('epochs').fill('3');
+    await page.getByTestId('max-steps').fill('8');
     await page.getByTestId('batch-size').fill('8');
     await page.getByTestId('log-every').fill('1');
     await expect.poll(() => page.getByTestId('grid-cells').locator('li').count()).toBe(4);
@@ -111,7 +118,7 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     await expect.poll(() => page.locator('[data-testid="live-runs"] td').nth(2).textContent(), { timeout: 90_000 }).toMatch(/\d+ \(epoch/);
     const lossPixels = () => page.getByTestId('loss-chart').locator('canvas').evaluate((c: HTMLCanvasElement) => c.toDataURL());
     const first = await lossPixels();
-    await expect.poll(lossPixels, { timeout: 60_000, intervals: [500] }).not.toBe(first);
+    await expect.poll(lossPixels, { timeout: 60_000, interval: 500 }).not.toBe(first);
     await page.getByTestId('grad-heatmap').waitFor();
     await shot('04-live-training');
     await page.getByTestId('to-compare').waitFor({ timeout: 150_000 });

@@ -18,6 +18,7 @@ export interface LiveRun {
   phase: RunPhase;
   head: string;
   targets: string;
+  activation: string;
   plannedEpochs: number;
   batchSize: number;
   /** Training loss per step (target units). */
@@ -40,7 +41,7 @@ export const MAX_SNAPSHOTS = 400;
 export function startRun(p: Payload<'run.started'>): LiveRun {
   return {
     runId: p.runId, experimentId: p.experimentId, name: p.name, index: p.index, total: p.total, phase: 'running',
-    head: p.config.model.head, targets: p.config.targets.kind, plannedEpochs: p.config.epochs, batchSize: p.config.batchSize,
+    head: p.config.model.head, targets: p.config.targets.kind, activation: p.config.model.activation, plannedEpochs: p.config.epochs, batchSize: p.config.batchSize,
     steps: [], valLoss: [], valMaeDeg: [], lastStep: null, lastEpoch: null, diagnostics: [], findings: [], result: null, error: null,
   };
 }

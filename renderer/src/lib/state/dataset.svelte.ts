@@ -11,6 +11,8 @@ export class DatasetState {
   frame = $state.raw<FrameImage | null>(null);
   preview = $state.raw<CropPreview | null>(null);
   busy = $state<string | null>(null);
+  /** Model input size in pixels used when opening (the demo drive too); the frame cache is decoded at this size. */
+  input = $state({ width: 200, height: 66 });
   #app: AppState;
   #frameSeq = 0;
 
@@ -28,7 +30,7 @@ export class DatasetState {
   }
 
   async openDemo(frames?: number): Promise<void> {
-    await this.#load('Synthesising and decoding the demo drive …', () => this.#app.client.request('dataset.demo', frames ? { frames } : {}));
+    await this.#load('Synthesising and decoding the demo drive …', () => this.#app.client.request('dataset.demo', { input: { ...this.input }, ...(frames ? { frames } : {}) }));
   }
 
   async open(args: ArgsIn<'dataset.open'>): Promise<void> {
