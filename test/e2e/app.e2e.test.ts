@@ -98,7 +98,7 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     await expect.poll(() => page.getByTestId('frame-image').getAttribute('alt')).not.toBe(null);
     expect(await page.getByTestId('video-card').textContent()).toMatch(new RegExp(`${DEMO_FRAMES}\\b`));
     await shot('02-dataset');
-  });
+  }, 120_000);
 
   it('trains a small head comparison, charts update live, Compare shows every run with MAE in degrees', async () => {
     await page.getByTestId('nav-experiment').click();
@@ -145,7 +145,7 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     await page.getByTestId('run-summary').waitFor();
     expect(await page.getByTestId('run-summary').textContent()).toMatch(/val MAE\s*-?\d+(\.\d+)?°/);
     await shot('07-run-detail');
-  });
+  }, 240_000);
 
   it('cancels a running experiment and records the run as cancelled', async () => {
     await page.getByTestId('nav-experiment').click();
@@ -158,5 +158,5 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     await expect.poll(() => page.getByTestId('run-status').first().textContent(), { timeout: 60_000 }).toMatch(/cancelled/);
     await page.getByTestId('to-compare').waitFor();
     await shot('08-cancelled');
-  });
+  }, 120_000);
 });
