@@ -151,7 +151,7 @@ export function createDatasets(o: { workspace: string; emit: HandlerContext['emi
       const ac = new AbortController();
       let rgb: Uint8Array | null = null;
       try {
-        for await (const fr of decodeFrames(v.path, { width, height }, { signal: ac.signal })) {
+        for await (const fr of decodeFrames(v.path, { width, height }, { signal: ac.signal, maxFrames: 1 })) {
           rgb = fr.rgb;
           break;
         }
