@@ -227,7 +227,7 @@ export async function trainRun(o: TrainOptions): Promise<TrainOutcome> {
         const yArr = Float32Array.from(batch.yDeg, (d) => target.toTarget(d));
         const y = tf.tensor2d(yArr, [batch.size, 1]);
         const r = o.gradientProvider
-          ? await providerStep(o.gradientProvider, model, batch.x, yArr, batch.size, x, y, log)
+          ? await providerStep(o.gradientProvider, model, batch.x, yArr, batch.size, x, y, log, mixSeed(cfg.seed, step, 3))
           : lossAndGrads(model, x, y, { l2: mc.l2, seed: mixSeed(cfg.seed, step, 3), trace: log });
         const { vec, applied } = tf.tidy(() => {
           const gradSq = model.layers.map((l, li) => {
@@ -381,19 +381,24 @@ function chunk<T>(xs: T[], k: number): T[][] {
 
 /**
  * One step through a GradientProvider. It returns plain arrays (no activation
- * sums: non-finite activations show up through the loss and gradients); at
- * logging steps a local inference-mode forward pass supplies the traces.
+ * sums: non-finite activations show up through the loss and gradients).
+ * Locally we still run a training-mode forward pass (no gradients) when the
+ * model has batchnorm, because the provider's workers cannot update our
+ * moving averages, and at logging steps, for the per-layer traces.
  */
-async function providerStep(p: GradientProvider, model: Regressor, xArr: Float32Array, yArr: Float32Array, n: number, x: tf.Tensor, y: tf.Tensor2D, log: boolean) {
+async function providerStep(p: GradientProvider, model: Regressor, xArr: Float32Array, yArr: Float32Array, n: number, x: tf.Tensor, y: tf.Tensor2D, log: boolean, seed: number) {
   const res = await p.compute(model.getWeights(), xArr, yArr, n);
   if (res.grads.length !== model.variables.length) throw new Error(`gradient provider returned ${res.grads.length} gradients for ${model.variables.length} variables`);
   const grads = res.grads.map((g, i) => tf.tensor(g, model.variables[i].shape, 'float32'));
   const actSums = tf.zeros([model.plan.trunk.length + 1]) as tf.Tensor1D;
   let forward: ForwardResult | undefined;
   let headLosses: tf.Scalar[] = [];
-  if (log) {
+  const hasBn = model.buffers.length > 0;
+  if (log || hasBn) {
     tf.tidy(() => {
-      const fw = model.apply(x, { training: false, trace: true, updateStats: false });
+      // Runs on the weights the gradients were computed at (the optimizer has not stepped yet).
+      const fw = model.apply(x, { training: true, trace: log, updateStats: hasBn, seed });
+      if (!log) return;
       headLosses = [fw.output, ...fw.aux.map((a) => a.output)].map((t) => tf.keep(mse(t, y)));
       for (const t of [fw.output, fw.headPre, ...fw.aux.flatMap((a) => [a.output, a.pre]), ...(fw.traces ?? []).flatMap((t) => [t.pre, t.post])]) tf.keep(t);
       forward = fw;

@@ -143,10 +143,11 @@ describe('trainRun', () => {
     out.model.dispose();
   });
 
-  it('a gradient provider replaces the in-process step with the same result', async () => {
-    const cfg = mlp({ epochs: 2, model: { arch: 'mlp', input: { height: 1, width: 4, channels: 1 }, hidden: [6], activation: 'elu' } });
+  it('a gradient provider replaces the in-process step with the same result (batchnorm statistics included)', async () => {
+    const model = { arch: 'mlp' as const, input: { height: 1, width: 4, channels: 1 }, hidden: [6], activation: 'elu' as const, batchnorm: true };
+    const cfg = mlp({ epochs: 2, model });
     const ref = await trainRun({ config: cfg, data: linearTask() });
-    const shadow = createRegressor({ arch: 'mlp', input: { height: 1, width: 4, channels: 1 }, hidden: [6], activation: 'elu' }, 99);
+    const shadow = createRegressor(model, 99);
     let calls = 0;
     const provider: GradientProvider = {
       async compute(weights, x, y, n) {
@@ -162,6 +163,7 @@ describe('trainRun', () => {
     const viaProvider = await trainRun({ config: cfg, data: linearTask(), gradientProvider: provider });
     expect(calls).toBe(viaProvider.result.steps);
     expect(viaProvider.history.epochs.map((e) => e.valLoss)).toEqual(ref.history.epochs.map((e) => e.valLoss));
+    expect(viaProvider.model.getBuffers()).toEqual(ref.model.getBuffers());
     for (const o of [ref, viaProvider]) o.model.dispose();
     shadow.dispose();
   });
