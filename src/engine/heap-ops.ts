@@ -3,10 +3,10 @@
  * kernels from inside a kernel, and memory-bound copies done by plain loops
  * over the wasm heap.
  *
- * Why heap loops: on PilotNet's shapes the shipped wasm Transpose and Slice
- * took about 5-10 ns per element and DepthToSpace about 100 ns (measured on
- * the 2-core EPYC); a JS loop over the heap copies at a few ns per element
- * and moves contiguous runs with TypedArray.set.
+ * Why heap copies: element-wise JS loops over the heap measured 5-9 ns per
+ * element, slower than wasm Transpose (1.5-3 ns), so permutations stay in
+ * wasm; but crops (wasm Slice: 10-37 ms on PilotNet's activations) are long
+ * contiguous runs that TypedArray.set copies at memory speed.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -63,80 +63,26 @@ export class KernelScope {
   }
 }
 
-function stridesOf(shape: number[]): number[] {
-  const st = new Array<number>(shape.length);
-  for (let i = shape.length - 1, acc = 1; i >= 0; i--) {
-    st[i] = acc;
-    acc *= shape[i];
-  }
-  return st;
-}
-
 /**
- * out = transpose(x[begin : begin + size], perm): a box of x, permuted.
- * Trailing dimensions that stay in place are copied as contiguous runs.
+ * out = x[begin : begin + size] for a 4-D x whose last dimension is kept whole:
+ * each (i0, i1) row of the box is one contiguous run of size[2] * C floats,
+ * moved with TypedArray.set (a memcpy). The wasm Slice kernel took 10-37 ms
+ * for PilotNet's activations where this takes well under 1 ms (measured).
  */
-export function heapTranspose(s: KernelScope, x: TensorInfo, perm: number[], begin?: number[], size?: number[]): TensorInfo {
-  const box = size ?? x.shape;
-  const start = begin ?? x.shape.map(() => 0);
-  const outShape = perm.map((p) => box[p]);
-  const out = s.alloc(outShape);
+export function heapCrop4(s: KernelScope, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+  const [, D1, D2, C] = x.shape;
+  if (x.shape.length !== 4 || begin[3] !== 0 || size[3] !== C) throw new Error(`heapCrop4: needs a 4-D box over the whole last dimension (got ${x.shape} from ${begin} size ${size})`);
+  const out = s.alloc(size);
   const src = s.view(x);
   const dst = s.view(out);
-  const inStrides = stridesOf(x.shape);
-  let base0 = 0;
-  for (let i = 0; i < start.length; i++) base0 += start[i] * inStrides[i];
-  // Trailing in-place dims form one run when the box spans them fully (except the first of them).
-  let k = perm.length;
-  while (k > 0 && perm[k - 1] === k - 1 && (k === perm.length || box[k] === x.shape[k])) k--;
-  let run = 1;
-  for (let i = k; i < perm.length; i++) run *= box[i];
-  const dims = outShape.slice(0, k);
-  const strides = perm.slice(0, k).map((p) => inStrides[p]);
+  const run = size[2] * C;
   let d = 0;
-  const last = dims.length - 1;
-  const rec = (level: number, base: number): void => {
-    const n = dims[level];
-    const st = strides[level];
-    if (level === last) {
-      if (run === 1) {
-        for (let i = 0, o = base; i < n; i++, o += st) dst[d++] = src[o];
-      } else if (run >= 16) {
-        for (let i = 0, o = base; i < n; i++, o += st) {
-          dst.set(src.subarray(o, o + run), d);
-          d += run;
-        }
-      } else {
-        for (let i = 0, o = base; i < n; i++, o += st) for (let r = 0; r < run; r++) dst[d++] = src[o + r];
-      }
-      return;
-    }
-    for (let i = 0, o = base; i < n; i++, o += st) rec(level + 1, o);
-  };
-  if (k === 0) dst.set(src.subarray(base0, base0 + run));
-  else rec(0, base0);
-  return out;
-}
-
-/**
- * Sub-pixel interleave: y [B, YH, YW, sh*sw*C] holds output phase (ph, pw) in
- * channels (ph*sw + pw)*C ..; out[b, i, j, c] = y[b, i/sh + offH, j/sw + offW, ((i%sh)*sw + j%sw)*C + c]
- * for i < H, j < W. Replaces DepthToSpace + Slice with one pass.
- */
-export function heapInterleave(s: KernelScope, y: TensorInfo, sh: number, sw: number, H: number, W: number, C: number,
-  offH: number, offW: number): TensorInfo {
-  const [B, YH, YW, NC] = y.shape;
-  const out = s.alloc([B, H, W, C]);
-  const src = s.view(y);
-  const dst = s.view(out);
-  let d = 0;
-  for (let b = 0; b < B; b++) {
-    for (let i = 0; i < H; i++) {
-      const rowBase = ((b * YH + Math.floor(i / sh) + offH) * YW + offW) * NC + (i % sh) * sw * C;
-      for (let j = 0; j < W; j++) {
-        const o = rowBase + Math.floor(j / sw) * NC + (j % sw) * C;
-        for (let c = 0; c < C; c++) dst[d++] = src[o + c];
-      }
+  for (let a = 0; a < size[0]; a++) {
+    for (let b = 0; b < size[1]; b++) {
+      const o = (((begin[0] + a) * D1 + begin[1] + b) * D2 + begin[2]) * C;
+      if (run >= 64) dst.set(src.subarray(o, o + run), d);
+      else for (let r = 0; r < run; r++) dst[d + r] = src[o + r];
+      d += run;
     }
   }
   return out;

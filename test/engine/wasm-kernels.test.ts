@@ -97,6 +97,22 @@ describe('wasm gradient kernels', () => {
     expect(worst).toBeGreaterThan(0); // the two backends really ran different code
   });
 
+  it('Sum over leading axes (bias gradients) and other reductions match the cpu backend', async () => {
+    const rng = createRng(3);
+    const xv = randArray(rng, 3 * 4 * 5 * 6);
+    const cases: [number | number[], boolean][] = [[[0, 1, 2], false], [[0, 1, 2], true], [0, false], [[1, 0], false], [[0, 1, 2, 3], false], [[1, 2], false], [-1, true], [[3], false]];
+    for (const [axis, keepDims] of cases) {
+      const run = () => tf.tidy(() => {
+        const r = tf.sum(tf.tensor4d(xv, [3, 4, 5, 6]), axis, keepDims);
+        return { shape: r.shape, v: r.dataSync() as Float32Array };
+      });
+      const ref = await onBackend('cpu', run);
+      const got = await onBackend('wasm', run);
+      expect(got.shape, `axis ${axis}`).toEqual(ref.shape);
+      expect(relErr(ref.v, got.v), `axis ${axis}`).toBeLessThan(1e-5);
+    }
+  });
+
   it('agrees with a hand-computed filter gradient (1 channel, stride 2)', async () => {
     await tf.setBackend('wasm');
     // x = 0..15 on a 4x4 grid, 2x2 filter, stride 2, valid: dW[kh,kw] = sum over the 2x2 outputs of x[2*oh+kh, 2*ow+kw] * dy.
