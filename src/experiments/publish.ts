@@ -12,6 +12,8 @@ export interface PublishedReport {
   set: LoadedSet;
   comparison: Comparison;
   paths: { html: string; json: string; csv: string; md: string };
+  /** The Markdown written to comparison.md (table, conclusions, findings). */
+  markdown: string;
 }
 
 function titleOf(set: LoadedSet): string {
@@ -32,7 +34,8 @@ export function publishReport(path: string): PublishedReport {
   };
   writeFileAtomic(paths.json, toJson(comparison));
   writeFileAtomic(paths.csv, toCsv(comparison));
-  writeFileAtomic(paths.md, toMarkdown(comparison));
+  const markdown = toMarkdown(comparison);
+  writeFileAtomic(paths.md, markdown);
   writeFileAtomic(paths.html, renderReport(comparison, set.runs, { generatedAt: new Date().toISOString() }));
-  return { set, comparison, paths };
+  return { set, comparison, paths, markdown };
 }

@@ -48,6 +48,8 @@ describe('comparison table', () => {
     expect(text).toContain('linear/raw does not beat the zero predictor: MAE 5.00° vs 4.10°, RMSE 10.0° vs 9.00°.');
     expect(text).toContain('tanh/raw on sharp angles (|angle| ≥ 30°, 10 samples): MAE 44.0° vs 45.0°');
     expect(text).toContain('tanh/normalized: no validation metrics (status crashed)');
+    expect(text).toContain("tanh/raw is within 5% of the mean predictor's RMSE (9.50° vs 9.10°)");
+    expect(text).not.toContain("linear/normalized is within 5%");
     expect(text).not.toContain('linear/normalized does not beat');
   });
 

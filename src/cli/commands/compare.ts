@@ -1,0 +1,62 @@
+/**
+ * `steerlab compare --video V --labels L [--heads linear,tanh] [--targets raw,normalized] ...`:
+ * trains one run per (head, targets) pair on the same split and seed, prints
+ * the comparison table with the zero and mean predictors, and writes the
+ * HTML report. With --json, stdout is one JSON object.
+ */
+import type { Command } from 'commander';
+import type { RunConfigInput } from '../../train/config.ts';
+import {
+  addTrainingOptions, applyTrainingFlags, checkDataPaths, DEFAULT_WORKSPACE, HEADS, jsonResult, parseIntOpt, parseList, printHuman,
+  readConfigFile, runWithProgress, TARGETS, type TrainingFlags,
+} from './_experiment.ts';
+
+interface CompareOptions extends TrainingFlags {
+  video?: string;
+  labels?: string;
+  config?: string;
+  heads: string;
+  targets: string;
+  maxFrames?: string;
+  workspace: string;
+  name?: string;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('compare')
+    .description('train one run per output head x target transform on the same split and seed, and compare them in degrees against the zero and mean predictors')
+    .option('--video <file>', 'dashcam video (or image folder)')
+    .option('--labels <file>', 'steering labels (CSV, Sully data.txt, Udacity driving_log.csv, Donkey tub)')
+    .option('--config <file>', 'base run config (JSON: fields of src/train/config.ts plus an optional "data" section)')
+    .option('--heads <list>', 'output heads: linear, tanh, scaled_tanh', 'linear,tanh')
+    .option('--targets <list>', 'target transforms: raw, normalized, standardized', 'raw,normalized')
+    .option('--max-frames <n>', 'use only the first N frames')
+    .option('--workspace <dir>', 'where runs, experiments and the frame cache are stored', DEFAULT_WORKSPACE)
+    .option('--name <name>', 'experiment name')
+    .option('--json', 'print one JSON object on stdout (progress stays on stderr)');
+  addTrainingOptions(cmd).action(async (o: CompareOptions) => {
+    const file = o.config ? await readConfigFile(o.config) : { run: {} as RunConfigInput, data: {} };
+    const labels = o.labels ?? file.data.labels;
+    const video = await checkDataPaths(o.video ?? file.data.video, labels);
+    const heads = parseList(o.heads, 'heads', HEADS);
+    const targets = parseList(o.targets, 'targets', TARGETS);
+    const base = applyTrainingFlags({ ...file.run, name: o.name ?? file.run.name ?? 'compare' }, o);
+    const maxFrames = parseIntOpt(o.maxFrames, 'max-frames', 2) ?? file.data.maxFrames;
+    const { RunConfig } = await import('../../train/config.ts');
+    const input = RunConfig.parse(base).model.input;
+    const { summary, report } = await runWithProgress({
+      dataset: {
+        source: video, labels, input: { width: input.width, height: input.height }, maxFrames,
+        offsetMs: file.data.offsetMs, maxGapMs: file.data.maxGapMs, crop: file.data.crop, labelOptions: file.data.labelOptions,
+      },
+      base,
+      axes: { 'model.head': heads, 'targets.kind': targets },
+      workspace: o.workspace,
+      name: base.name,
+    });
+    if (o.json) process.stdout.write(JSON.stringify(jsonResult(summary, report, report.comparison)) + '\n');
+    else printHuman(summary, report);
+  });
+}
