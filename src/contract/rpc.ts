@@ -114,6 +114,8 @@ export interface Transport {
   onMessage(cb: (msg: ServerMessage) => void): () => void;
   /** Resolves once the transport can send. */
   ready(): Promise<void>;
+  /** Called when the connection drops: requests in flight will never be answered. */
+  onDisconnect?(cb: () => void): void;
   close?(): void;
 }
 
@@ -148,6 +150,10 @@ export function createClient(transport: Transport): Client {
       if (!r.success) return;
       for (const cb of listeners.get(m.name) ?? []) cb(r.data);
     }
+  });
+  transport.onDisconnect?.(() => {
+    for (const p of pending.values()) p.reject(new ContractError('internal', 'the connection to the lab dropped; reconnecting, try again'));
+    pending.clear();
   });
   return {
     async request(name, args) {

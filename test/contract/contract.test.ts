@@ -117,3 +117,15 @@ describe('Router and client', () => {
     expect(got).toEqual([finding.message]);
   });
 });
+
+describe('client on a dropped connection', () => {
+  it('fails requests in flight instead of leaving them pending forever', async () => {
+    let drop: () => void = () => {};
+    const transport: Transport = { ready: async () => {}, send: () => {}, onMessage: () => () => {}, onDisconnect: (cb) => void (drop = cb) };
+    const client = createClient(transport);
+    const p = client.request('runs.list', {});
+    await Promise.resolve();
+    drop();
+    await expect(p).rejects.toThrow(/connection to the lab dropped/);
+  });
+});

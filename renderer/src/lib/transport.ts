@@ -34,6 +34,7 @@ function ipcTransport(api: PreloadApi): Transport {
 /** WebSocket to /ws on this origin; the HttpOnly token cookie set by the page load authorises it. Reconnects. */
 function wsTransport(onStatus: (s: 'connecting' | 'open' | 'closed') => void): Transport {
   const subs = new Set<(m: ServerMessage) => void>();
+  const drops = new Set<() => void>();
   let ws: WebSocket | null = null;
   let opened: Promise<void> = Promise.resolve();
   let closed = false;
@@ -55,6 +56,7 @@ function wsTransport(onStatus: (s: 'connecting' | 'open' | 'closed') => void): T
     });
     sock.addEventListener('close', () => {
       onStatus('closed');
+      drops.forEach((d) => d());
       if (!closed) setTimeout(connect, 1500);
     });
   };
@@ -66,6 +68,7 @@ function wsTransport(onStatus: (s: 'connecting' | 'open' | 'closed') => void): T
       subs.add(cb);
       return () => subs.delete(cb);
     },
+    onDisconnect: (cb) => void drops.add(cb),
     close() {
       closed = true;
       ws?.close();
