@@ -19,24 +19,27 @@ import { CancelledError, UserError } from '../errors.ts';
 import { computeFindings } from '../diagnostics/findings.ts';
 import type { DiagnosticsSnapshot, Finding } from '../diagnostics/types.ts';
 import { createRegressor, headRange } from '../model/index.ts';
-import type { ForwardResult, Regressor } from '../model/types.ts';
+import type { Regressor } from '../model/types.ts';
 import { createTargetTransform, type TargetTransform } from '../targets/transform.ts';
 import { evaluateDeg, finiteMean } from '../targets/metrics.ts';
 import type { EvaluationDeg } from '../targets/metrics-types.ts';
 import { createRng } from '../rng.ts';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { RunConfig, type RunConfigInput } from './config.ts';
-import type { Batch, TrainingData } from './data.ts';
+import type { TrainingData } from './data.ts';
 import { batchTensor, evaluateSource } from './evaluate.ts';
 import type { EpochEvent, RunResult, RunStatus, TrainEvent } from './events.ts';
 import { measureHeads, measureLayers } from './measure.ts';
 import { createOptimizer } from './optimizer.ts';
 import type { GradientProvider } from './provider.ts';
 import { learningRateAt } from './schedule.ts';
-import { disposeStep, lossAndGrads, mse } from './step.ts';
+import { disposeStep, lossAndGrads } from './step.ts';
+import { chunk, finiteBatch, mixSeed, shuffled } from './batching.ts';
+import { providerStep } from './provider-step.ts';
 
 export type { GradientProvider } from './provider.ts';
 export { learningRateAt } from './schedule.ts';
+export { mixSeed } from './batching.ts';
 
 export interface TrainOptions {
   config: RunConfig | RunConfigInput;
@@ -59,28 +62,6 @@ export interface TrainOutcome {
   valPredDeg: Float32Array;
   valTrueDeg: Float32Array;
   history: { epochs: EpochEvent[]; diagnostics: DiagnosticsSnapshot[] };
-}
-
-/** Integer mixing of seed and stream ids (deterministic sub-seeds). */
-export function mixSeed(...parts: number[]): number {
-  let h = 0x811c9dc5;
-  for (const p of parts) {
-    h = Math.imul(h ^ (p | 0), 0x01000193);
-    h ^= h >>> 15;
-    h = Math.imul(h, 0x2c1b3c6d);
-    h ^= h >>> 12;
-  }
-  return h >>> 0;
-}
-
-function shuffled(n: number, seed: number): Int32Array {
-  const rng = createRng(seed);
-  const a = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
 }
 
 interface Best {
@@ -356,53 +337,3 @@ export async function trainRun(o: TrainOptions): Promise<TrainOutcome> {
   };
 }
 
-/** Drops samples whose angle is not finite (dropped frames) so they cannot poison the loss. */
-function finiteBatch(b: Batch): Batch {
-  let bad = 0;
-  for (let i = 0; i < b.size; i++) if (!Number.isFinite(b.yDeg[i])) bad++;
-  if (bad === 0) return b;
-  const per = b.x.length / b.size;
-  const n = b.size - bad;
-  const x = new Float32Array(n * per);
-  const yDeg = new Float32Array(n);
-  for (let i = 0, k = 0; i < b.size; i++) {
-    if (!Number.isFinite(b.yDeg[i])) continue;
-    x.set(b.x.subarray(i * per, (i + 1) * per), k * per);
-    yDeg[k++] = b.yDeg[i];
-  }
-  return { x, yDeg, size: n };
-}
-
-function chunk<T>(xs: T[], k: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += k) out.push(xs.slice(i, i + k));
-  return out;
-}
-
-/**
- * One step through a GradientProvider. It returns plain arrays (no activation
- * sums: non-finite activations show up through the loss and gradients).
- * Locally we still run a training-mode forward pass (no gradients) when the
- * model has batchnorm, because the provider's workers cannot update our
- * moving averages, and at logging steps, for the per-layer traces.
- */
-async function providerStep(p: GradientProvider, model: Regressor, xArr: Float32Array, yArr: Float32Array, n: number, x: tf.Tensor, y: tf.Tensor2D, log: boolean, seed: number) {
-  const res = await p.compute(model.getWeights(), xArr, yArr, n);
-  if (res.grads.length !== model.variables.length) throw new Error(`gradient provider returned ${res.grads.length} gradients for ${model.variables.length} variables`);
-  const grads = res.grads.map((g, i) => tf.tensor(g, model.variables[i].shape, 'float32'));
-  const actSums = tf.zeros([model.plan.trunk.length + 1]) as tf.Tensor1D;
-  let forward: ForwardResult | undefined;
-  let headLosses: tf.Scalar[] = [];
-  const hasBn = model.buffers.length > 0;
-  if (log || hasBn) {
-    tf.tidy(() => {
-      // Runs on the weights the gradients were computed at (the optimizer has not stepped yet).
-      const fw = model.apply(x, { training: true, trace: log, updateStats: hasBn, seed });
-      if (!log) return;
-      headLosses = [fw.output, ...fw.aux.map((a) => a.output)].map((t) => tf.keep(mse(t, y)));
-      for (const t of [fw.output, fw.headPre, ...fw.aux.flatMap((a) => [a.output, a.pre]), ...(fw.traces ?? []).flatMap((t) => [t.pre, t.post])]) tf.keep(t);
-      forward = fw;
-    });
-  }
-  return { loss: tf.scalar(res.loss), grads, headLosses, actSums, forward };
-}

@@ -1,0 +1,33 @@
+/** The trainer's step when a GradientProvider computes the gradients. */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ForwardResult, Regressor } from '../model/types.ts';
+import type { GradientProvider } from './provider.ts';
+import { mse } from './step.ts';
+
+/**
+ * One step through a GradientProvider. It returns plain arrays (no activation
+ * sums: non-finite activations show up through the loss and gradients).
+ * Locally we still run a training-mode forward pass (no gradients) when the
+ * model has batchnorm, because the provider's workers cannot update our
+ * moving averages, and at logging steps, for the per-layer traces.
+ */
+export async function providerStep(p: GradientProvider, model: Regressor, xArr: Float32Array, yArr: Float32Array, n: number, x: tf.Tensor, y: tf.Tensor2D, log: boolean, seed: number) {
+  const res = await p.compute(model.getWeights(), xArr, yArr, n);
+  if (res.grads.length !== model.variables.length) throw new Error(`gradient provider returned ${res.grads.length} gradients for ${model.variables.length} variables`);
+  const grads = res.grads.map((g, i) => tf.tensor(g, model.variables[i].shape, 'float32'));
+  const actSums = tf.zeros([model.plan.trunk.length + 1]) as tf.Tensor1D;
+  let forward: ForwardResult | undefined;
+  let headLosses: tf.Scalar[] = [];
+  const hasBn = model.buffers.length > 0;
+  if (log || hasBn) {
+    tf.tidy(() => {
+      // Runs on the weights the gradients were computed at (the optimizer has not stepped yet).
+      const fw = model.apply(x, { training: true, trace: log, updateStats: hasBn, seed });
+      if (!log) return;
+      headLosses = [fw.output, ...fw.aux.map((a) => a.output)].map((t) => tf.keep(mse(t, y)));
+      for (const t of [fw.output, fw.headPre, ...fw.aux.flatMap((a) => [a.output, a.pre]), ...(fw.traces ?? []).flatMap((t) => [t.pre, t.post])]) tf.keep(t);
+      forward = fw;
+    });
+  }
+  return { loss: tf.scalar(res.loss), grads, headLosses, actSums, forward };
+}
