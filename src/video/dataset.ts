@@ -103,6 +103,7 @@ async function buildCache(spec: DatasetSpec, key: string, path: string, o: LoadO
       onProgress: o.onProgress,
       expectedFrames: video.frames,
       maxFrames: spec.maxFrames,
+      fps: video.fps,
     })) {
       await writer.append(f.rgb, f.ptsS);
     }

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancelledError, UserError } from '../errors.ts';
-import { lastErrorLine, spawnTool, type ExitResult } from './ffmpeg.ts';
+import { lastErrorLine, resolveFfmpeg, spawnTool, type ExitResult } from './ffmpeg.ts';
 import { concatList, isSequencePattern, listImages } from './images.ts';
 import { assertReadableFile, ffInput } from './probe.ts';
 import type { Crop, DecodeProgress } from './types.ts';
@@ -42,6 +42,8 @@ export interface DecodeOptions {
   expectedFrames?: number;
   /** Stop after this many frames. */
   maxFrames?: number;
+  /** Nominal rate, used for a frame's time only if ffmpeg printed none for it. */
+  fps?: number;
 }
 
 /** True when the source is an image folder or numbered sequence rather than a video file. */
@@ -73,6 +75,16 @@ export function filterChain(size: DecodeSize): string {
   }
   f.push(`scale=${size.width}:${size.height}:flags=area`, 'format=rgb24', 'settb=AVTB', 'showinfo');
   return f.join(',');
+}
+
+/**
+ * `-fps_mode` replaced `-vsync` in ffmpeg 5.1 (and -vsync is slated to go);
+ * nightly builds ("N-12345-g...") predating that and 4.x only know -vsync.
+ */
+export function passthroughArgs(version = resolveFfmpeg().version): string[] {
+  const m = /^n?(\d+)\.(\d+)/.exec(version);
+  const modern = m !== null && (Number(m[1]) > 5 || (Number(m[1]) === 5 && Number(m[2]) >= 1));
+  return modern ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'];
 }
 
 const SHOWINFO = /Parsed_showinfo.*?\bn:\s*(\d+)\s+pts:\s*(-?\d+)/;
@@ -108,7 +120,7 @@ export async function* decodeFrames(source: string, size: DecodeSize, o: DecodeO
     '-map', '0:v:0', '-an', '-sn', '-dn',
     '-vf', filterChain(size),
     // Passthrough: one output frame per decoded frame, no duplicates or drops for VFR input.
-    '-vsync', 'passthrough',
+    ...passthroughArgs(),
     ...(o.maxFrames ? ['-frames:v', String(o.maxFrames)] : []),
     '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
   ];
@@ -166,11 +178,13 @@ export async function* decodeFrames(source: string, size: DecodeSize, o: DecodeO
   let lastReport = 0;
   try {
     for (;;) {
-      if (ready.length > 0 && (ptsUs[index] !== undefined || exit)) {
+      // A frame waits for its showinfo time, but never while stdout is paused:
+      // if a future ffmpeg printed times differently we must not deadlock.
+      if (ready.length > 0 && (ptsUs[index] !== undefined || exit || ready.length >= HIGH_WATER)) {
         const rgb = ready.shift()!;
         if (ready.length < HIGH_WATER / 2) child.stdout.resume();
         const us = ptsUs[index];
-        const ptsS = us !== undefined ? us / 1e6 : index / IMAGE_FOLDER_FPS;
+        const ptsS = us !== undefined ? us / 1e6 : index / (o.fps ?? IMAGE_FOLDER_FPS);
         yield { index, ptsS, rgb };
         index++;
         const now = performance.now();

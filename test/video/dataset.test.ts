@@ -129,3 +129,32 @@ describe('loadDataset', () => {
     d.frames.close();
   });
 });
+
+describe('image folders', () => {
+  it("loads a Sully-style folder (N.jpg + data.txt) in natural order, labels matched by image name", async () => {
+    const { PNG } = await import('pngjs');
+    const folder = join(dir, 'sully set');
+    mkdirSync(folder);
+    const lines: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const png = new PNG({ width: 16, height: 8 });
+      const [r, g, b] = indexColour(i);
+      for (let p = 0; p < 16 * 8; p++) png.data.set([r, g, b, 255], p * 4);
+      writeFileSync(join(folder, `${i}.png`), PNG.sync.write(png));
+      lines.push(`${i}.png ${deg(i)}`);
+    }
+    writeFileSync(join(folder, 'data.txt'), lines.join('\n') + '\n');
+    const d = await loadDataset({ source: folder, input: { width: 8, height: 4 } }, { cacheDir: join(dir, 'cache-img') });
+    expect(d.labels.format).toBe('sully');
+    expect(d.alignment.method).toBe('image');
+    expect(d.alignment.matched).toBe(12);
+    expect(d.video).toMatchObject({ frames: 12, width: 16, height: 8 });
+    // Frame 10 (after 2, not after 1) carries the label of 10.png and its colour.
+    expect(d.anglesDeg[10]).toBe(deg(10));
+    expect(Math.round(d.frames.read(10)[0] / 4)).toBe(10);
+    d.frames.close();
+    const again = await loadDataset({ source: folder, input: { width: 8, height: 4 } }, { cacheDir: join(dir, 'cache-img') });
+    expect(again.cacheHit).toBe(true);
+    again.frames.close();
+  });
+});

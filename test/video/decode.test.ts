@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError } from '../../src/errors.ts';
-import { decodeFrames, type DecodedFrame } from '../../src/video/decode.ts';
+import { decodeFrames, passthroughArgs, type DecodedFrame } from '../../src/video/decode.ts';
 import { liveCount } from '../../src/video/ffmpeg.ts';
 import { probeVideo, probeVideoDetailed } from '../../src/video/probe.ts';
 import { VFR_TIMES_S, indexColour, meanRgb, tempDir, writeIndexVideo, writeRotated, writeVfrVideo } from './fixtures.ts';
@@ -120,5 +120,30 @@ describe('decodeFrames', () => {
     for await (const _ of decodeFrames(video, { width: 32, height: 16 })) if (++n === 3) break;
     expect(n).toBe(3);
     expect(liveCount()).toBe(0);
+  });
+});
+
+describe('passthroughArgs', () => {
+  it('uses -fps_mode from ffmpeg 5.1 on and -vsync before (and for nightly builds)', () => {
+    expect(passthroughArgs('5.1.9-0+deb12u1')).toEqual(['-fps_mode', 'passthrough']);
+    expect(passthroughArgs('7.0.2')).toEqual(['-fps_mode', 'passthrough']);
+    expect(passthroughArgs('n6.1')).toEqual(['-fps_mode', 'passthrough']);
+    expect(passthroughArgs('5.0.1')).toEqual(['-vsync', 'passthrough']);
+    expect(passthroughArgs('4.4.2')).toEqual(['-vsync', 'passthrough']);
+    expect(passthroughArgs('N-47683-g0e8eb07980-static')).toEqual(['-vsync', 'passthrough']);
+  });
+
+  it('the Debian ffmpeg 5.1 (STEERLAB_FFMPEG) decodes the VFR file with the same times', async () => {
+    const prev = process.env.STEERLAB_FFMPEG;
+    process.env.STEERLAB_FFMPEG = '/usr/bin/ffmpeg';
+    try {
+      const vfr = join(dir, 'vfr.mkv');
+      const frames = await all(decodeFrames(vfr, { width: 16, height: 8 }));
+      expect(frames).toHaveLength(60);
+      frames.forEach((f, i) => expect(Math.abs(f.ptsS - VFR_TIMES_S[i])).toBeLessThan(0.0011));
+    } finally {
+      if (prev === undefined) delete process.env.STEERLAB_FFMPEG;
+      else process.env.STEERLAB_FFMPEG = prev;
+    }
   });
 });
