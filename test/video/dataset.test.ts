@@ -158,3 +158,21 @@ describe('image folders', () => {
     again.frames.close();
   });
 });
+
+describe('crash safety', () => {
+  it('a temp file left by a killed process is never read and is cleaned up by the next write', async () => {
+    const cacheDir = join(dir, 'cache-crash');
+    const first = await loadDataset(spec(), { cacheDir });
+    first.frames.close();
+    const { rmSync } = await import('node:fs');
+    rmSync(first.cachePath);
+    // What a SIGKILLed writer leaves: "<final>.<pid>.<random>.tmp" with some frames and no footer (pid 2^22+1 is never alive on Linux).
+    const stale = `${first.cachePath}.${4194305}.abc123.tmp`;
+    writeFileSync(stale, Buffer.alloc(32 * 16 * 3 * 5, 7));
+    const again = await loadDataset(spec(), { cacheDir });
+    expect(again.cacheHit).toBe(false);
+    expect(again.frames.count).toBe(60);
+    again.frames.close();
+    expect(readdirSync(cacheDir).sort()).toEqual([first.cachePath.split('/').pop()]);
+  });
+});
