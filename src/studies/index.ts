@@ -89,7 +89,7 @@ export const STUDIES: readonly StudyEntry[] = [
     description:
       'A deep CNN (about ten conv layers) with sigmoid, ReLU and ELU, with and without batchnorm, trained on the demo drive: per-layer gradient-norm heatmaps over steps and validation MAE in degrees.',
     schema: DeepCnnGradientsOptions,
-    quick: { convLayers: 4, channels: 4, height: 12, width: 24, frames: 120, epochs: 1, batchSize: 16 },
+    quick: { convLayers: 4, channels: 4, height: 12, width: 24, frames: 400, epochs: 1, batchSize: 16 },
     keys: ['runs', 'engine'],
     load: async () => {
       const m = await import('./deep-cnn-gradients.ts');
@@ -102,7 +102,7 @@ export const STUDIES: readonly StudyEntry[] = [
     description:
       'Linear, tanh and scaled-tanh heads x raw, normalised and standardised targets on the demo drive (or your video and labels), same seed and split: validation MAE in degrees beside the zero and mean baselines, head saturation, gradient norms and epochs to reach 2x the best MAE.',
     schema: OutputHeadOptions,
-    quick: { heads: ['linear', 'tanh'], targets: ['raw', 'normalized'], height: 16, width: 48, widthMultiplier: 0.25, frames: 120, epochs: 2 },
+    quick: { heads: ['linear', 'tanh'], targets: ['raw', 'normalized'], height: 16, width: 48, widthMultiplier: 0.25, frames: 400, epochs: 2 },
     keys: ['runs', 'baselines', 'engine'],
     load: async () => {
       const m = await import('./output-head.ts');

@@ -147,7 +147,7 @@ export async function runMultiLoss(input: Partial<MultiLossOptions>, ctx: StudyC
       if (s === o.steps) break;
       tf.tidy(() => {
         const { value, grads } = tf.variableGrads(() => weightedSum(headLosses()), allVars);
-        opt.applyGradients(grads);
+        opt.applyGradients(grads as tf.NamedTensorMap as Parameters<typeof opt.applyGradients>[0]);
         value.dispose();
       });
     }

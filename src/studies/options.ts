@@ -34,21 +34,28 @@ export const ReluBlowupOptions = z.object({
   seed: z.number().int().default(1),
   engine: Engine,
   hidden: z.number().int().positive().default(30),
-  trainSize: z.number().int().positive().default(8000),
+  trainSize: z.number().int().positive().default(5000),
   testSize: z.number().int().positive().default(2000),
-  epochs: z.number().int().positive().default(5),
+  epochs: z.number().int().positive().default(3),
   batchSize: z.number().int().positive().default(10),
   activations: z.array(z.enum(['relu', 'tanh'])).default(['tanh', 'relu']),
   /** Plain SGD learning rates swept for each activation and init. */
-  learningRates: z.array(z.number().positive()).default([0.01, 0.1, 0.5, 2]),
+  learningRates: z.array(z.number().positive()).default([0.1, 0.5, 1.5, 5]),
   inits: z.array(z.enum(['naive', 'he'])).default(['naive', 'he']),
   /** Std of the naive N(0, std^2) init (Nielsen's book uses 1). */
   naiveStd: z.number().positive().default(1),
   /** Remedies tried on every ReLU setting that diverged: L2 coefficient (loss += l2/2 * sum w^2) and global clip norm. */
   remedyL2: z.number().positive().default(0.01),
   remedyClip: z.number().positive().default(1),
-  /** A run counts as diverged when the loss or weights go non-finite, or activations pass this value. */
+  /**
+   * A run counts as diverged when the loss or weights go non-finite, activations pass blowupActivation, the
+   * weight norm grows past blowupWeightFactor x its initial value, or the last epoch's training cross-entropy is
+   * no better than guessing uniformly (ln 10 = 2.30 nats).
+   */
   blowupActivation: z.number().positive().default(1e4),
+  blowupWeightFactor: z.number().positive().default(100),
+  /** A run whose hidden units are at least this fraction dead (zero on every test digit) counts as failed. */
+  deadFailFraction: z.number().min(0).max(1).default(0.5),
 });
 export type ReluBlowupOptions = z.infer<typeof ReluBlowupOptions>;
 
@@ -96,7 +103,8 @@ export const DeepCnnGradientsOptions = z.object({
   /** Model input in pixels (small, so ten convs run in minutes on 2 cores). */
   height: z.number().int().positive().default(24),
   width: z.number().int().positive().default(48),
-  frames: z.number().int().positive().default(600),
+  /** Demo-drive frames (20 fps); the drive's first right-hand curve starts after about 1,000 frames. */
+  frames: z.number().int().positive().default(1200),
   epochs: z.number().int().positive().default(4),
   batchSize: z.number().int().positive().default(32),
   learningRate: z.number().positive().default(1e-3),
@@ -118,7 +126,8 @@ export const OutputHeadOptions = z.object({
   height: z.number().int().positive().default(33),
   width: z.number().int().positive().default(100),
   widthMultiplier: z.number().positive().default(0.5),
-  frames: z.number().int().positive().default(900),
+  /** Demo-drive frames (20 fps); the drive's first right-hand curve starts after about 1,000 frames. */
+  frames: z.number().int().positive().default(1200),
   epochs: z.number().int().positive().default(6),
   batchSize: z.number().int().positive().default(32),
   learningRate: z.number().positive().default(1e-3),

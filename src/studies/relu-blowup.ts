@@ -41,6 +41,13 @@ export interface ReluRun {
   diverged: boolean;
   /** First epoch (1-based) at which it diverged, or null. */
   divergedEpoch: number | null;
+  /** What went wrong: 'diverged', 'dead' (most hidden units never fire, not diverged), or null (trained). */
+  failure: 'diverged' | 'dead' | null;
+  /** Which divergence test fired first, or null. */
+  divergedBy: 'non-finite' | 'activation' | 'weight-norm' | 'loss' | null;
+  initialWeightNorm: number;
+  /** Training cross-entropy of the last epoch run, nats. */
+  finalTrainLoss: number;
   /** Test accuracy after the last epoch run, as a fraction (0.1 = chance). */
   testAccuracy: number;
   maxActivation: number;
@@ -56,6 +63,7 @@ export interface ReluBlowupMeasurements {
   testSize: number;
   epochsPerRun: number;
   blowupActivation: number;
+  blowupWeightFactor: number;
   runs: ReluRun[];
 }
 
@@ -87,7 +95,9 @@ async function trainOne(s: Spec, o: ReluBlowupOptions, data: { train: DigitSet; 
   const logits = (x: tf.Tensor2D) => tf.add(tf.matMul(hidden(x) as tf.Tensor2D, W2), b2) as tf.Tensor2D;
   const epochs: ReluEpoch[] = [];
   let divergedEpoch: number | null = null;
+  let divergedBy: ReluRun['divergedBy'] = null;
   let deadFraction = 0;
+  const initialWeightNorm = tf.tidy(() => Math.sqrt(tf.add(tf.sum(tf.square(W1)), tf.sum(tf.square(W2))).dataSync()[0]));
   const n = data.train.n;
   const steps = Math.floor(n / o.batchSize);
   try {
@@ -112,7 +122,7 @@ async function trainOne(s: Spec, o: ReluBlowupOptions, data: { train: DigitSet; 
           let scale: tf.Scalar | number = 1;
           if (s.clip !== null) {
             const norm = tf.sqrt(tf.addN(vars.map((v) => tf.sum(tf.square(grads[v.name])))));
-            scale = tf.minimum(1, tf.div(s.clip, tf.maximum(norm, 1e-12)));
+            scale = tf.minimum(1, tf.div(s.clip, tf.maximum(norm, 1e-12))) as tf.Scalar;
           }
           for (const v of vars) v.assign(tf.sub(v, tf.mul(grads[v.name], tf.mul(scale, s.lr))));
           const sum = tf.add(lossSum, ce) as tf.Scalar;
@@ -139,8 +149,17 @@ async function trainOne(s: Spec, o: ReluBlowupOptions, data: { train: DigitSet; 
         return { epoch: e, trainLoss, testAccuracy: acc, maxActivation: maxAct, weightNorm: wn };
       });
       epochs.push(ep);
-      const bad = !Number.isFinite(ep.trainLoss) || !Number.isFinite(ep.weightNorm) || !Number.isFinite(ep.maxActivation) || ep.maxActivation > o.blowupActivation;
-      if (bad) {
+      divergedBy =
+        !Number.isFinite(ep.trainLoss) || !Number.isFinite(ep.weightNorm) || !Number.isFinite(ep.maxActivation)
+          ? 'non-finite'
+          : ep.maxActivation > o.blowupActivation
+            ? 'activation'
+            : ep.weightNorm > o.blowupWeightFactor * initialWeightNorm
+              ? 'weight-norm'
+              : e === o.epochs && ep.trainLoss >= Math.log(10)
+                ? 'loss'
+                : null;
+      if (divergedBy) {
         divergedEpoch = e;
         break; // nothing more to learn from a blown-up net
       }
@@ -154,6 +173,10 @@ async function trainOne(s: Spec, o: ReluBlowupOptions, data: { train: DigitSet; 
     ...s,
     diverged: divergedEpoch !== null,
     divergedEpoch,
+    failure: divergedEpoch !== null ? 'diverged' : deadFraction >= o.deadFailFraction ? 'dead' : null,
+    divergedBy,
+    initialWeightNorm,
+    finalTrainLoss: last.trainLoss,
     testAccuracy: last.testAccuracy,
     maxActivation: finiteMax(epochs.map((x) => x.maxActivation)),
     maxWeightNorm: finiteMax(epochs.map((x) => x.weightNorm)),
@@ -186,9 +209,11 @@ export async function runReluBlowup(input: Partial<ReluBlowupOptions>, ctx: Stud
       // Same init draw for every learning rate of an (activation, init) pair.
       runs.push(await trainOne(s, o, data, t, seedOf(s), ctx));
     }
-    // Remedies on every diverged ReLU setting.
-    const remedies: Spec[] = runs
-      .filter((r) => r.role === 'sweep' && r.activation === 'relu' && r.diverged)
+    // Remedies on the lowest failing learning rate of each ReLU init (diverged or mostly dead).
+    const failing = runs.filter((r) => r.role === 'sweep' && r.activation === 'relu' && r.failure !== null);
+    const remedies: Spec[] = o.inits
+      .map((init) => failing.filter((r) => r.init === init).sort((a, b) => a.lr - b.lr)[0])
+      .filter((r): r is ReluRun => r !== undefined)
       .flatMap((r): Spec[] => [
         { activation: r.activation, lr: r.lr, init: r.init, l2: o.remedyL2, clip: null, role: 'l2' },
         { activation: r.activation, lr: r.lr, init: r.init, l2: 0, clip: o.remedyClip, role: 'clip' },
@@ -201,10 +226,26 @@ export async function runReluBlowup(input: Partial<ReluBlowupOptions>, ctx: Stud
   } finally {
     tf.dispose(Object.values(t));
   }
-  return { engine: engine.name, trainSize: data.train.n, testSize: data.test.n, epochsPerRun: o.epochs, blowupActivation: o.blowupActivation, runs };
+  return { engine: engine.name, trainSize: data.train.n, testSize: data.test.n, epochsPerRun: o.epochs, blowupActivation: o.blowupActivation, blowupWeightFactor: o.blowupWeightFactor, runs };
 }
 
 const pct = (a: number) => `${fmt(100 * a)}%`;
+
+function describe(r: ReluRun, m: ReluBlowupMeasurements): string {
+  if (r.failure === 'diverged') {
+    const why =
+      r.divergedBy === 'non-finite'
+        ? 'loss or weights went non-finite'
+        : r.divergedBy === 'activation'
+          ? `max activation ${fmt(r.maxActivation)} > ${fmt(m.blowupActivation)}`
+          : r.divergedBy === 'weight-norm'
+            ? `weight norm ${fmt(r.initialWeightNorm)} -> ${fmt(r.maxWeightNorm)}, over ${fmt(m.blowupWeightFactor)}x`
+            : `training loss ${fmt(r.finalTrainLoss)} nats, no better than guessing (ln 10 = 2.3)`;
+    return `diverged in epoch ${r.divergedEpoch} (${why}; ${pct(r.deadFraction)} units dead)`;
+  }
+  if (r.failure === 'dead') return `${pct(r.deadFraction)} of hidden units dead, ${pct(r.testAccuracy)} test accuracy`;
+  return `${pct(r.testAccuracy)} test accuracy, max activation ${fmt(r.maxActivation)}, weight norm ${fmt(r.maxWeightNorm)}`;
+}
 
 /** Conclusions computed from the measurements (pure). */
 export function concludeReluBlowup(m: ReluBlowupMeasurements): string[] {
@@ -215,51 +256,52 @@ export function concludeReluBlowup(m: ReluBlowupMeasurements): string[] {
     for (const act of ['tanh', 'relu'] as const) {
       const rs = sweep.filter((r) => r.init === init && r.activation === act).sort((a, b) => a.lr - b.lr);
       if (rs.length === 0) continue;
-      const firstDiv = rs.find((r) => r.diverged);
-      const okRuns = rs.filter((r) => !r.diverged);
-      const best = okRuns.reduce<ReluRun | null>((b, r) => (!b || r.testAccuracy > b.testAccuracy ? r : b), null);
+      const firstFail = rs.find((r) => r.failure !== null);
+      const ok = rs.filter((r) => r.failure === null);
+      const best = ok.reduce<ReluRun | null>((b, r) => (!b || r.testAccuracy > b.testAccuracy ? r : b), null);
       out.push(
-        `${act}, ${init} init: ${rs.map((r) => `lr ${fmt(r.lr)} -> ${r.diverged ? `diverged in epoch ${r.divergedEpoch} (max activation ${fmt(r.maxActivation)}, weight norm ${fmt(r.maxWeightNorm)})` : `${pct(r.testAccuracy)} test accuracy, max activation ${fmt(r.maxActivation)}`}`).join('; ')}.` +
-          (firstDiv ? ` First divergence at lr ${fmt(firstDiv.lr)}.` : ' No learning rate diverged.') +
+        `${act}, ${init} init, plain SGD for ${m.epochsPerRun} epochs: ${rs.map((r) => `lr ${fmt(r.lr)} -> ${describe(r, m)}`).join('; ')}.` +
+          (firstFail ? ` First failure at lr ${fmt(firstFail.lr)}.` : ' No learning rate failed.') +
           (best ? ` Best: ${pct(best.testAccuracy)} at lr ${fmt(best.lr)}.` : ''),
       );
     }
   }
   // Tanh vs ReLU at the same setting.
-  const pairs = sweep.filter((r) => r.activation === 'relu').map((r) => ({ relu: r, tanh: sweep.find((t) => t.activation === 'tanh' && t.init === r.init && t.lr === r.lr) }));
-  const onlyRelu = pairs.filter((p) => p.tanh && p.relu.diverged && !p.tanh.diverged);
+  const pairs = sweep
+    .filter((r) => r.activation === 'relu')
+    .map((r) => ({ relu: r, tanh: sweep.find((t) => t.activation === 'tanh' && t.init === r.init && t.lr === r.lr) }))
+    .filter((p): p is { relu: ReluRun; tanh: ReluRun } => p.tanh !== undefined);
+  const onlyRelu = pairs.filter((p) => p.relu.failure !== null && p.tanh.failure === null);
   if (onlyRelu.length) {
     out.push(
-      `ReLU diverged where tanh did not at ${onlyRelu.map((p) => `${p.relu.init} init, lr ${fmt(p.relu.lr)} (tanh max activation ${fmt(p.tanh!.maxActivation)}, ReLU ${fmt(p.relu.maxActivation)})`).join('; ')}: tanh's output is bounded by 1, ReLU's is not, so a large step feeds on itself.`,
+      `ReLU failed where tanh trained at ${onlyRelu.map((p) => `${p.relu.init} init, lr ${fmt(p.relu.lr)} (tanh ${pct(p.tanh.testAccuracy)}, max activation ${fmt(p.tanh.maxActivation)}; ReLU max activation ${fmt(p.relu.maxActivation)}, weight norm ${fmt(p.relu.maxWeightNorm)})`).join('; ')}: tanh's output is bounded by 1, ReLU's is not, and a ReLU pushed negative by a large step stops passing gradient.`,
     );
-  } else if (pairs.some((p) => p.relu.diverged)) {
-    out.push('Wherever ReLU diverged, tanh diverged too at the same learning rate and init.');
-  } else {
-    out.push(`No ReLU run diverged at learning rates up to ${fmt(Math.max(...sweep.map((r) => r.lr)))} with blow-up bound ${fmt(m.blowupActivation)}.`);
-  }
-  const dead = sweep.filter((r) => r.activation === 'relu' && !r.diverged && r.deadFraction >= 0.5);
-  if (dead.length) {
-    out.push(`Without diverging, ReLU lost most of its units at ${dead.map((r) => `${r.init} init, lr ${fmt(r.lr)} (${pct(r.deadFraction)} dead, ${pct(r.testAccuracy)} accuracy)`).join('; ')}.`);
+  } else if (pairs.some((p) => p.relu.failure !== null)) {
+    out.push('Wherever ReLU failed, tanh failed too at the same learning rate and init.');
+  } else if (pairs.length) {
+    out.push(`No ReLU run failed at learning rates up to ${fmt(Math.max(...pairs.map((p) => p.relu.lr)))}.`);
   }
   // What stops it.
   const remedies = m.runs.filter((r) => r.role !== 'sweep');
-  const settings = [...new Set(remedies.map((r) => `${r.init}|${r.lr}`))];
-  for (const key of settings) {
+  for (const key of [...new Set(remedies.map((r) => `${r.init}|${r.lr}`))]) {
     const rs = remedies.filter((r) => `${r.init}|${r.lr}` === key);
-    const [init, lr] = [rs[0].init, rs[0].lr];
-    const stopped = rs.filter((r) => !r.diverged);
+    const base = sweep.find((r) => r.activation === 'relu' && `${r.init}|${r.lr}` === key);
+    const fixed = rs.filter((r) => r.failure === null);
     out.push(
-      stopped.length
-        ? `At ${init} init, lr ${fmt(lr)}: ${rs.map((r) => `${r.role} (l2 ${fmt(r.l2)}, clip ${r.clip === null ? 'off' : fmt(r.clip)}) ${r.diverged ? `still diverged in epoch ${r.divergedEpoch}` : `stopped it: ${pct(r.testAccuracy)} accuracy, max activation ${fmt(r.maxActivation)}, weight norm ${fmt(r.maxWeightNorm)}`}`).join('; ')}.`
-        : `At ${init} init, lr ${fmt(lr)}: none of L2 ${fmt(rs[0].l2 || rs.find((r) => r.l2 > 0)?.l2 || 0)}, clipping or both stopped the divergence; only a smaller learning rate did.`,
+      `Remedies at ReLU, ${rs[0].init} init, lr ${fmt(rs[0].lr)}${base ? ` (without: ${describe(base, m)})` : ''}: ` +
+        rs.map((r) => `${r.role} (L2 ${fmt(r.l2)}, clip ${r.clip === null ? 'off' : fmt(r.clip)}) ${r.failure === null ? 'trained' : 'still failed'}: ${describe(r, m)}`).join('; ') +
+        (fixed.length ? `. What stopped it: ${fixed.map((r) => r.role).join(', ')}.` : '. None of them stopped it; only the smaller learning rates in the sweep did.'),
     );
   }
-  // He vs naive at the same lr, where both converged.
-  const cmp = sweep.filter((r) => r.init === 'he' && !r.diverged).map((h) => ({ h, n: sweep.find((r) => r.init === 'naive' && r.activation === h.activation && r.lr === h.lr && !r.diverged) })).filter((p) => p.n);
+  // He vs naive at the same lr, where both trained.
+  const cmp = sweep
+    .filter((r) => r.init === 'he' && r.failure === null)
+    .map((h) => ({ h, n: sweep.find((r) => r.init === 'naive' && r.activation === h.activation && r.lr === h.lr && r.failure === null) }))
+    .filter((p): p is { h: ReluRun; n: ReluRun } => p.n !== undefined);
   if (cmp.length) {
-    const better = cmp.filter((p) => p.h.testAccuracy > p.n!.testAccuracy);
+    const better = cmp.filter((p) => p.h.testAccuracy > p.n.testAccuracy);
     out.push(
-      `He init beat the naive N(0, 1) init in ${better.length} of ${cmp.length} settings where both trained (${cmp.map((p) => `${p.h.activation} lr ${fmt(p.h.lr)}: ${pct(p.h.testAccuracy)} vs ${pct(p.n!.testAccuracy)}`).join('; ')}).`,
+      `He init beat the naive init in ${better.length} of ${cmp.length} settings where both trained (${cmp.map((p) => `${p.h.activation} lr ${fmt(p.h.lr)}: ${pct(p.h.testAccuracy)} vs ${pct(p.n.testAccuracy)}`).join('; ')}).`,
     );
   }
   return out;

@@ -1,0 +1,54 @@
+/**
+ * The steering data set a study trains on: the user's video and labels, or
+ * the synthetic demo drive (VIDEO's synthesizeDrive), generated once per
+ * (frames, seed) into the study workspace and reused afterwards.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { UserError } from '../errors.ts';
+import { DEMO_DRIVE, synthesizeDrive } from '../synth/index.ts';
+import type { DatasetSpec } from '../video/types.ts';
+import { checkCancelled, type StudyContext } from './types.ts';
+
+export interface DriveChoice {
+  /** Dataset spec without the input size (the study sets it). */
+  spec: Omit<DatasetSpec, 'input'>;
+  workspace: string;
+  /** 'demo' or the user's video path. */
+  source: string;
+}
+
+/** Default study workspace: one folder under the OS temp dir, so a second run reuses the drive and frame cache. */
+export function defaultStudyWorkspace(): string {
+  return join(tmpdir(), 'steerlab-studies');
+}
+
+export async function prepareDrive(
+  o: { video?: string; labels?: string; frames: number; seed: number; workspace?: string },
+  ctx: StudyContext,
+): Promise<DriveChoice> {
+  const workspace = resolve(o.workspace ?? defaultStudyWorkspace());
+  mkdirSync(workspace, { recursive: true });
+  if (o.video) {
+    if (!existsSync(o.video)) throw new UserError(`video not found: ${o.video}`);
+    if (o.labels && !existsSync(o.labels)) throw new UserError(`labels not found: ${o.labels}`);
+    return { spec: { source: resolve(o.video), labels: o.labels ? resolve(o.labels) : undefined, maxFrames: o.frames }, workspace, source: o.video };
+  }
+  const dir = join(workspace, 'data', `demo-${o.frames}f-seed${o.seed}`);
+  const video = join(dir, 'synth.mp4');
+  const labels = join(dir, 'labels.csv');
+  if (!existsSync(video) || !existsSync(labels)) {
+    checkCancelled(ctx.signal);
+    await synthesizeDrive(dir, {
+      frames: o.frames,
+      seed: o.seed,
+      width: DEMO_DRIVE.width,
+      height: DEMO_DRIVE.height,
+      fps: DEMO_DRIVE.fps,
+      signal: ctx.signal,
+      onProgress: (p) => ctx.onProgress?.({ stage: 'synthesizing the demo drive', done: p.done, total: p.total }),
+    });
+  }
+  return { spec: { source: video, labels }, workspace, source: 'demo' };
+}
