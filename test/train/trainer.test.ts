@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initEngine } from '../../src/engine/index.ts';
 import { trainRun, type GradientProvider } from '../../src/train/trainer.ts';
-import { RunResult, type TrainEvent } from '../../src/train/events.ts';
+import { RunResult, TrainEvent } from '../../src/train/events.ts';
 import type { RunConfigInput } from '../../src/train/config.ts';
 import { createRegressor } from '../../src/model/index.ts';
 import { lossAndGrads, disposeStep } from '../../src/train/step.ts';
@@ -34,6 +34,7 @@ describe('trainRun', () => {
     expect(v.model.maeDeg).toBeLessThan(0.6 * v.zero.maeDeg);
     expect(v.model.maeDeg).toBeLessThan(0.6 * v.mean.maeDeg);
     expect(events.filter((e) => e.type === 'epoch').length).toBe(6);
+    for (const e of events) expect(() => TrainEvent.parse(e)).not.toThrow();
     expect(events.filter((e) => e.type === 'diagnostics').length).toBe(out.history.diagnostics.length);
     expect(out.valPredDeg.length).toBe(60);
     out.model.dispose();
@@ -74,7 +75,9 @@ describe('trainRun', () => {
   });
 
   it('stops a diverging run with a non-finite finding naming the step and layer', async () => {
+    const events: TrainEvent[] = [];
     const out = await trainRun({
+      onEvent: (e) => events.push(e),
       config: mlp({ epochs: 2, model: { arch: 'mlp', input: { height: 1, width: 4, channels: 1 }, hidden: [12, 8], activation: 'relu' }, targets: { kind: 'raw' }, optimizer: { name: 'sgd', learningRate: 50, momentum: 0.9 } }),
       data: linearTask(),
     });
@@ -86,6 +89,9 @@ describe('trainRun', () => {
     expect(f.message).toContain(`step ${f.step}`);
     expect(f.message).toContain(`'${f.layer}'`);
     expect(RunResult.parse(out.result).status).toBe('diverged');
+    // every event of a diverging run still validates (no NaN/Inf reaches the contract)
+    for (const e of events) expect(() => TrainEvent.parse(e)).not.toThrow();
+    expect(events.some((e) => e.type === 'finding' && e.finding.kind === 'non-finite')).toBe(true);
     out.model.dispose();
   });
 
