@@ -51,7 +51,7 @@ function isExecutable(p: string): boolean {
 }
 
 /** The path an npm package exports for its binary, or null when the package is absent or broken. */
-function fromPackage(tool: Tool, pkg: string): string | null {
+function fromPackage(pkg: string): string | null {
   try {
     const mod = require(pkg) as unknown;
     // ffmpeg-static exports a string; ffprobe-static and the installers export { path }.
@@ -60,7 +60,6 @@ function fromPackage(tool: Tool, pkg: string): string | null {
     const p = unpackAsar(raw);
     return isExecutable(p) ? p : null;
   } catch {
-    void tool;
     return null;
   }
 }
@@ -99,9 +98,9 @@ export function locateTool(tool: Tool): ToolLocation {
     }
     return { path: p, source: 'env' };
   }
-  const st = fromPackage(tool, s.staticPkg);
+  const st = fromPackage(s.staticPkg);
   if (st) return { path: st, source: s.staticPkg as ToolSource };
-  const inst = fromPackage(tool, s.installerPkg);
+  const inst = fromPackage(s.installerPkg);
   if (inst) return { path: inst, source: s.installerPkg as ToolSource };
   const onPath = fromPath(tool);
   if (onPath) return { path: onPath, source: 'PATH' };
