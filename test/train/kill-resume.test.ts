@@ -17,12 +17,12 @@ beforeAll(async () => {
 });
 
 describe('kill and resume', () => {
-  it('a training process killed with SIGKILL resumes from its last checkpoint to the same result as an uninterrupted run', async () => {
+  it('a training process killed with SIGKILL resumes from its last checkpoint to the same result as an uninterrupted run', { timeout: 150_000 }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'core-kill-'));
     const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'kill-child.ts'), dir], { stdio: 'ignore', env: { ...process.env, STEERLAB_ENGINE: 'cpu' } });
     const ckpt = join(dir, 'checkpoints', 'checkpoint.json');
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 120_000;
     while (!existsSync(ckpt) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGKILL');
     await exited;
