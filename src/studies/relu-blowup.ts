@@ -240,7 +240,8 @@ function describe(r: ReluRun, m: ReluBlowupMeasurements): string {
           ? `max activation ${fmt(r.maxActivation)} > ${fmt(m.blowupActivation)}`
           : r.divergedBy === 'weight-norm'
             ? `weight norm ${fmt(r.initialWeightNorm)} -> ${fmt(r.maxWeightNorm)}, over ${fmt(m.blowupWeightFactor)}x`
-            : `training loss ${fmt(r.finalTrainLoss)} nats, no better than guessing (ln 10 = 2.3)`;
+            : null;
+    if (why === null) return `failed to learn: training loss ${fmt(r.finalTrainLoss)} nats after ${r.divergedEpoch} epochs, no better than guessing (ln 10 = 2.3 nats), ${pct(r.deadFraction)} of hidden units dead, ${pct(r.testAccuracy)} test accuracy`;
     return `diverged in epoch ${r.divergedEpoch} (${why}; ${pct(r.deadFraction)} units dead)`;
   }
   if (r.failure === 'dead') return `${pct(r.deadFraction)} of hidden units dead, ${pct(r.testAccuracy)} test accuracy`;
