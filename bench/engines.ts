@@ -26,6 +26,8 @@ export interface EngineResult {
   fwdSamplesPerS: number | null;
   trainStepMs: number | null;
   steps: number;
+  /** Worker rows: mean time a worker spent computing its shard per step, ms (the rest of a step is messaging, averaging and Adam). */
+  workerComputeMs?: number;
   note?: string;
 }
 
@@ -69,10 +71,14 @@ export async function measureEngine(engine: EngineName, workers: number, b: Budg
   const x = tf.tensor4d(xArr, [BATCH, 66, 200, 3]);
   const y = tf.tensor2d(yArr, [BATCH, 1]);
   const provider = workers > 1 ? await createParallelProvider({ model: PILOTNET, l2: 0, workers, engine }) : null;
+  let workerMs = 0;
+  let workerSteps = 0;
   try {
     const step = async () => {
       if (provider) {
         const r = await provider.compute(model.getWeights(), xArr, yArr, BATCH);
+        workerMs += Math.max(...provider.lastWorkerMs);
+        workerSteps++;
         const grads = r.grads.map((g, i) => tf.tensor(g, model.variables[i].shape, 'float32'));
         opt.applyGradients(model.variables, grads, LR, false);
         tf.dispose(grads);
@@ -86,7 +92,13 @@ export async function measureEngine(engine: EngineName, workers: number, b: Budg
         if (!Number.isFinite(loss)) throw new Error('benchmark loss is not finite');
       }
     };
-    const train = await timeLoop(step, 2, b);
+    // Two warm-up steps pay one-time costs (wasm compilation, XNNPACK set-up); they are not timed.
+    await step();
+    await step();
+    workerMs = 0;
+    workerSteps = 0;
+    const train = await timeLoop(step, 0, b);
+    const workerComputeMs = workerSteps > 0 ? workerMs / workerSteps : undefined;
     let fwd: { ms: number; n: number } | null = null;
     if (!provider) {
       fwd = await timeLoop(() => {
@@ -99,6 +111,7 @@ export async function measureEngine(engine: EngineName, workers: number, b: Budg
       fwdSamplesPerS: fwd ? (BATCH * 1000) / fwd.ms : null,
       trainStepMs: train.ms,
       steps: train.n,
+      ...(workerComputeMs !== undefined ? { workerComputeMs } : {}),
       ...(provider ? { note: 'forward pass runs in-process: see the 1-thread row' } : {}),
     };
   } finally {

@@ -144,7 +144,10 @@ export function formatReport(r: BenchReport): string {
   lines.push(`model: ${r.model.name}, input ${r.model.input.join('x')}, batch ${r.model.batch}, ${r.model.optimizer}`);
   lines.push('');
   const rows: string[][] = [['engine', 'train samples/s', 'forward samples/s', 'train step ms', 'train vs peer', 'note']];
-  for (const e of r.engines) rows.push([e.name, f1(e.trainSamplesPerS), f1(e.fwdSamplesPerS), f1(e.trainStepMs), e.trainVsPeer === null ? '—' : `${e.trainVsPeer.toFixed(2)}x`, e.note ?? '']);
+  for (const e of r.engines) {
+    const notes = [e.note, e.workerComputeMs !== undefined ? `a worker computes its shard in ${e.workerComputeMs.toFixed(0)} ms of each step` : undefined].filter(Boolean);
+    rows.push([e.name, f1(e.trainSamplesPerS), f1(e.fwdSamplesPerS), f1(e.trainStepMs), e.trainVsPeer === null ? '—' : `${e.trainVsPeer.toFixed(2)}x`, notes.join('; ')]);
+  }
   if (r.peer) rows.push([r.peer.name, f1(r.peer.trainSamplesPerS), f1(r.peer.fwdSamplesPerS), f1((BATCH * 1000) / r.peer.trainSamplesPerS), '1.00x', 'peer']);
   else rows.push(['PyTorch peer', '—', '—', '—', '—', r.peerNote ?? '']);
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
