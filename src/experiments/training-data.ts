@@ -77,14 +77,18 @@ class FrameSource implements SampleSource {
   }
 
   async batch(indices: ArrayLike<number>, rng?: Rng): Promise<Batch> {
+    // The trainer asks for batch s+1 before it computes step s. Deferring the reads to the next turn of the
+    // event loop lets them run while a worker-thread gradient provider computes, instead of before it starts.
+    const idx = Array.from(indices);
+    await new Promise((r) => setImmediate(r));
     const { width: w, height: h } = this.ds.frames;
     const c = 3;
     const per = w * h * c;
-    const n = indices.length;
+    const n = idx.length;
     const x = new Float32Array(n * per);
     const yDeg = new Float32Array(n);
     for (let j = 0; j < n; j++) {
-      const k = indices[j];
+      const k = idx[j];
       if (!(k >= 0 && k < this.size)) throw new RangeError(`sample ${k} is outside this split (size ${this.size})`);
       const px = this.frames.get(this.ds.sampleFrame[this.sampleIndices[k]]);
       const off = j * per;

@@ -6,8 +6,8 @@
  * the measurements, and write the HTML report.
  *
  * The settings below keep the whole demo under 10 minutes on a 2-core CPU
- * with the wasm engine (measured; see README): a PilotNet at 33x100 input
- * with the sky cropped off, a few epochs over the 2.5-minute drive.
+ * with the wasm engine (measured; see README): a half-width PilotNet at
+ * 33x100 input with the sky cropped off, four epochs over the 2.5-minute drive.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,8 +26,11 @@ export const DEMO_CONFIG: RunConfigInput = {
   batchSize: 32,
   logEvery: 10,
   model: { arch: 'pilotnet', input: { height: 33, width: 100, channels: 3 }, widthMultiplier: 0.5, activation: 'elu', init: 'he_normal' },
-  optimizer: { name: 'adam', learningRate: 1e-3 },
-  split: { valFraction: 0.2, blocks: 4, guardFrames: 10 },
+  // Cosine decay to 1e-4 steadies the last epochs (measured: constant 1e-3 swung val MAE 16 -> 31 degrees between epochs).
+  optimizer: { name: 'adam', learningRate: 1e-3, schedule: 'cosine', lrMin: 1e-4 },
+  // Ten 3-second validation blocks: with four 7.5-second blocks the demo drive's validation split held no
+  // sharp turn at all (zero-predictor MAE 6.4 degrees vs 42 degrees with ten blocks), and nothing beat the zero predictor.
+  split: { valFraction: 0.2, blocks: 10, guardFrames: 10 },
   augment: { flip: true, brightness: 0.2, contrast: 0.2 },
 };
 

@@ -1,0 +1,44 @@
+/** `steerlab train` argument and config-file errors: one line each, no training started. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'steerlab-cli-train-'));
+
+function steerlab(args: string[]) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'steerlab.mjs'), ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('steerlab train config errors', () => {
+  it('names an unknown config field', () => {
+    writeFileSync(join(dir, 'typo.json'), JSON.stringify({ epochs: 1, modle: { head: 'tanh' } }));
+    const r = steerlab(['train', '--config', join(dir, 'typo.json'), '--video', join(dir, 'typo.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown field\(s\) modle/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('names the invalid value and its path', () => {
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ model: { head: 'sigmoid' } }));
+    const r = steerlab(['train', '--config', join(dir, 'bad.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("'model.head'");
+  });
+
+  it('asks for a video when none is given', () => {
+    const r = steerlab(['train']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no video given');
+  });
+
+  it('rejects a malformed --input', () => {
+    writeFileSync(join(dir, 'v.mp4'), '');
+    const r = steerlab(['train', '--video', join(dir, 'v.mp4'), '--input', '66by200']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--input expects HEIGHTxWIDTH');
+  });
+});
