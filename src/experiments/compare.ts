@@ -156,6 +156,20 @@ export function conclusions(rows: ComparisonRow[]): string[] {
     }
   }
 
+  // Along each grid axis: the same head with different targets, the same targets with different heads.
+  for (const [key, other] of [['head', 'targets'], ['targets', 'head']] as const) {
+    const groups = new Map<string, ComparisonRow[]>();
+    for (const r of measured) {
+      if (r[key] === null || r[other] === null) continue;
+      groups.set(r[key] as string, [...(groups.get(r[key] as string) ?? []), r]);
+    }
+    for (const [value, rs] of groups) {
+      if (new Set(rs.map((r) => r[other])).size < 2) continue;
+      const items = [...rs].sort((a, b) => (a.valRmseDeg as number) - (b.valRmseDeg as number));
+      out.push(`${key === 'head' ? `${value} head` : `${value} targets`}: ${items.map((r) => `${r[other]} RMSE ${deg(r.valRmseDeg)} (MAE ${deg(r.valMaeDeg)})`).join(', ')}.`);
+    }
+  }
+
   for (const r of measured) {
     const mae = r.valMaeDeg as number;
     const rmse = r.valRmseDeg as number;
@@ -166,6 +180,8 @@ export function conclusions(rows: ComparisonRow[]): string[] {
     const beatsRmse = rmse < zRmse;
     if (!beatsMae && !beatsRmse) {
       out.push(`${r.name} does not beat the zero predictor: MAE ${deg(mae)} vs ${deg(zMae)}, RMSE ${deg(rmse)} vs ${deg(zRmse)}.`);
+    } else if (beatsMae && beatsRmse && mae >= 0.95 * zMae && rmse >= 0.95 * zRmse) {
+      out.push(`${r.name} is within 5% of the zero predictor on both MAE (${deg(mae)} vs ${deg(zMae)}) and RMSE (${deg(rmse)} vs ${deg(zRmse)}): it barely steers.`);
     } else if (beatsMae && !beatsRmse) {
       out.push(`${r.name} beats the zero predictor on MAE (${deg(mae)} vs ${deg(zMae)}) but not on RMSE (${deg(rmse)} vs ${deg(zRmse)}): it misses the large angles.`);
     } else if (!beatsMae && beatsRmse) {

@@ -49,10 +49,17 @@ export function gridCells(axes: GridAxes): GridCell[] {
   return cells;
 }
 
-/** A short, readable name for a cell: `head=linear targets=raw` (last path segment, value). */
+/** A short, readable name for a cell: `head=linear targets=raw` (short path, value). */
 export function cellName(cell: GridCell): string {
-  const parts = Object.entries(cell).map(([path, v]) => `${path.split('.').pop()}=${formatValue(v)}`);
+  const parts = Object.entries(cell).map(([path, v]) => `${shortKey(path)}=${formatValue(v)}`);
   return parts.join(' ');
+}
+
+/** Last path segment, or the parent for generic leaves: 'targets.kind' -> 'targets', 'model.head' -> 'head'. */
+function shortKey(path: string): string {
+  const parts = path.split('.');
+  const last = parts[parts.length - 1];
+  return (last === 'kind' || last === 'name') && parts.length > 1 ? parts[parts.length - 2] : last;
 }
 
 function formatValue(v: unknown): string {

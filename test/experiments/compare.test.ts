@@ -51,6 +51,16 @@ describe('comparison table', () => {
     expect(text).toContain("tanh/raw is within 5% of the mean predictor's RMSE (9.50° vs 9.10°)");
     expect(text).not.toContain("linear/normalized is within 5%");
     expect(text).not.toContain('linear/normalized does not beat');
+    expect(text).toContain('linear head: normalized RMSE 6.20° (MAE 2.50°), raw RMSE 10.0° (MAE 5.00°).');
+    expect(text).toContain('raw targets: tanh RMSE 9.50° (MAE 3.90°), linear RMSE 10.0° (MAE 5.00°).');
+    // tanh has only one measured target (the tanh/normalized run crashed): no per-head line for it
+    expect(text).not.toContain('tanh head:');
+    expect(text).not.toContain('within 5% of the zero predictor');
+  });
+
+  it('a model within 5% of the zero predictor on both metrics is called out', () => {
+    const near = buildComparison([run('z', 'linear', 'raw', result(metrics(4.0, 8.9, 60, [1, 12, 44])))], { title: 'z' });
+    expect(near.conclusions).toContain('linear/raw is within 5% of the zero predictor on both MAE (4.00° vs 4.10°) and RMSE (8.90° vs 9.00°): it barely steers.');
   });
 
   it('CSV has a header naming units and one line per run', () => {

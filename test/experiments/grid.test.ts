@@ -20,7 +20,7 @@ describe('grid expansion', () => {
       // defaults filled in by the schema
       expect(c.optimizer.name).toBe('adam');
     }
-    expect(configs[0].name).toBe('heads head=linear kind=raw');
+    expect(configs[0].name).toBe('heads head=linear targets=raw');
   });
 
   it('does not mutate the base config', () => {
@@ -49,6 +49,6 @@ describe('grid expansion', () => {
     expect(getPath(o, 'a.b.c')).toBe(3);
     expect(getPath(o, 'a.x.c')).toBeUndefined();
     expect(gridCells({ a: [1, 2], b: ['x'] })).toEqual([{ a: 1, b: 'x' }, { a: 2, b: 'x' }]);
-    expect(cellName({ 'model.head': 'tanh', 'optimizer.learningRate': 0.01 })).toBe('head=tanh learningRate=0.01');
+    expect(cellName({ 'model.head': 'tanh', 'optimizer.learningRate': 0.01, 'optimizer.name': 'sgd' })).toBe('head=tanh learningRate=0.01 optimizer=sgd');
   });
 });
