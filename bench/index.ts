@@ -113,7 +113,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
 
   let diagnosticsOverhead: DiagnosticsOverhead | null = null;
   if (o.diagSteps > 0) {
-    say(`timing diagnostics overhead (${o.diagSteps} steps x 3 runs)`);
+    say(`timing diagnostics overhead (${o.diagSteps} steps x 6 runs)`);
     diagnosticsOverhead = await measureDiagnosticsOverhead('wasm', o.diagSteps);
   }
 
