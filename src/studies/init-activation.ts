@@ -208,6 +208,9 @@ export async function runInitActivation(input: Partial<InitActivationOptions>, c
 
 const healthy = (r: number) => r >= 0.5 && r <= 2;
 
+/** Like fmt, but names an exact 0 from a positive quantity for what it is: float32 underflow (below ~1.4e-45). */
+const fmt0 = (v: number) => (v === 0 ? '0 (float32 underflow)' : fmt(v));
+
 /** Conclusions computed from the measurements (pure). */
 export function concludeInitActivation(m: InitActivationMeasurements): string[] {
   const out: string[] = [];
@@ -219,7 +222,7 @@ export function concludeInitActivation(m: InitActivationMeasurements): string[] 
     if (relu.length) {
       out.push(
         `${arch}, ${depth} ReLU layers, last/first activation std (measured vs mean-field theory): ${relu
-          .map((l) => `${l.init} ${fmt(l.stdRatio)} vs ${fmt(l.theoryStdRatio)} (fan_in*Var[w] = ${fmt(l.fanInGain)})`)
+          .map((l) => `${l.init} ${fmt0(l.stdRatio)} vs ${fmt(l.theoryStdRatio)} (fan_in*Var[w] = ${fmt(l.fanInGain)})`)
           .join('; ')}.`,
       );
     }
@@ -227,7 +230,7 @@ export function concludeInitActivation(m: InitActivationMeasurements): string[] 
     const collapsed = sets.filter((l) => l.stdRatio < 1e-3);
     const exploded = sets.filter((l) => l.stdRatio > 1e3 || !Number.isFinite(l.stdRatio));
     out.push(
-      `${arch}: ${kept.length} of ${sets.length} init x activation pairs keep the activation scale within 0.5-2x over ${depth} layers${kept.length ? ` (${kept.map((l) => `${l.init}+${l.activation}`).join(', ')})` : ''}; ${collapsed.length} collapse it below 1e-3x${collapsed.length ? ` (${collapsed.map((l) => `${l.init}+${l.activation} ${fmt(l.stdRatio)}`).join(', ')})` : ''}${exploded.length ? `; ${exploded.length} blow it up above 1e3x (${exploded.map((l) => `${l.init}+${l.activation} ${fmt(l.stdRatio)}`).join(', ')})` : ''}.`,
+      `${arch}: ${kept.length} of ${sets.length} init x activation pairs keep the activation scale within 0.5-2x over ${depth} layers${kept.length ? ` (${kept.map((l) => `${l.init}+${l.activation}`).join(', ')})` : ''}; ${collapsed.length} collapse it below 1e-3x${collapsed.length ? ` (${collapsed.map((l) => `${l.init}+${l.activation} ${fmt0(l.stdRatio)}`).join(', ')})` : ''}${exploded.length ? `; ${exploded.length} blow it up above 1e3x (${exploded.map((l) => `${l.init}+${l.activation} ${fmt(l.stdRatio)}`).join(', ')})` : ''}.`,
     );
     // Theory vs measurement: worst log10 gap of the std ratio where both are positive and finite.
     const comparable = sets.filter((l) => l.stdRatio > 0 && l.theoryStdRatio > 0 && Number.isFinite(l.stdRatio) && Number.isFinite(l.theoryStdRatio));
@@ -241,11 +244,17 @@ export function concludeInitActivation(m: InitActivationMeasurements): string[] 
           (worst.gap >= Math.log10(2) && width ? `. The theory is exact only for infinite width; here depth/width = ${depth}/${width} = ${fmt(depth / width)}, and per-layer gain fluctuations of order 1/width compound over depth.` : '.'),
       );
     }
+    // Equal Var[w] means equal nets (same seed): say so instead of letting identical numbers look like a coincidence.
+    const same = sets.filter((l, i) => sets.findIndex((k) => k.activation === l.activation && k.varW === l.varW) !== i && l.activation === sets[0].activation);
+    for (const l of same) {
+      const twin = sets.find((k) => k.activation === l.activation && k.varW === l.varW)!;
+      out.push(`${arch}: ${twin.init} and ${l.init} give the same Var[w] = ${fmt(l.varW)} here (fan_in = fan_out), so they are the same net and measure the same.`);
+    }
     const sig = sets.filter((l) => l.activation === 'sigmoid');
     if (sig.length) {
       const shrink = sig.filter((l) => l.gradRatio < 1);
       out.push(
-        `${arch} sigmoid: first/last layer gradient norm ${sig.map((l) => `${l.init} ${fmt(l.gradRatio)}`).join(', ')}; ${shrink.length === sig.length ? 'gradients shrink towards the input for every init' : `gradients shrink towards the input for ${shrink.length} of ${sig.length} inits`} (sigmoid's slope is at most 0.25).`,
+        `${arch} sigmoid: first/last layer gradient norm ${sig.map((l) => `${l.init} ${fmt0(l.gradRatio)}`).join(', ')}; ${shrink.length === sig.length ? 'gradients shrink towards the input for every init' : `gradients shrink towards the input for ${shrink.length} of ${sig.length} inits`} (sigmoid's slope is at most 0.25).`,
       );
     }
     const withSteps = sets.filter((l) => l.stepActivationStd.length > 0);

@@ -73,6 +73,9 @@ describe('init-activation conclusions', () => {
     const b = concludeInitActivation({ engine: 'cpu', depth: { dense: 2, conv: 0 }, width: { dense: 8, conv: 0 }, layers: [set('he_normal', 'relu', 1e-5, 0.5), set('he_normal', 'sigmoid', 0.6, 3)] }).join('\n');
     expect(b).toContain('1 of 2 init x activation pairs keep');
     expect(b).toContain('1 collapse it below 1e-3x (he_normal+relu 1.00e-5)');
+    const c = concludeInitActivation({ engine: 'cpu', depth: { dense: 2, conv: 0 }, width: { dense: 8, conv: 0 }, layers: [set('he_normal', 'relu', 0, 0.5), { ...set('glorot_normal', 'relu', 0.5, 1), varW: 0.01 }] }).join('\n');
+    expect(c).toContain('he_normal+relu 0 (float32 underflow)');
+    expect(c).toContain('he_normal and glorot_normal give the same Var[w] = 0.01');
     expect(b).toContain('for 0 of 1 inits');
   });
 });
