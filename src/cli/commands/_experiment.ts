@@ -159,8 +159,8 @@ export function jsonResult(summary: ExperimentSummary, report: PublishedReport |
     wallTimeS: summary.wallTimeS,
     dataset: summary.dataset,
     report: report?.paths ?? null,
-    runs: comparison.rows.map((r, i) => {
-      const cfg = summary.runs[i];
+    runs: comparison.rows.map((r) => {
+      const cfg = summary.runs.find((x) => x.runId === r.runId);
       return {
         runId: r.runId,
         dir: cfg?.dir ?? null,
@@ -190,6 +190,8 @@ export function jsonResult(summary: ExperimentSummary, report: PublishedReport |
       };
     }),
     conclusions: comparison.conclusions,
+    /** Grid cells that never ran (after a cancellation). */
+    skipped: summary.runs.filter((x) => x.runId === null).map((x) => x.name),
   };
 }
 
