@@ -108,11 +108,12 @@ export async function createProgress(o: { quiet?: boolean } = {}): Promise<{ onE
     };
   }
   const { MultiBar, Presets } = (await import('cli-progress')).default;
+  const { cellName } = await import('../../experiments/grid.ts');
   const bars = new MultiBar(
     { stream: process.stderr, hideCursor: true, clearOnComplete: false, format: '{label} |{bar}| {percentage}% | {info} | ETA {eta_formatted}', etaBuffer: 50, fps: 5 },
     Presets.shades_classic,
   );
-  const overall = bars.create(1000, 0, { label: 'experiment'.padEnd(28), info: '' });
+  const overall = bars.create(1000, 0, { label: 'experiment'.padEnd(34), info: '' });
   let decode: ReturnType<typeof bars.create> | null = null;
   let run: ReturnType<typeof bars.create> | null = null;
   let runLabel = '';
@@ -120,13 +121,13 @@ export async function createProgress(o: { quiet?: boolean } = {}): Promise<{ onE
   return {
     onEvent(e) {
       if (e.type === 'dataset-progress') {
-        if (!decode) decode = bars.create(e.total, 0, { label: 'decoding frames'.padEnd(28), info: '' });
+        if (!decode) decode = bars.create(e.total, 0, { label: 'decoding frames'.padEnd(34), info: '' });
         decode.setTotal(e.total);
         decode.update(e.done, { info: `${e.done}/${e.total} frames` });
       } else if (e.type === 'run-started') {
         epochs = e.config.epochs;
-        runLabel = `${e.index + 1}/${e.total} ${e.name}`.slice(0, 28).padEnd(28);
-        run?.stop();
+        // The grid cell names the run ('head=tanh targets=raw'); finished runs keep their bar as a record.
+        runLabel = `${e.index + 1}/${e.total} ${cellName(e.cell) || e.name}`.slice(0, 34).padEnd(34);
         run = bars.create(1, 0, { label: runLabel, info: 'starting' });
       } else if (e.type === 'run-event' && run) {
         const ev = e.event;
