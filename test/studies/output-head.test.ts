@@ -29,3 +29,34 @@ describe('output-head conclusions', () => {
     expect(concludeOutputHead({ ...base, runs: [run({ valMaeDeg: null, status: 'failed' })] })[0]).toContain('No run produced a validation MAE');
   });
 });
+
+describe('output-head on a tiny demo drive (runExperiment grid)', () => {
+  it('a tanh head on raw degrees is confined to +-1 deg, so its MAE is within 1 deg of the zero predictor', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { initEngine } = await import('../../src/engine/index.ts');
+    const { runOutputHead } = await import('../../src/studies/output-head.ts');
+    // wasm: PilotNet's convolutions train several times faster there than on the pure-JS cpu backend.
+    await initEngine('wasm');
+    const ws = mkdtempSync(join(tmpdir(), 'steerlab-oh-'));
+    try {
+      const m = await runOutputHead({
+        engine: 'wasm', workspace: ws, heads: ['linear', 'tanh'], targets: ['raw', 'normalized'], height: 16, width: 48, widthMultiplier: 0.25, frames: 400, epochs: 2,
+      });
+      expect(m.runs).toHaveLength(4);
+      expect(m.runs.every((r) => r.status === 'completed' && r.maeByEpochDeg.length === 2)).toBe(true);
+      const tr = m.runs.find((r) => r.head === 'tanh' && r.targets === 'raw')!;
+      expect(Math.abs(tr.predMaxDeg!)).toBeLessThanOrEqual(1 + 1e-6);
+      expect(Math.abs(tr.predMinDeg!)).toBeLessThanOrEqual(1 + 1e-6);
+      // |p - y| >= |y| - 1 and <= |y| + 1 for |p| <= 1: the MAE sits within 1 deg of always predicting 0.
+      expect(Math.abs(tr.valMaeDeg! - m.baselines!.zeroMaeDeg)).toBeLessThanOrEqual(1 + 1e-3);
+      expect(m.baselines!.zeroMaeDeg).toBeGreaterThan(5);
+      const best = m.runs.reduce((a, b) => (a.valMaeDeg! <= b.valMaeDeg! ? a : b));
+      expect(best.epochsToTarget).not.toBeNull();
+      expect(concludeOutputHead(m)[0]).toContain(`Best: ${best.head} head on ${best.targets} targets`);
+    } finally {
+      rmSync(ws, { recursive: true, force: true });
+    }
+  }, 150_000);
+});
