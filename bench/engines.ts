@@ -25,6 +25,8 @@ export interface EngineResult {
   trainSamplesPerS: number | null;
   fwdSamplesPerS: number | null;
   trainStepMs: number | null;
+  /** CPU time of this process (all its threads) per training step, ms: less sensitive than wall time to other work on the machine. */
+  trainCpuMsPerStep?: number;
   steps: number;
   /** Worker rows: mean time a worker spent computing its shard per step, ms (the rest of a step is messaging, averaging and Adam). */
   workerComputeMs?: number;
@@ -38,15 +40,17 @@ export interface Budget {
 }
 
 /** Times `f` after `warmup` calls until both budgets are spent; returns ms per call and calls made. */
-async function timeLoop(f: () => void | Promise<void>, warmup: number, b: Budget): Promise<{ ms: number; n: number }> {
+async function timeLoop(f: () => void | Promise<void>, warmup: number, b: Budget): Promise<{ ms: number; cpuMs: number; n: number }> {
   for (let i = 0; i < warmup; i++) await f();
   let n = 0;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   while (n < b.minSteps || performance.now() - t0 < b.seconds * 1000) {
     await f();
     n++;
   }
-  return { ms: (performance.now() - t0) / n, n };
+  const c = process.cpuUsage(c0);
+  return { ms: (performance.now() - t0) / n, cpuMs: (c.user + c.system) / 1000 / n, n };
 }
 
 function batchData(seed: number): { x: Float32Array; y: Float32Array } {
@@ -110,6 +114,7 @@ export async function measureEngine(engine: EngineName, workers: number, b: Budg
       trainSamplesPerS: (BATCH * 1000) / train.ms,
       fwdSamplesPerS: fwd ? (BATCH * 1000) / fwd.ms : null,
       trainStepMs: train.ms,
+      trainCpuMsPerStep: train.cpuMs,
       steps: train.n,
       ...(workerComputeMs !== undefined ? { workerComputeMs } : {}),
       ...(provider ? { note: 'forward pass runs in-process: see the 1-thread row' } : {}),

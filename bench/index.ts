@@ -145,7 +145,7 @@ export function formatReport(r: BenchReport): string {
   lines.push('');
   const rows: string[][] = [['engine', 'train samples/s', 'forward samples/s', 'train step ms', 'train vs peer', 'note']];
   for (const e of r.engines) {
-    const notes = [e.note, e.workerComputeMs !== undefined ? `a worker computes its shard in ${e.workerComputeMs.toFixed(0)} ms of each step` : undefined].filter(Boolean);
+    const notes = [e.note, e.trainCpuMsPerStep !== undefined ? `${e.trainCpuMsPerStep.toFixed(0)} CPU-ms per step` : undefined, e.workerComputeMs !== undefined ? `a worker computes its shard in ${e.workerComputeMs.toFixed(0)} ms of each step` : undefined].filter(Boolean);
     rows.push([e.name, f1(e.trainSamplesPerS), f1(e.fwdSamplesPerS), f1(e.trainStepMs), e.trainVsPeer === null ? '—' : `${e.trainVsPeer.toFixed(2)}x`, notes.join('; ')]);
   }
   if (r.peer) rows.push([r.peer.name, f1(r.peer.trainSamplesPerS), f1(r.peer.fwdSamplesPerS), f1((BATCH * 1000) / r.peer.trainSamplesPerS), '1.00x', 'peer']);
@@ -161,7 +161,7 @@ export function formatReport(r: BenchReport): string {
   }
   const o = r.diagnosticsOverhead;
   if (o) {
-    lines.push(`diagnostics overhead over ${o.steps} steps: every step ${f2(o.everyStep, 'x')} (target <= 1.25), every 10 steps ${f2(o.every10, 'x')} (target <= 1.05); ${f1(o.secondsOff, ' s')} off, ${f1(o.secondsEvery10, ' s')} every 10, ${f1(o.secondsEveryStep, ' s')} every step`);
+    lines.push(`diagnostics overhead over ${o.steps} steps: every step ${f2(o.everyStep, 'x')} (target <= 1.25), every 10 steps ${f2(o.every10, 'x')} (target <= 1.05); CPU time ${f1(o.secondsOff, ' s')} off, ${f1(o.secondsEvery10, ' s')} every 10, ${f1(o.secondsEveryStep, ' s')} every step`);
   }
   lines.push(`peak RSS of the bench process: ${r.peakRssMB} MB`);
   return lines.join('\n');
