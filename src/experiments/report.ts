@@ -62,7 +62,9 @@ function runChartData(run: LoadedRun): Record<string, unknown> {
     const idx = decimate([...vp.predDeg.keys()], 1500);
     for (let j = 0; j < idx.length; j++) {
       const i = idx[j];
-      const x = vp.timeS[i] ?? i;
+      // x = position among the validation frames: blocks are a few seconds each across a long drive,
+      // so a time axis would squeeze each block into a sliver.
+      const x = i;
       // A jump in sample index is the boundary between validation blocks: break the line there.
       if (j > 0 && vp.sampleIndex[i] - vp.sampleIndex[idx[j - 1]] > i - idx[j - 1]) {
         pred.push({ x, y: null });
@@ -98,7 +100,7 @@ function runSection(run: LoadedRun, i: number, c: Comparison, charts: boolean): 
     ? `<div class="grid3">
   <div><h4>Loss (target units)</h4><div class="chart"><canvas id="loss-${i}"></canvas></div></div>
   <div><h4>Gradient L2 norm per layer</h4><div class="chart"><canvas id="grad-${i}"></canvas></div></div>
-  <div><h4>Validation: predicted vs true angle (degrees) over time (s)</h4><div class="chart"><canvas id="pred-${i}"></canvas></div></div>
+  <div><h4>Validation frames in drive order (gaps between blocks): predicted vs true angle (degrees)</h4><div class="chart"><canvas id="pred-${i}"></canvas></div></div>
 </div>`
     : '';
   return `<section class="run">
@@ -141,7 +143,7 @@ D.runs.forEach((r, i) => {
   const gradEl = document.getElementById('grad-' + i);
   if (gradEl) new Chart(gradEl, { type: 'line', data: { datasets: r.gradNorms.map((g, k) => line(g.name, g.pts, k)) }, options: opts('step', 'gradient L2 norm (log)', true) });
   const predEl = document.getElementById('pred-' + i);
-  if (predEl) new Chart(predEl, { type: 'line', data: { datasets: [ line('true angle (°)', r.truth, 4), line('predicted angle (°)', r.pred, 0) ] }, options: opts('time in the drive (s)', 'steering angle (degrees)', false) });
+  if (predEl) new Chart(predEl, { type: 'line', data: { datasets: [ line('true angle (°)', r.truth, 4), line('predicted angle (°)', r.pred, 0) ] }, options: opts('validation frame (blocks in drive order)', 'steering angle (degrees)', false) });
 });
 const binEl = document.getElementById('bins');
 if (binEl && D.bins.labels.length) {

@@ -5,10 +5,10 @@
  * beats the zero predictor's MAE.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthesizeDrive } from '../../src/synth/index.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -29,6 +29,8 @@ function steerlab(args: string[]): { code: number | null; stdout: string; stderr
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('steerlab compare --json', () => {
   it('prints one JSON object whose runs hold the numbers in degrees, and linear/normalized beats the zero predictor', () => {

@@ -3,10 +3,10 @@
  * short epoch per run): the event sequence, the store it leaves, and
  * cancellation (current run recorded as cancelled, the rest skipped).
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.ts';
 import { ExperimentEvent } from '../../src/experiments/events.ts';
 import { runExperiment } from '../../src/experiments/runner.ts';
@@ -23,6 +23,8 @@ beforeAll(async () => {
   const d = await synthesizeDrive(join(dir, 'drive'), { frames: 200, width: 64, height: 32, fps: 5, seed: 4 });
   dataset = { source: d.videoPath, labels: d.labelsPath, input: { width: 48, height: 16 } };
 });
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('runExperiment', () => {
   it('runs every cell on the same split and records each run, result.json last', async () => {

@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listExperiments, listRuns, readExperiment, readJsonl, readRun, reserveDir, RunWriter, workspacePaths, writeExperiment, writeFileAtomic } from '../../src/experiments/store.ts';
 import { RunConfig } from '../../src/train/config.ts';
 import { metrics, result } from './fixtures.ts';
@@ -10,6 +10,7 @@ let ws: string;
 beforeEach(() => {
   ws = mkdtempSync(join(tmpdir(), 'steerlab-store-'));
 });
+afterEach(() => rmSync(ws, { recursive: true, force: true }));
 
 /** A pid that is certainly not running: beyond the kernel's pid_max default. */
 const DEAD_PID = 4_194_304 + 17;
