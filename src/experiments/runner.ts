@@ -248,3 +248,72 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
 export function experimentReportPaths(expDir: string): { html: string; json: string; csv: string; md: string } {
   return { html: join(expDir, 'report.html'), json: join(expDir, 'comparison.json'), csv: join(expDir, 'comparison.csv'), md: join(expDir, 'comparison.md') };
 }
+
+/**
+ * Resumes a run folder from its last epoch checkpoint (after a crash, a kill
+ * or a cancellation): same config, same data set spec (from its experiment
+ * record), same split and seed. Rewrites result.json when done and updates
+ * the experiment's record. Throws UserError when the folder cannot be resumed.
+ */
+export async function resumeRun(runDir: string, o: { signal?: AbortSignal; onEvent?(e: ExperimentEvent): void; cacheDir?: string } = {}): Promise<RunResult> {
+  const { readRun, readExperiment } = await import('./store.ts');
+  const { existsSync, readdirSync } = await import('node:fs');
+  const { dirname } = await import('node:path');
+  const run = readRun(runDir);
+  if (!run.config || !run.meta) throw new UserError(`${runDir} is not a run folder with config.json and run.json`);
+  if (run.state === 'running') throw new UserError(`${runDir} is still being written by process ${run.meta.pid}; stop it first`);
+  if (run.result && run.result.status !== 'cancelled' && run.result.status !== 'failed') {
+    throw new UserError(`${runDir} already finished (${run.result.status}); nothing to resume`);
+  }
+  const ckDir = join(run.dir, 'checkpoints');
+  if (!existsSync(ckDir) || readdirSync(ckDir).length === 0) throw new UserError(`${runDir} has no checkpoint yet (none is written before the first epoch ends); start it again instead`);
+  const workspace = dirname(dirname(run.dir));
+  const expDir = run.meta.experimentId ? join(workspacePaths(workspace).experiments, run.meta.experimentId) : null;
+  const record = expDir ? readExperiment(expDir) : null;
+  if (!record) throw new UserError(`the experiment record of ${runDir} is missing, so its data set is unknown`);
+  const config = run.config;
+  const spec = { ...(record.dataset as unknown as DatasetSpec), input: { width: config.model.input.width, height: config.model.input.height } };
+  await initEngine(config.engine as EngineName | 'auto');
+  const ds = await loadDataset(spec, { cacheDir: o.cacheDir ?? workspacePaths(workspace).cache, signal: o.signal });
+  const writer = new RunWriter(run.dir);
+  const index = record.runs.findIndex((r) => r.runId === run.id);
+  try {
+    const td = datasetToTrainingData(ds, config.split, config.augment, config.seed);
+    writer.writeMeta({ ...run.meta, pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() });
+    if (expDir && index >= 0) {
+      record.runs[index].status = 'running';
+      writeExperiment(expDir, { ...record, status: record.status === 'crashed' ? 'completed' : record.status });
+    }
+    const outcome = await trainRun({
+      config, data: td, signal: o.signal, runDir: run.dir, resume: true,
+      onEvent: (e: TrainEvent) => {
+        writer.event(e);
+        o.onEvent?.({ type: 'run-event', runId: run.id, index: Math.max(0, index), event: e });
+      },
+    });
+    try {
+      if (outcome.valPredDeg.length === td.valIndices.length) {
+        writer.writeValPredictions({
+          sampleIndex: td.valIndices, timeS: Array.from(td.valIndices, (s) => ds.frames.timestampsS[ds.sampleFrame[s]]),
+          predDeg: outcome.valPredDeg, trueDeg: outcome.valTrueDeg,
+        });
+      }
+      if (outcome.result.status !== 'failed' && outcome.result.status !== 'diverged' && outcome.result.val) {
+        writer.writeModel(await exportLayersModel(outcome.model), targetTransformFile(outcome.target));
+      }
+    } finally {
+      outcome.model.dispose();
+    }
+    writer.finish(outcome.result);
+    if (expDir && index >= 0) {
+      const rec = readExperiment(expDir) ?? record;
+      rec.runs[index].status = outcome.result.status;
+      writeExperiment(expDir, rec);
+    }
+    o.onEvent?.({ type: 'run-finished', runId: run.id, index: Math.max(0, index), result: outcome.result });
+    return outcome.result;
+  } finally {
+    writer.close();
+    ds.frames.close();
+  }
+}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.ts';
 import { ExperimentEvent } from '../../src/experiments/events.ts';
-import { runExperiment } from '../../src/experiments/runner.ts';
+import { resumeRun, runExperiment } from '../../src/experiments/runner.ts';
 import { listRuns, readExperiment, readRun } from '../../src/experiments/store.ts';
 import { synthesizeDrive } from '../../src/synth/index.ts';
 import type { DatasetSpec } from '../../src/video/types.ts';
@@ -81,6 +81,27 @@ describe('runExperiment', () => {
     expect(run.state).toBe('complete');
     expect(run.result!.status).toBe('cancelled');
     expect(readExperiment(s.dir)!.runs.map((r) => r.status)).toEqual(['cancelled', 'skipped']);
+  }, 90_000);
+
+  it('a cancelled run resumes from its last epoch checkpoint and ends as the uninterrupted run does', async () => {
+    const cfg = { ...base, epochs: 3 };
+    const whole = await runExperiment({ dataset, base: cfg, axes: {}, workspace: join(dir, 'ws4') });
+    const ac = new AbortController();
+    const cut = await runExperiment({
+      dataset, base: cfg, axes: {}, workspace: join(dir, 'ws5'), signal: ac.signal,
+      onEvent: (e) => {
+        if (e.type === 'run-event' && e.event.type === 'checkpoint') ac.abort();
+      },
+    });
+    expect(cut.runs[0].status).toBe('cancelled');
+    expect(cut.runs[0].result!.epochs).toBe(1); // the first epoch ended (and was checkpointed) before the abort
+    const res = await resumeRun(cut.runs[0].dir!);
+    expect(res.status).toBe('completed');
+    expect(res.epochs).toBe(3);
+    expect(res.val!.model.maeDeg).toBeCloseTo(whole.runs[0].result!.val!.model.maeDeg, 4);
+    expect(readRun(cut.runs[0].dir!).result!.status).toBe('completed');
+    expect(readExperiment(cut.dir)!.runs[0].status).toBe('completed');
+    await expect(resumeRun(cut.runs[0].dir!)).rejects.toThrow(/already finished/);
   }, 90_000);
 
   it('an unknown config path fails before anything is written', async () => {

@@ -7,12 +7,13 @@
 import type { Command } from 'commander';
 import type { RunConfigInput } from '../../train/config.ts';
 import {
-  addTrainingOptions, applyTrainingFlags, checkDataPaths, DEFAULT_WORKSPACE, jsonResult, parseIntOpt, printHuman, readConfigFile,
-  runWithProgress, type TrainingFlags,
+  addTrainingOptions, applyTrainingFlags, cancelOnSigint, checkDataPaths, createProgress, DEFAULT_WORKSPACE, jsonResult, parseIntOpt,
+  printHuman, readConfigFile, runWithProgress, type TrainingFlags,
 } from './_experiment.ts';
 
 interface TrainOptions extends TrainingFlags {
   config?: string;
+  resume?: string;
   video?: string;
   labels?: string;
   maxFrames?: string;
@@ -25,12 +26,14 @@ export function register(program: Command): void {
     .command('train')
     .description('train one steering regressor from a run config and record it in the workspace')
     .option('--config <file>', 'run config (JSON: fields of src/train/config.ts, all optional, plus "data": {video, labels, maxFrames, offsetMs, labelOptions})')
+    .option('--resume <run-dir>', 'continue a crashed, killed or cancelled run (runs/<id>) from its last epoch checkpoint')
     .option('--video <file>', 'dashcam video (overrides data.video)')
     .option('--labels <file>', 'steering labels (overrides data.labels)')
     .option('--max-frames <n>', 'use only the first N frames')
     .option('--workspace <dir>', 'where runs, experiments and the frame cache are stored', DEFAULT_WORKSPACE)
     .option('--json', 'print one JSON object on stdout (progress stays on stderr)');
   addTrainingOptions(cmd).action(async (o: TrainOptions) => {
+    if (o.resume) return resume(o.resume, Boolean(o.json));
     const file = o.config ? await readConfigFile(o.config) : { run: {} as RunConfigInput, data: {} };
     const labels = o.labels ?? file.data.labels;
     const video = await checkDataPaths(o.video ?? file.data.video, labels);
@@ -51,4 +54,31 @@ export function register(program: Command): void {
     if (o.json) process.stdout.write(JSON.stringify(jsonResult(summary, report, report.comparison)) + '\n');
     else printHuman(summary, report);
   });
+}
+
+/** `--resume`: the run's own config and data set; progress on stderr; then the report of its experiment. */
+async function resume(runDir: string, json: boolean): Promise<void> {
+  const { resumeRun } = await import('../../experiments/runner.ts');
+  const { publishReport } = await import('../../experiments/publish.ts');
+  const { readRun } = await import('../../experiments/store.ts');
+  const { dirname, join } = await import('node:path');
+  const { existsSync } = await import('node:fs');
+  const cancel = cancelOnSigint();
+  const progress = await createProgress();
+  let result;
+  try {
+    result = await resumeRun(runDir, { signal: cancel.signal, onEvent: progress.onEvent });
+  } finally {
+    progress.stop();
+    cancel.dispose();
+  }
+  const run = readRun(runDir);
+  const expDir = run.meta?.experimentId ? join(dirname(dirname(run.dir)), 'experiments', run.meta.experimentId) : null;
+  const report = publishReport(expDir && existsSync(expDir) ? expDir : run.dir);
+  if (result.status === 'cancelled') process.exitCode = 130;
+  if (json) process.stdout.write(JSON.stringify({ runId: run.id, dir: run.dir, result, report: report.paths, conclusions: report.comparison.conclusions }) + '\n');
+  else {
+    process.stdout.write(report.markdown + '\n');
+    process.stdout.write(`resumed run: ${run.dir} (${result.status}, ${result.epochs} epochs)\nreport: ${report.paths.html}\n`);
+  }
 }
