@@ -187,14 +187,12 @@ export async function loadDataset(spec: DatasetSpec, o: LoadOptions): Promise<Da
     warnings.push(...describeAlignment(report, store.count).map((w) => `${basename(labels.path)}: ${w}`));
     const cover = coverageWarning(labels, store.timestampsS, offsetMs, report.unmatchedFrames);
     if (cover) warnings.push(cover);
-    const sampleFrame = new Int32Array(report.matched);
-    const kept = new Float32Array(report.matched);
-    let j = 0;
-    for (let i = 0; i < anglesDeg.length; i++) {
-      if (Number.isNaN(anglesDeg[i])) continue;
-      sampleFrame[j] = i;
-      kept[j++] = anglesDeg[i];
-    }
+    // Samples in time order: for image folders that is the label rows' order
+    // (name order groups cameras, and a block split over it would leak side
+    // views of a validation moment into training); otherwise frame order.
+    const order = aligned.rowOrder ?? matchedFrames(anglesDeg);
+    const sampleFrame = Int32Array.from(order);
+    const kept = Float32Array.from(order, (i) => anglesDeg[i]);
     return {
       spec,
       video: meta.video,
@@ -211,4 +209,11 @@ export async function loadDataset(spec: DatasetSpec, o: LoadOptions): Promise<Da
     store.close();
     throw e;
   }
+}
+
+/** Indices of the frames that received a label (angle not NaN), ascending. */
+function matchedFrames(anglesDeg: Float32Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < anglesDeg.length; i++) if (!Number.isNaN(anglesDeg[i])) out.push(i);
+  return out;
 }

@@ -157,6 +157,29 @@ describe('image folders', () => {
     expect(again.cacheHit).toBe(true);
     again.frames.close();
   });
+
+  it('orders samples by the label rows (time), not by image name, so a block split cannot interleave moments', async () => {
+    const { PNG } = await import('pngjs');
+    const folder = join(dir, 'reverse named');
+    mkdirSync(folder);
+    const lines: string[] = [];
+    // Label row k (time order) names image "<letter>.png" with letters descending: name order is the reverse of time.
+    for (let k = 0; k < 6; k++) {
+      const png = new PNG({ width: 16, height: 8 });
+      const [r, g, b] = indexColour(k);
+      for (let p = 0; p < 16 * 8; p++) png.data.set([r, g, b, 255], p * 4);
+      const name = `${String.fromCharCode(102 - k)}.png`;
+      writeFileSync(join(folder, name), PNG.sync.write(png));
+      lines.push(`${name} ${deg(k)}`);
+    }
+    writeFileSync(join(folder, 'data.txt'), lines.join('\n') + '\n');
+    const d = await loadDataset({ source: folder, input: { width: 8, height: 4 } }, { cacheDir: join(dir, 'cache-rev') });
+    expect(Array.from(d.anglesDeg)).toEqual([0, 1, 2, 3, 4, 5].map(deg));
+    // Sample k's frame is the image of moment k (its colour encodes k).
+    for (let k = 0; k < 6; k++) expect(Math.round(d.frames.read(d.sampleFrame[k])[0] / 4)).toBe(k);
+    expect(Array.from(d.sampleFrame)).toEqual([5, 4, 3, 2, 1, 0]);
+    d.frames.close();
+  });
 });
 
 describe('crash safety', () => {

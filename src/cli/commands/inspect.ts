@@ -5,23 +5,16 @@
  * the labels parsed to degrees, how they match the frames, and warnings.
  */
 import type { Command } from 'commander';
-import type { AngleUnits, LabelFormat, LabelOptions, SignConvention } from '../../data/types.ts';
+import { addLabelFlags, labelOptionsFromFlags } from '../../data/label-flags.ts';
 import { UserError } from '../../errors.ts';
 import type { VideoInfo } from '../../video/types.ts';
 
-interface InspectFlags {
+interface InspectFlags extends Record<string, unknown> {
   labels?: string;
-  format?: string;
-  units?: string;
-  fullScale?: string;
-  sign?: string;
   offsetMs?: string;
   maxGapMs?: string;
   json?: boolean;
 }
-
-const FORMATS = ['auto', 'csv', 'sully', 'udacity-sim', 'udacity-challenge', 'donkey'];
-const UNITS = ['auto', 'degrees', 'radians', 'normalized'];
 
 function num(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -30,36 +23,18 @@ function num(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
-/** LabelOptions from the shared label flags (also used by other commands' parsers in spirit). */
-export function labelOptionsFrom(o: InspectFlags): LabelOptions {
-  if (o.format && !FORMATS.includes(o.format)) throw new UserError(`--format must be one of ${FORMATS.join(', ')} (got "${o.format}")`);
-  if (o.units && !UNITS.includes(o.units)) throw new UserError(`--units must be one of ${UNITS.join(', ')} (got "${o.units}")`);
-  if (o.sign && o.sign !== 'positive-right' && o.sign !== 'positive-left') throw new UserError(`--sign must be positive-right or positive-left (got "${o.sign}")`);
-  const fullScaleDeg = num('--full-scale', o.fullScale);
-  if (fullScaleDeg !== undefined && !(fullScaleDeg > 0)) throw new UserError(`--full-scale must be > 0 degrees (got ${fullScaleDeg})`);
-  return {
-    format: (o.format as LabelFormat | 'auto' | undefined) ?? 'auto',
-    units: (o.units as AngleUnits | 'auto' | undefined) ?? 'auto',
-    ...(fullScaleDeg !== undefined ? { fullScaleDeg } : {}),
-    ...(o.sign ? { sign: o.sign as SignConvention } : {}),
-  };
-}
-
 function histogramLines(edges: number[], counts: number[]): string[] {
   const max = Math.max(1, ...counts);
   return counts.map((c, i) => `  ${edges[i].toFixed(0).padStart(6)} .. ${edges[i + 1].toFixed(0).padStart(6)} deg ${String(c).padStart(7)} ${'#'.repeat(Math.round((40 * c) / max))}`);
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('inspect')
     .description('show what the lab sees in a video or image folder and its steering labels (frames, fps, size, label match, angle range in degrees, warnings)')
     .argument('<source>', 'video file, image folder, or numbered image sequence (e.g. frames/%05d.jpg)')
-    .option('--labels <file>', 'label file or folder (CSV/TSV, data.txt, driving_log.csv, Donkey tub)')
-    .option('--format <name>', `label format: ${FORMATS.join(' | ')}`)
-    .option('--units <u>', `angle units in the file: ${UNITS.join(' | ')}`)
-    .option('--full-scale <deg>', 'steering-wheel degrees that a normalised value of 1 means (e.g. 420)')
-    .option('--sign <s>', 'sign convention of the file: positive-right | positive-left')
+    .option('--labels <file>', 'label file or folder (CSV/TSV, data.txt, driving_log.csv, Donkey tub)');
+  addLabelFlags(cmd)
     .option('--offset-ms <ms>', 'milliseconds added to label times before matching', '0')
     .option('--max-gap-ms <ms>', 'frames farther than this from a label are dropped (default: 2.5 label intervals, >= 200 ms)')
     .option('--json', 'print one JSON object on stdout')
@@ -73,7 +48,7 @@ export function register(program: Command): void {
       const { alignByFrame, alignByImage, alignByTime, describeAlignment } = await import('../../data/align.ts');
       const { angleStats } = await import('../../data/stats.ts');
 
-      const opts = labelOptionsFrom(o);
+      const opts = labelOptionsFromFlags(o);
       const offsetMs = num('--offset-ms', o.offsetMs) ?? 0;
       const images = isImageSource(source);
       if (!images) {
