@@ -11,6 +11,7 @@ import {
   AppInfo, Axes, Comparison, CropPreview, DatasetSpec, DatasetSummary, ExperimentListEntry, FrameImage,
   LabelOptions, Crop, InputSize, Preset, RunDetail, RunListEntry,
 } from './schemas.ts';
+import { studyEvents, studyRequests } from './studies.ts';
 
 const Empty = z.object({}).strict();
 const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9._-]+$/, 'ids are letters, digits, dot, dash, underscore');
@@ -63,6 +64,7 @@ export const requests = {
   },
   'runs.list': { args: Empty, result: z.array(RunListEntry) },
   'runs.get': { args: z.object({ runId: Id }).strict(), result: RunDetail },
+  ...studyRequests,
 } as const;
 
 const RunRef = { experimentId: z.string(), runId: z.string() };
@@ -92,6 +94,7 @@ export const events = {
     runIds: z.array(z.string()),
     error: z.string().nullable(),
   }),
+  ...studyEvents,
 } as const;
 
 export type Requests = typeof requests;

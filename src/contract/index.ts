@@ -3,3 +3,4 @@ export * from './api.ts';
 export * from './schemas.ts';
 export * from './rpc.ts';
 export * from './presets.ts';
+export * from './studies.ts';

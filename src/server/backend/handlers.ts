@@ -1,12 +1,13 @@
 /**
  * The contract's handlers: adapters from requests to the lab's real
- * modules (video/, synth/, data/, experiments/). Nothing here computes a
+ * modules (video/, synth/, data/, experiments/, studies/). Nothing here computes a
  * metric; it moves measured numbers between the store and the UI.
  */
 import type { Handlers, HandlerContext } from '../../contract/index.ts';
 import { createDatasets } from './datasets.ts';
 import { createExperiments } from './experiments.ts';
 import { createRuns } from './runs.ts';
+import { createStudies } from './studies.ts';
 import { appInfo } from './info.ts';
 
 export interface BackendOptions {
@@ -23,6 +24,7 @@ export function createHandlers(o: BackendOptions): Backend {
   const datasets = createDatasets({ workspace: o.workspace, emit: o.emit });
   const experiments = createExperiments({ workspace: o.workspace, emit: o.emit, datasets });
   const runs = createRuns({ workspace: o.workspace });
+  const studies = createStudies({ workspace: o.workspace, emit: o.emit });
   const handlers: Handlers = {
     'app.info': async () => appInfo(o.workspace),
     'dataset.open': async (args) => datasets.open(args),
@@ -37,11 +39,14 @@ export function createHandlers(o: BackendOptions): Backend {
     'report.export': async (args) => runs.exportReport(args.experimentId, args.format),
     'runs.list': async () => runs.list(),
     'runs.get': async (args) => runs.get(args.runId),
+    'study.list': async () => studies.list(),
+    'study.start': async (args) => studies.start(args),
+    'study.cancel': async (args) => studies.cancel(args.studyRunId),
   };
   return {
     handlers,
     async shutdown() {
-      await experiments.cancelAll();
+      await Promise.all([experiments.cancelAll(), studies.cancelAll()]);
       datasets.closeAll();
     },
   };

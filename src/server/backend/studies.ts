@@ -1,0 +1,118 @@
+/**
+ * Lab studies started from the app: the studies registry (src/studies) run
+ * in this backend process (the serve-mode child or Electron's utility
+ * process, never the socket's or the window's event loop), their progress
+ * and results mapped to contract push events, one AbortController per run.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Args, HandlerContext, Result, StudyInfo } from '../../contract/index.ts';
+import { ContractError, describeZodError } from '../../contract/index.ts';
+import { STUDIES, findStudy, runStudy, type StudyEntry } from '../../studies/index.ts';
+import { UserError } from '../../errors.ts';
+
+/** Minimum gap between two progress events of one study (ms): a deep-CNN study reports every step. */
+const PROGRESS_EVERY_MS = 150;
+
+interface Running {
+  name: string;
+  ac: AbortController;
+  done: Promise<void>;
+}
+
+export interface Studies {
+  list(): StudyInfo[];
+  start(args: Args<'study.start'>): Promise<Result<'study.start'>>;
+  cancel(studyRunId: string): Promise<{ cancelled: boolean }>;
+  cancelAll(): Promise<void>;
+}
+
+/** True when the study's options include a workspace (it trains on a steering data set). */
+function usesDrive(e: StudyEntry): boolean {
+  const shape = (e.schema as unknown as { shape?: Record<string, unknown> }).shape;
+  return Boolean(shape && 'workspace' in shape);
+}
+
+/** JSON carries NaN and +-Infinity as null; make that explicit so IPC (structured clone) and WebSocket agree. */
+export function finiteOrNull(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (Array.isArray(v)) return v.map(finiteOrNull);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, finiteOrNull(x)]));
+  return v;
+}
+
+export function createStudies(o: { workspace: string; emit: HandlerContext['emit'] }): Studies {
+  const running = new Map<string, Running>();
+
+  return {
+    list: () =>
+      STUDIES.map((e) => ({
+        name: e.name,
+        title: e.title,
+        description: e.description,
+        defaults: e.defaults,
+        quickOptions: e.quick,
+        usesDrive: usesDrive(e),
+      })),
+
+    async start(args) {
+      const entry = findStudy(args.name);
+      if (!entry) throw new UserError(`unknown study '${args.name}' (known: ${STUDIES.map((s) => s.name).join(', ')})`);
+      // One study at a time: two would share two cores and each take twice as long.
+      const busy = [...running.values()][0];
+      if (busy) throw new UserError(`the study '${busy.name}' is still running; cancel it or wait for it to finish`);
+      if ('workspace' in args.options) throw new ContractError('invalid', 'a study writes into the lab workspace; its folder cannot be chosen per study');
+      const options: Record<string, unknown> = { ...(args.quick ? entry.quick : {}), ...args.options };
+      // Studies that train on the demo drive keep it (and its frame cache) in the lab's workspace, so a second run reuses them.
+      if (usesDrive(entry)) options.workspace = join(o.workspace, 'studies');
+      const checked = entry.schema.safeParse(options);
+      if (!checked.success) throw new ContractError('invalid', `bad options for ${entry.name}: ${describeZodError(checked.error)}`);
+
+      const studyRunId = `${entry.name}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+      const ac = new AbortController();
+      const t0 = performance.now();
+      const elapsedS = (): number => (performance.now() - t0) / 1000;
+      let lastStage = '';
+      let lastAt = 0;
+      const onProgress = (p: { stage: string; done: number; total: number }): void => {
+        const now = performance.now();
+        if (p.stage === lastStage && p.done < p.total && now - lastAt < PROGRESS_EVERY_MS) return;
+        lastStage = p.stage;
+        lastAt = now;
+        o.emit('study.progress', { studyRunId, stage: p.stage, done: Math.max(0, p.done), total: Math.max(0, p.total) });
+      };
+      o.emit('study.progress', { studyRunId, stage: 'starting', done: 0, total: 1 });
+      const job = runStudy(entry.name, checked.data, { signal: ac.signal, onProgress });
+      const done = job.then(
+        (result) => {
+          o.emit('study.finished', {
+            studyRunId,
+            name: entry.name,
+            quick: args.quick,
+            result: finiteOrNull(result) as { conclusions: string[] },
+            elapsedS: elapsedS(),
+          });
+        },
+        (err: Error) => {
+          const cancelled = err?.name === 'CancelledError' || ac.signal.aborted;
+          o.emit('study.failed', { studyRunId, name: entry.name, cancelled, error: cancelled ? 'cancelled' : (err?.message ?? String(err)), elapsedS: elapsedS() });
+        },
+      ).finally(() => running.delete(studyRunId));
+      running.set(studyRunId, { name: entry.name, ac, done });
+      return { studyRunId };
+    },
+
+    async cancel(studyRunId) {
+      const r = running.get(studyRunId);
+      if (!r) return { cancelled: false };
+      r.ac.abort();
+      await r.done;
+      return { cancelled: true };
+    },
+
+    async cancelAll() {
+      for (const r of running.values()) r.ac.abort();
+      await Promise.allSettled([...running.values()].map((r) => r.done));
+    },
+  };
+}

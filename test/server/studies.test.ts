@@ -1,0 +1,121 @@
+/**
+ * The backend's study handlers against the real studies registry: the list
+ * the Experiment view shows, a quick multi-loss run whose result carries the
+ * study's own numbers and the conclusions computed from them, option
+ * validation, one study at a time, and cancellation.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBackendInProcess } from '../../src/server/backend-process.ts';
+import { finiteOrNull } from '../../src/server/backend/studies.ts';
+import type { BackendLink } from '../../src/server/link.ts';
+import { events, StudyInfo, type EventMessage, type Payload } from '../../src/contract/index.ts';
+import { STUDIES } from '../../src/studies/index.ts';
+
+let dir: string;
+let b: BackendLink;
+const seen: EventMessage[] = [];
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'steerlab-studies-backend-'));
+  b = await startBackendInProcess({ workspace: dir });
+  b.onEvent((e) => void seen.push(e));
+});
+afterAll(async () => {
+  await b?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const call = async (name: string, args: unknown) => b.request({ t: 'req', name, args } as never);
+
+/** Resolves with the first study.finished / study.failed of this run. */
+function ending(studyRunId: string, timeoutMs = 60_000): Promise<EventMessage> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no end for ${studyRunId}`)), timeoutMs);
+    const check = (e: EventMessage): void => {
+      if ((e.name === 'study.finished' || e.name === 'study.failed') && (e.payload as { studyRunId: string }).studyRunId === studyRunId) {
+        clearTimeout(timer);
+        off();
+        resolve(e);
+      }
+    };
+    const off = b.onEvent(check);
+    seen.forEach(check);
+  });
+}
+
+describe('backend study handlers', () => {
+  it('lists every registered study with its defaults, quick options and whether it trains on a drive', async () => {
+    const res = await call('study.list', {});
+    expect(res.ok).toBe(true);
+    const list = (res as { result: unknown[] }).result.map((x) => StudyInfo.parse(x));
+    expect(list.map((s) => s.name)).toEqual(STUDIES.map((s) => s.name));
+    const ml = list.find((s) => s.name === 'multi-loss')!;
+    expect(ml.defaults.steps).toBe(200);
+    expect(ml.quickOptions.steps).toBe(20);
+    expect(ml.usesDrive).toBe(false);
+    expect(list.find((s) => s.name === 'output-head')!.usesDrive).toBe(true);
+    expect(list.find((s) => s.name === 'deep-cnn-gradients')!.usesDrive).toBe(true);
+  });
+
+  it('runs a quick multi-loss study: progress, then its measurements with conclusions quoting them', async () => {
+    const res = await call('study.start', { name: 'multi-loss', quick: true, options: { engine: 'cpu' } });
+    expect(res.ok).toBe(true);
+    const { studyRunId } = (res as { result: { studyRunId: string } }).result;
+    expect(studyRunId).toMatch(/^multi-loss-/);
+    const end = await ending(studyRunId);
+    expect(end.name).toBe('study.finished');
+    const p = events['study.finished'].parse(end.payload) as Payload<'study.finished'>;
+    expect(p.name).toBe('multi-loss');
+    expect(p.quick).toBe(true);
+    expect(p.elapsedS).toBeGreaterThan(0);
+    const r = p.result as { additivityMaxAbsError: number; heads: { name: string; gradShare: number }[]; history: { step: number[] }; conclusions: string[] };
+    expect(r.additivityMaxAbsError).toBeLessThan(1e-5);
+    expect(r.heads).toHaveLength(3); // default lossWeights [1, 0.5, 0.1]
+    expect(r.history.step.at(-1)).toBe(20); // quick: 20 steps
+    expect(r.conclusions.length).toBeGreaterThan(0);
+    // Conclusions quote this run's numbers: the additivity error and every head's share (3 significant digits).
+    const text = r.conclusions.join(' ');
+    expect(text).toContain(r.additivityMaxAbsError.toExponential(2));
+    for (const h of r.heads) {
+      expect(text).toContain(`${h.name} (weight`);
+      expect(text).toContain(`${Number((h.gradShare * 100).toPrecision(3))}%`);
+    }
+    const progress = seen.filter((e) => e.name === 'study.progress' && (e.payload as { studyRunId: string }).studyRunId === studyRunId);
+    expect(progress.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('rejects unknown studies, bad options and a chosen workspace with one-line errors', async () => {
+    expect(await call('study.start', { name: 'no-such-study' })).toMatchObject({ ok: false, error: { code: 'user', message: expect.stringMatching(/unknown study 'no-such-study'/) } });
+    expect(await call('study.start', { name: 'multi-loss', options: { steps: -3 } })).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringMatching(/steps/) } });
+    expect(await call('study.start', { name: 'multi-loss', options: { lossWeights: [1] } })).toMatchObject({ ok: false, error: { code: 'invalid' } });
+    expect(await call('study.start', { name: 'output-head', options: { workspace: '/tmp/elsewhere' } })).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringMatching(/workspace/) } });
+    expect(await call('study.cancel', { studyRunId: 'never-started' })).toMatchObject({ ok: true, result: { cancelled: false } });
+  });
+
+  it('runs one study at a time and cancels a running one', async () => {
+    const res = await call('study.start', { name: 'relu-blowup', quick: true, options: { engine: 'cpu', epochs: 5, trainSize: 2000 } });
+    expect(res.ok).toBe(true);
+    const { studyRunId } = (res as { result: { studyRunId: string } }).result;
+    expect(await call('study.start', { name: 'multi-loss', quick: true })).toMatchObject({ ok: false, error: { code: 'user', message: expect.stringMatching(/relu-blowup.*still running/) } });
+    const t0 = performance.now();
+    const c = await call('study.cancel', { studyRunId });
+    expect(c).toMatchObject({ ok: true, result: { cancelled: true } });
+    const end = await ending(studyRunId);
+    expect(end.name).toBe('study.failed');
+    expect(end.payload).toMatchObject({ cancelled: true, name: 'relu-blowup' });
+    expect(performance.now() - t0).toBeLessThan(20_000);
+    // The slot is free again.
+    const again = await call('study.start', { name: 'backprop-vs-gd', quick: true, options: { gdSteps: 50 } });
+    expect(again.ok).toBe(true);
+    const end2 = await ending((again as { result: { studyRunId: string } }).result.studyRunId);
+    expect(end2.name).toBe('study.finished');
+  }, 60_000);
+});
+
+describe('finiteOrNull', () => {
+  it('maps NaN and infinities to null at any depth and leaves the rest', () => {
+    expect(finiteOrNull({ a: NaN, b: [1, Infinity, -Infinity, { c: 2.5, d: 'x', e: null, f: true }] })).toEqual({ a: null, b: [1, null, null, { c: 2.5, d: 'x', e: null, f: true }] });
+  });
+});
