@@ -274,7 +274,8 @@ export async function checkDataPaths(video: string | undefined, labels: string |
 }
 
 /** Training flags shared by train, compare and demo. */
-export interface TrainingFlags {
+export interface TrainingFlags extends Record<string, unknown> {
+  offsetMs?: string;
   epochs?: string;
   input?: string;
   seed?: string;
@@ -282,7 +283,7 @@ export interface TrainingFlags {
   batchSize?: string;
   lr?: string;
   stepsPerEpoch?: string;
-  fullScale?: string;
+  targetFullScale?: string;
 }
 
 export function addTrainingOptions(cmd: Command): Command {
@@ -294,7 +295,7 @@ export function addTrainingOptions(cmd: Command): Command {
     .option('--batch-size <n>', 'samples per step')
     .option('--lr <x>', 'learning rate')
     .option('--steps-per-epoch <n>', 'cap on steps per epoch (0 = full epoch)')
-    .option('--full-scale <deg>', 'degrees that a normalised target of 1 means (default: max |angle| of the training split)');
+    .option('--target-full-scale <deg>', 'degrees that a normalised target of 1.0 means (default: max |angle| of the training split)');
 }
 
 /** The base config with the flags applied on top (flags win over the config file). */
@@ -305,7 +306,7 @@ export function applyTrainingFlags(base: RunConfigInput, o: TrainingFlags): RunC
   const batchSize = parseIntOpt(o.batchSize, 'batch-size', 1);
   const lr = parseNumOpt(o.lr, 'lr');
   const steps = parseIntOpt(o.stepsPerEpoch, 'steps-per-epoch', 0);
-  const fullScale = parseNumOpt(o.fullScale, 'full-scale');
+  const fullScale = parseNumOpt(o.targetFullScale, 'target-full-scale');
   const input = o.input ? parseInput(o.input) : undefined;
   return {
     ...base,

@@ -5,9 +5,10 @@
  * HTML report. With --json, stdout is one JSON object.
  */
 import type { Command } from 'commander';
+import { addLabelFlags, labelOptionsFromFlags } from '../../data/label-flags.ts';
 import type { RunConfigInput } from '../../train/config.ts';
 import {
-  addTrainingOptions, applyTrainingFlags, checkDataPaths, DEFAULT_WORKSPACE, HEADS, jsonResult, parseIntOpt, parseList, printHuman,
+  addTrainingOptions, applyTrainingFlags, checkDataPaths, DEFAULT_WORKSPACE, HEADS, jsonResult, parseIntOpt, parseList, parseNumOpt, printHuman,
   readConfigFile, runWithProgress, TARGETS, type TrainingFlags,
 } from './_experiment.ts';
 
@@ -36,6 +37,7 @@ export function register(program: Command): void {
     .option('--workspace <dir>', 'where runs, experiments and the frame cache are stored', DEFAULT_WORKSPACE)
     .option('--name <name>', 'experiment name')
     .option('--json', 'print one JSON object on stdout (progress stays on stderr)');
+  addLabelFlags(cmd).option('--offset-ms <ms>', 'milliseconds added to label times before matching');
   addTrainingOptions(cmd).action(async (o: CompareOptions) => {
     const file = o.config ? await readConfigFile(o.config) : { run: {} as RunConfigInput, data: {} };
     const labels = o.labels ?? file.data.labels;
@@ -49,7 +51,8 @@ export function register(program: Command): void {
     const { summary, report } = await runWithProgress({
       dataset: {
         source: video, labels, input: { width: input.width, height: input.height }, maxFrames,
-        offsetMs: file.data.offsetMs, maxGapMs: file.data.maxGapMs, crop: file.data.crop, labelOptions: file.data.labelOptions,
+        offsetMs: parseNumOpt(o.offsetMs, 'offset-ms') ?? file.data.offsetMs, maxGapMs: file.data.maxGapMs, crop: file.data.crop,
+        labelOptions: { ...file.data.labelOptions, ...labelOptionsFromFlags(o) },
       },
       base,
       axes: { 'model.head': heads, 'targets.kind': targets },

@@ -5,10 +5,11 @@
  * experiment of one run, with its report.
  */
 import type { Command } from 'commander';
+import { addLabelFlags, labelOptionsFromFlags } from '../../data/label-flags.ts';
 import type { RunConfigInput } from '../../train/config.ts';
 import {
   addTrainingOptions, applyTrainingFlags, cancelOnSigint, checkDataPaths, createProgress, DEFAULT_WORKSPACE, jsonResult, parseIntOpt,
-  printHuman, readConfigFile, runWithProgress, type TrainingFlags,
+  parseNumOpt, printHuman, readConfigFile, runWithProgress, type TrainingFlags,
 } from './_experiment.ts';
 
 interface TrainOptions extends TrainingFlags {
@@ -32,6 +33,7 @@ export function register(program: Command): void {
     .option('--max-frames <n>', 'use only the first N frames')
     .option('--workspace <dir>', 'where runs, experiments and the frame cache are stored', DEFAULT_WORKSPACE)
     .option('--json', 'print one JSON object on stdout (progress stays on stderr)');
+  addLabelFlags(cmd).option('--offset-ms <ms>', 'milliseconds added to label times before matching');
   addTrainingOptions(cmd).action(async (o: TrainOptions) => {
     if (o.resume) return resume(o.resume, Boolean(o.json));
     const file = o.config ? await readConfigFile(o.config) : { run: {} as RunConfigInput, data: {} };
@@ -44,7 +46,8 @@ export function register(program: Command): void {
       dataset: {
         source: video, labels, input: { width: input.width, height: input.height },
         maxFrames: parseIntOpt(o.maxFrames, 'max-frames', 2) ?? file.data.maxFrames,
-        offsetMs: file.data.offsetMs, maxGapMs: file.data.maxGapMs, crop: file.data.crop, labelOptions: file.data.labelOptions,
+        offsetMs: parseNumOpt(o.offsetMs, 'offset-ms') ?? file.data.offsetMs, maxGapMs: file.data.maxGapMs, crop: file.data.crop,
+        labelOptions: { ...file.data.labelOptions, ...labelOptionsFromFlags(o) },
       },
       base,
       axes: {},
