@@ -24,6 +24,8 @@ export const HEAD_SATURATED_WARN = 0.5;
 export const NARROW_PREDICTION_FRACTION = 0.25;
 /** Loss counts as not decreasing when the last value is above this fraction of the first. */
 export const LOSS_PLATEAU_FRACTION = 0.95;
+/** A model whose validation RMSE is within this fraction of the best constant predictor's barely steers. */
+export const BASELINE_MARGIN = 0.05;
 
 export interface FindingsInput {
   snapshots: DiagnosticsSnapshot[];
@@ -190,10 +192,12 @@ export function computeFindings(input: FindingsInput): Finding[] {
     const worseMae = ev.model.maeDeg >= best.m.maeDeg;
     const bestR = ev.zero.rmseDeg <= ev.mean.rmseDeg ? { name: 'zero', m: ev.zero } : { name: 'mean', m: ev.mean };
     const worseRmse = ev.model.rmseDeg >= bestR.m.rmseDeg;
-    if (worseMae || worseRmse || !Number.isFinite(ev.model.maeDeg)) {
+    // Better than the constant, but by less than BASELINE_MARGIN of its RMSE: it has learned almost nothing.
+    const barely = !worseMae && !worseRmse && ev.model.rmseDeg > (1 - BASELINE_MARGIN) * bestR.m.rmseDeg;
+    if (worseMae || worseRmse || barely || !Number.isFinite(ev.model.maeDeg)) {
       const parts = [
         worseMae ? `MAE ${deg(ev.model.maeDeg)} vs ${deg(best.m.maeDeg)} for the ${best.name} predictor` : null,
-        worseRmse ? `RMSE ${deg(ev.model.rmseDeg)} vs ${deg(bestR.m.rmseDeg)} for the ${bestR.name} predictor` : null,
+        worseRmse || barely ? `RMSE ${deg(ev.model.rmseDeg)} vs ${deg(bestR.m.rmseDeg)} for the ${bestR.name} predictor` : null,
       ].filter(Boolean);
       // Why, when we can tell: predictions confined to a much narrower range than the targets (e.g. raw degrees
       // learned from a small init at a small learning rate, or a bounded head).
@@ -208,9 +212,12 @@ export function computeFindings(input: FindingsInput): Finding[] {
           why = ` At step ${lastSnap!.step} the head predicted ${deg(h.predMinDeg)} to ${deg(h.predMaxDeg)} for targets of ${deg(h.targetMinDeg)} to ${deg(h.targetMaxDeg)}: its outputs cover ${fmt((predSpan / targetSpan) * 100, 2)}% of the targets' range.`;
         }
       }
+      if (barely) evidence.margin = BASELINE_MARGIN;
       out.push({
         kind: 'worse-than-baseline', severity: 'warning', step: null, layer: null,
-        message: `No better than a constant: validation ${parts.join('; ') || `MAE ${ev.model.maeDeg}`}.${!worseMae && worseRmse ? ' It wins on MAE only: it misses the large angles (RMSE weighs them).' : ''}${why}`,
+        message: barely
+          ? `Barely better than a constant: validation ${parts.join('; ')}, ${fmt((1 - ev.model.rmseDeg / bestR.m.rmseDeg) * 100, 1)}% lower (threshold ${BASELINE_MARGIN * 100}%): it has learned little beyond the ${bestR.name} angle.${why}`
+          : `No better than a constant: validation ${parts.join('; ') || `MAE ${ev.model.maeDeg}`}.${!worseMae && worseRmse ? ' It wins on MAE only: it misses the large angles (RMSE weighs them).' : ''}${why}`,
         evidence,
       });
     }

@@ -72,6 +72,17 @@ describe('computeFindings', () => {
     expect(w.evidence.targetMinDeg).toBe(-200);
   });
 
+  it('a model within 5% of the constant predictor on RMSE is flagged as barely better, not healthy', () => {
+    // zero predictor RMSE = 100; model errors 97 on both frames: RMSE 97 (3% lower), MAE 97 < 100.
+    const fs = computeFindings(base({ evaluation: evaluateDeg([3, -3], [100, -100], 0) }));
+    expect(kinds(fs)).not.toContain('healthy');
+    const w = fs.find((f) => f.kind === 'worse-than-baseline')!;
+    expect(w.message).toContain('Barely better than a constant: validation RMSE 97.00 deg vs 100.00 deg for the zero predictor, 3.0% lower');
+    expect(w.evidence.margin).toBe(0.05);
+    // 10% lower is a real improvement: no baseline finding.
+    expect(kinds(computeFindings(base({ evaluation: evaluateDeg([10, -10], [100, -100], 0) })))).not.toContain('worse-than-baseline');
+  });
+
   it('non-finite guard finding names step and layer', () => {
     const fs = computeFindings(base({ nonFinite: { step: 17, layer: 'dense1', where: 'gradient', lastFiniteLoss: 3.5e6 } }));
     expect(fs[0]).toMatchObject({ kind: 'non-finite', severity: 'error', step: 17, layer: 'dense1' });
