@@ -1,8 +1,9 @@
 /**
  * End to end: Debian's Chromium (playwright-core) against a real
  * `steerlab serve` on a temporary workspace. Opens the demo drive, trains a
- * small output-head comparison, compares it, and cancels a run. Screenshots
- * of each view go to test-artifacts/.
+ * small output-head comparison, compares it, and cancels a run; then runs two
+ * lab studies (quick) from the Experiment presets and reads their conclusions
+ * and charts. Screenshots of each view go to test-artifacts/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -159,4 +160,53 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     await page.getByTestId('to-compare').waitFor();
     await shot('08-cancelled');
   }, 120_000);
+
+  /** Pixels of a canvas close to an RGB colour: a series drawn in that colour leaves many. */
+  const pixelsOf = (testid: string, rgb: [number, number, number]) =>
+    page.getByTestId(testid).locator('canvas').evaluate((c: HTMLCanvasElement, [r, g, b]) => {
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 200 && Math.abs(d[i] - r) < 24 && Math.abs(d[i + 1] - g) < 24 && Math.abs(d[i + 2] - b) < 24) n++;
+      return n;
+    }, rgb);
+
+  it('lists the lab studies among the Experiment presets and runs multi-loss (quick) to its conclusions and charts', async () => {
+    // Studies bring their own data: no data set needs to be open (and the page may be fresh when run alone with -t).
+    if (!page.url().startsWith('http')) await page.goto(url);
+    await page.getByTestId('nav-experiment').click();
+    const options = () => page.getByTestId('preset').locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    await expect.poll(options).toEqual(expect.arrayContaining(['output-head', 'study:init-activation', 'study:relu-blowup', 'study:multi-loss', 'study:deep-cnn-gradients', 'study:output-head', 'study:backprop-vs-gd']));
+    await page.getByTestId('preset').selectOption('study:multi-loss');
+    expect(await page.getByTestId('study-description').textContent()).toMatch(/trunk/);
+    await shot('09-study-preset');
+    await page.getByTestId('study-run-quick').click();
+    await page.getByTestId('study-heading').waitFor();
+    await page.getByTestId('study-conclusions').waitFor({ timeout: 60_000 });
+    const text = (await page.getByTestId('study-conclusions').textContent()) ?? '';
+    // Conclusions quote this run's measured numbers: the additivity error (float32 rounding, e.g. 9.69e-8) and each head's share in %.
+    expect(text).toMatch(/max \|difference\| \d(\.\d+)?e-\d+/);
+    expect(text).toMatch(/steer \(weight 1[^)]*\) -?\d+(\.\d+)?%/);
+    expect(await page.getByTestId('multi-loss-additivity').textContent()).toMatch(/\d(\.\d+)?e-\d+/);
+    // The share bars are drawn in the palette's purple (#7c3aed).
+    await expect.poll(() => pixelsOf('multi-loss-shares', [124, 58, 237])).toBeGreaterThan(200);
+    await page.getByTestId('multi-loss-history').waitFor();
+    expect(await page.getByTestId('study-phase').textContent()).toMatch(/finished, \d/);
+    await shot('10-study-multi-loss');
+  }, 90_000);
+
+  it('runs init-activation (quick): conclusions, then activation std vs depth per activation with theory lines', async () => {
+    await page.getByTestId('nav-experiment').click();
+    await page.getByTestId('preset').selectOption('study:init-activation');
+    await page.getByTestId('study-run-quick').click();
+    await expect.poll(() => page.getByTestId('study-heading').textContent()).toMatch(/Initialisation/);
+    await page.getByTestId('study-conclusions').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('study-conclusions').textContent()).toMatch(/relu/i);
+    // He init (#2563eb) lines in the ReLU activation-std chart, and a table row per init x activation.
+    await expect.poll(() => pixelsOf('ia-std-relu', [37, 99, 235])).toBeGreaterThan(100);
+    await page.getByTestId('ia-grad-sigmoid').waitFor();
+    expect(await page.getByTestId('init-activation-table').locator('tbody tr').count()).toBe(16);
+    // The earlier multi-loss run stays reachable from the run picker.
+    expect(await page.getByTestId('study-select').locator('option').count()).toBe(2);
+    await shot('11-study-init-activation');
+  }, 90_000);
 });

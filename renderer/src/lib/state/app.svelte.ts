@@ -6,7 +6,7 @@ import type { AppInfo, Client, Payload } from '../../../../src/contract/index.ts
 import type { HostApi } from '../../../../src/contract/preload-api.ts';
 import { ColorRegistry } from '../colors.ts';
 
-export type View = 'dataset' | 'experiment' | 'live' | 'compare' | 'run';
+export type View = 'dataset' | 'experiment' | 'live' | 'compare' | 'run' | 'study';
 
 export class AppState {
   readonly client: Client;

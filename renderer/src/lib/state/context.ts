@@ -4,12 +4,14 @@ import type { AppState } from './app.svelte.ts';
 import type { DatasetState } from './dataset.svelte.ts';
 import type { LiveState } from './live.svelte.ts';
 import type { CompareState } from './compare.svelte.ts';
+import type { StudyState } from './study.svelte.ts';
 
 export interface Lab {
   app: AppState;
   dataset: DatasetState;
   live: LiveState;
   compare: CompareState;
+  study: StudyState;
 }
 
 const KEY = Symbol('steerlab');
