@@ -14,10 +14,14 @@ export interface WorkerInit {
   engine: EngineName | 'auto';
   seed: number;
 }
-export type WorkerRequest = { type: 'compute'; id: number; weights: Float32Array[]; x: Float32Array; y: Float32Array; n: number; seed: number };
+export type WorkerRequest =
+  | { type: 'compute'; id: number; weights: Float32Array[]; x: Float32Array; y: Float32Array; n: number; seed: number }
+  /** Rebuild the model for another config (a worker's start-up costs seconds; a rebuild, milliseconds). */
+  | { type: 'configure'; id: number; model: Partial<ModelConfig>; l2: number };
 export type WorkerReply =
   | { type: 'ready'; engine: string; paramCount: number }
-  | { type: 'result'; id: number; loss: number; grads: Float32Array[]; ms: number }
+  | { type: 'result'; id: number; loss: number; grads: Float32Array[]; ms: number; cpuMs: number | null }
+  | { type: 'configured'; id: number; paramCount: number }
   | { type: 'error'; id: number; message: string };
 
 const port = parentPort;
@@ -28,24 +32,44 @@ const { initEngine, tf } = await import('./index.ts');
 const { createRegressor } = await import('../model/index.ts');
 const { lossAndGrads, disposeStep } = await import('../train/step.ts');
 
+const { threadCpuMs } = await import('./thread-cpu.ts');
+
 const engine = await initEngine(init.engine);
-const model = createRegressor(init.model, init.seed);
-const [h, w, c] = [model.config.input.height, model.config.input.width, model.config.input.channels];
-const isMlp = model.config.arch === 'mlp';
+let model = createRegressor(init.model, init.seed);
+let l2 = init.l2;
 
 port.on('message', (req: WorkerRequest) => {
+  if (req.type === 'configure') {
+    try {
+      // Weights arrive with every compute request, so the new model's initial values do not matter.
+      const next = createRegressor(req.model, init.seed);
+      model.dispose();
+      model = next;
+      l2 = req.l2;
+      const reply: WorkerReply = { type: 'configured', id: req.id, paramCount: model.paramCount() };
+      port.postMessage(reply);
+    } catch (err) {
+      const reply: WorkerReply = { type: 'error', id: req.id, message: (err as Error).message };
+      port.postMessage(reply);
+    }
+    return;
+  }
   if (req.type !== 'compute') return;
   const t0 = performance.now();
+  const c0 = threadCpuMs();
   try {
+    const [h, w, c] = [model.config.input.height, model.config.input.width, model.config.input.channels];
     model.setWeights(req.weights);
-    const x = isMlp ? tf.tensor2d(req.x, [req.n, w]) : tf.tensor4d(req.x, [req.n, h, w, c]);
+    const x = model.config.arch === 'mlp' ? tf.tensor2d(req.x, [req.n, h * w * c]) : tf.tensor4d(req.x, [req.n, h, w, c]);
     const y = tf.tensor2d(req.y, [req.n, 1]);
-    const r = lossAndGrads(model, x, y, { l2: init.l2, seed: req.seed });
+    const r = lossAndGrads(model, x, y, { l2, seed: req.seed });
     const loss = r.loss.dataSync()[0];
     const grads = r.grads.map((g) => g.dataSync() as Float32Array);
     disposeStep(r);
     tf.dispose([x, y]);
-    const reply: WorkerReply = { type: 'result', id: req.id, loss, grads, ms: performance.now() - t0 };
+    const c1 = threadCpuMs();
+    const cpuMs = c0 !== null && c1 !== null ? c1 - c0 : null;
+    const reply: WorkerReply = { type: 'result', id: req.id, loss, grads, ms: performance.now() - t0, cpuMs };
     port.postMessage(reply, grads.map((g) => g.buffer as ArrayBuffer));
   } catch (err) {
     const reply: WorkerReply = { type: 'error', id: req.id, message: (err as Error).message };

@@ -40,14 +40,32 @@ export interface ParallelProvider extends GradientProvider {
   readonly engine: string;
   /** Per-worker compute time of the last call, ms (where the time goes). */
   readonly lastWorkerMs: number[];
+  /** Per-worker thread CPU time of the last call, ms (10-ms clock ticks: average many calls); null off Linux. */
+  readonly lastWorkerCpuMs: (number | null)[];
+  /**
+   * Rebuilds every worker's model for another config (another grid cell),
+   * keeping the threads: starting a worker costs seconds, rebuilding a model
+   * milliseconds. Resolves when every worker has rebuilt.
+   */
+  reconfigure(model: Partial<ModelConfig>, l2: number): Promise<void>;
+  /** True once dispose() ran or the pool was aborted or a worker died. */
+  readonly disposed: boolean;
 }
+
+type Reply = { type: 'result'; loss: number; grads: Float32Array[] } | { type: 'configured' };
 
 interface Slot {
   worker: Worker;
-  pending: Map<number, { resolve(r: { loss: number; grads: Float32Array[] }): void; reject(e: Error): void }>;
+  pending: Map<number, { resolve(r: Reply): void; reject(e: Error): void }>;
 }
 
 const BOOTSTRAP = new URL('./grad-worker.mjs', import.meta.url);
+
+let live = 0;
+/** Gradient worker threads of this process that have not exited yet (leak checks in tests). */
+export function liveWorkerCount(): number {
+  return live;
+}
 
 /** Split n samples into k contiguous shards whose sizes differ by at most one. */
 export function shardSizes(n: number, k: number): number[] {
@@ -65,6 +83,7 @@ export async function createParallelProvider(o: ParallelOptions): Promise<Parall
   let nextId = 1;
   let step = 0;
   const lastWorkerMs: number[] = [];
+  const lastWorkerCpuMs: (number | null)[] = [];
 
   const failAll = (err: Error) => {
     for (const s of slots) {
@@ -83,6 +102,8 @@ export async function createParallelProvider(o: ParallelOptions): Promise<Parall
   const ready: Promise<{ engine: string }>[] = [];
   for (let i = 0; i < count; i++) {
     const worker = new Worker(BOOTSTRAP, { workerData: init });
+    live++;
+    worker.once('exit', () => live--);
     const slot: Slot = { worker, pending: new Map() };
     slots.push(slot);
     ready.push(new Promise((resolve, reject) => {
@@ -99,20 +120,27 @@ export async function createParallelProvider(o: ParallelOptions): Promise<Parall
         if (slot.pending.size === 0) worker.unref();
         if (m.type === 'result') {
           lastWorkerMs[i] = m.ms;
-          p.resolve({ loss: m.loss, grads: m.grads });
+          lastWorkerCpuMs[i] = m.cpuMs;
+          p.resolve({ type: 'result', loss: m.loss, grads: m.grads });
+        } else if (m.type === 'configured') {
+          p.resolve({ type: 'configured' });
         } else {
           p.reject(new Error(`gradient worker ${i + 1}: ${m.message}`));
         }
       });
       worker.on('error', (err) => {
         reject(err);
-        failAll(new Error(`gradient worker ${i + 1} failed: ${err.message}`));
+        // A dead worker leaves the pool unusable: stop the others too (no leaked threads).
+        const e = new Error(`gradient worker ${i + 1} failed: ${err.message}`);
+        failAll(e);
+        dispose();
       });
       worker.on('exit', (code) => {
         if (!disposed) {
           const err = new Error(`gradient worker ${i + 1} exited with code ${code}`);
           reject(err);
           failAll(err);
+          dispose();
         }
       });
     }));
@@ -126,7 +154,11 @@ export async function createParallelProvider(o: ParallelOptions): Promise<Parall
   }
 
   const send = (slot: Slot, req: WorkerRequest, transfer: ArrayBuffer[]) =>
-    new Promise<{ loss: number; grads: Float32Array[] }>((resolve, reject) => {
+    new Promise<Reply>((resolve, reject) => {
+      if (disposed) {
+        reject(new Error('gradient workers were stopped'));
+        return;
+      }
       slot.pending.set(req.id, { resolve, reject });
       slot.worker.ref();
       slot.worker.postMessage(req, transfer);
@@ -136,6 +168,18 @@ export async function createParallelProvider(o: ParallelOptions): Promise<Parall
     workers: count,
     engine,
     lastWorkerMs,
+    lastWorkerCpuMs,
+    get disposed() {
+      return disposed;
+    },
+    async reconfigure(model, l2) {
+      if (disposed) throw new Error('gradient workers were stopped');
+      init.model = model;
+      init.l2 = l2;
+      // Dropout seeds restart with the model, as they do for a freshly started pool.
+      step = 0;
+      await Promise.all(slots.map((s) => send(s, { type: 'configure', id: nextId++, model, l2 }, [])));
+    },
     async compute(weights, x, yTarget, n) {
       if (disposed) throw new Error('gradient workers were stopped');
       if (n <= 0 || x.length % n !== 0 || yTarget.length < n) throw new Error(`compute: bad batch (n=${n}, x=${x.length}, y=${yTarget.length})`);
@@ -152,8 +196,8 @@ export async function createParallelProvider(o: ParallelOptions): Promise<Parall
         const req: WorkerRequest = { type: 'compute', id: nextId++, weights, x: xs, y: ys, n: m, seed: (init.seed * 1000003 + step * 31 + i) >>> 0 };
         return send(slots[i], req, [xs.buffer as ArrayBuffer, ys.buffer as ArrayBuffer]);
       });
-      const results = await Promise.all(jobs);
-      if (results.length === 1) return results[0];
+      const results = (await Promise.all(jobs)) as { type: 'result'; loss: number; grads: Float32Array[] }[];
+      if (results.length === 1) return { loss: results[0].loss, grads: results[0].grads };
       // Weighted by shard size: the mean over all n samples.
       let loss = 0;
       const grads = results[0].grads.map((g) => new Float32Array(g.length));

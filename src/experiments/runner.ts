@@ -3,10 +3,13 @@
  * split and seed, one after the other, each recorded in the workspace store.
  * Used by the CLI, the server and the studies.
  */
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import { CancelledError, UserError } from '../errors.ts';
 import { initEngine, type EngineName } from '../engine/index.ts';
+import type { ParallelProvider } from '../engine/parallel.ts';
+import { createPoolKeeper, type PoolKeeper } from '../engine/pool.ts';
+import { engineLabel, planWorkers, type WorkerPlan, type WorkersOption } from '../engine/workers.ts';
 import { exportLayersModel } from '../model/export.ts';
 import type { RunConfig, RunConfigInput } from '../train/config.ts';
 import type { RunResult, TrainEvent } from '../train/events.ts';
@@ -32,6 +35,14 @@ export interface RunExperimentOptions {
   onEvent?(e: ExperimentEvent): void;
   /** Frame cache folder; default <workspace>/cache. */
   cacheDir?: string;
+  /**
+   * Gradient worker threads per run (wasm engine): a count, or 'auto'
+   * (default: workers on a multi-core machine for models big enough to gain,
+   * see engine/workers.ts). One pool serves the whole experiment.
+   */
+  workers?: WorkersOption;
+  /** Called once per run with the worker decision and its reason (for logs). */
+  onWorkerPlan?(p: WorkerPlan & { index: number; name: string; engine: string }): void;
 }
 
 /** Affine map from model output to degrees, read off the transform itself (so it is right for any kind). */
@@ -90,7 +101,11 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   const results: (RunResult | null)[] = configs.map(() => null);
   const runDirs: (string | null)[] = configs.map(() => null);
   const datasets = new Map<string, Dataset>();
+  // Worker threads: one pool for the experiment, reused across cells (see engine/pool.ts); finish() stops it.
+  let pools: PoolKeeper | null = null;
   const finish = (status: ExperimentRecord['status'], error: string | null): ExperimentSummary => {
+    pools?.dispose();
+    pools = null;
     for (const ds of datasets.values()) ds.frames.close();
     record.status = status;
     record.error = error;
@@ -140,13 +155,23 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
       if (!lru) lrus.set(ds, (lru = new FrameLru(ds.frames)));
       td = datasetToTrainingData(ds, c.split, c.augment, c.seed, { frameCache: lru });
       dataFor.set(key, td);
-      if (!record.datasetSummary) {
-        record.datasetSummary = summarize(ds, td);
-        save();
-        emit({ type: 'dataset-ready', dataset: record.datasetSummary, cacheHit: ds.cacheHit, engine: engineName });
-      }
     }
     return td;
+  };
+
+  const labels: string[] = [];
+  const noteEngine = (label: string): void => {
+    if (!labels.includes(label)) labels.push(label);
+    record.engine = labels.join(', ');
+  };
+  const planFor = (config: RunConfig, trainSize: number): WorkerPlan => {
+    const runEngine = config.engine === 'auto' || config.engine === configs[0].engine ? engineName : config.engine;
+    // Steps one pool would serve: the whole grid (cells share it), so every cell gets the same decision.
+    const planned = configs.reduce((sum, c) => {
+      const full = Math.ceil(trainSize / c.batchSize);
+      return sum + c.epochs * (c.maxStepsPerEpoch > 0 ? Math.min(full, c.maxStepsPerEpoch) : full);
+    }, 0);
+    return planWorkers(o.workers ?? 'auto', { engine: runEngine, model: config.model, batchSize: config.batchSize, cores: availableParallelism(), plannedSteps: planned });
   };
 
   // Progress over the whole grid: each run's share is its planned steps; runs that stop early jump to done.
@@ -161,87 +186,118 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     emit({ type: 'progress', runsDone, runsTotal: total, fraction, etaS: fraction > 0.01 ? (elapsed / fraction) * (1 - fraction) : null });
   };
 
-  for (let i = 0; i < configs.length; i++) {
-    const config = configs[i];
-    if (o.signal?.aborted) {
-      record.runs[i].status = 'skipped';
-      continue;
-    }
-    let ds: Dataset;
-    let td: DatasetTrainingData;
-    try {
-      ds = await loadFor(config);
-      td = trainingData(ds, config);
-    } catch (err) {
-      if (err instanceof CancelledError || o.signal?.aborted) {
-        for (let k = i; k < configs.length; k++) record.runs[k].status = 'skipped';
+  try {
+    for (let i = 0; i < configs.length; i++) {
+      const config = configs[i];
+      if (o.signal?.aborted) {
+        record.runs[i].status = 'skipped';
+        continue;
+      }
+      let ds: Dataset;
+      let td: DatasetTrainingData;
+      try {
+        ds = await loadFor(config);
+        td = trainingData(ds, config);
+      } catch (err) {
+        if (err instanceof CancelledError || o.signal?.aborted) {
+          for (let k = i; k < configs.length; k++) record.runs[k].status = 'skipped';
+          return finish('cancelled', null);
+        }
+        finish('failed', (err as Error).message);
+        throw err;
+      }
+
+      // Workers for this run (a pool that fails to start falls back to in-process, with the reason).
+      let plan = planFor(config, td.trainIndices.length);
+      let provider: ParallelProvider | undefined;
+      if (plan.workers > 1) {
+        try {
+          pools ??= createPoolKeeper({ signal: o.signal, seed: config.seed });
+          provider = await pools.get(config.model, config.model.l2, plan.workers);
+        } catch (err) {
+          if (o.signal?.aborted) {
+            for (let k = i; k < configs.length; k++) record.runs[k].status = 'skipped';
+            return finish('cancelled', null);
+          }
+          plan = { workers: 1, reason: `in-process: the gradient workers did not start (${(err as Error).message})` };
+        }
+      }
+      const runEngine = engineLabel(config.engine === 'auto' || config.engine === configs[0].engine ? engineName : config.engine, plan.workers);
+      noteEngine(runEngine);
+      o.onWorkerPlan?.({ ...plan, index: i, name: config.name, engine: runEngine });
+      if (!record.datasetSummary) {
+        record.datasetSummary = summarize(ds, td);
+        save();
+        emit({ type: 'dataset-ready', dataset: record.datasetSummary, cacheHit: ds.cacheHit, engine: runEngine });
+      }
+
+      const { id: runId, dir } = reserveDir(ws.runs, config.name);
+      runDirs[i] = dir;
+      record.runs[i] = { ...record.runs[i], runId, status: 'running' };
+      save();
+      const writer = new RunWriter(dir);
+      writer.writeMeta({
+        id: runId, name: config.name, experimentId, cell: cells[i] as GridCell, pid: process.pid, hostname: hostname(),
+        startedAt: new Date().toISOString(), dataset: record.datasetSummary,
+      });
+      writer.writeConfig(config);
+      emit({ type: 'run-started', experimentId, runId, dir, index: i, total, name: config.name, cell: cells[i], config });
+
+      const runT0 = performance.now();
+      let result: RunResult;
+      try {
+        const outcome = await trainRun({
+          config,
+          data: td,
+          signal: o.signal,
+          runDir: dir,
+          gradientProvider: provider,
+          onEvent: (e: TrainEvent) => {
+            writer.event(e);
+            emit({ type: 'run-event', runId, index: i, event: e });
+            if (e.type === 'step') progress(i, Math.min(1, (e.step + 1) / Math.max(1, config.epochs * e.stepsPerEpoch)));
+          },
+        });
+        // The record names the worker count: 'wasm x2 workers'.
+        result = { ...outcome.result, engine: plan.workers > 1 ? engineLabel(outcome.result.engine, plan.workers) : outcome.result.engine };
+        try {
+          if (outcome.valPredDeg.length === td.valIndices.length) {
+            writer.writeValPredictions({
+              sampleIndex: td.valIndices,
+              timeS: Array.from(td.valIndices, (s) => ds.frames.timestampsS[ds.sampleFrame[s]]),
+              predDeg: outcome.valPredDeg,
+              trueDeg: outcome.valTrueDeg,
+            });
+          }
+          if (result.status !== 'failed' && result.status !== 'diverged' && result.val) {
+            writer.writeModel(await exportLayersModel(outcome.model), targetTransformFile(outcome.target));
+          }
+        } finally {
+          outcome.model.dispose();
+        }
+      } catch (err) {
+        const wall = (performance.now() - runT0) / 1000;
+        if (err instanceof CancelledError || o.signal?.aborted) result = emptyResult('cancelled', runEngine, null, wall);
+        else if (err instanceof UserError) result = emptyResult('failed', runEngine, err.message, wall);
+        else result = emptyResult('failed', runEngine, (err as Error).message ?? String(err), wall);
+      }
+      writer.finish(result);
+      results[i] = result;
+      record.runs[i].status = result.status;
+      save();
+      emit({ type: 'run-finished', runId, index: i, result });
+      progress(i + 1, 0, true);
+      if (result.status === 'cancelled' || o.signal?.aborted) {
+        for (let k = i + 1; k < configs.length; k++) record.runs[k].status = 'skipped';
         return finish('cancelled', null);
       }
-      finish('failed', (err as Error).message);
-      throw err;
     }
-
-    const { id: runId, dir } = reserveDir(ws.runs, config.name);
-    runDirs[i] = dir;
-    record.runs[i] = { ...record.runs[i], runId, status: 'running' };
-    save();
-    const writer = new RunWriter(dir);
-    writer.writeMeta({
-      id: runId, name: config.name, experimentId, cell: cells[i] as GridCell, pid: process.pid, hostname: hostname(),
-      startedAt: new Date().toISOString(), dataset: record.datasetSummary,
-    });
-    writer.writeConfig(config);
-    emit({ type: 'run-started', experimentId, runId, dir, index: i, total, name: config.name, cell: cells[i], config });
-
-    const runT0 = performance.now();
-    let result: RunResult;
-    try {
-      const outcome = await trainRun({
-        config,
-        data: td,
-        signal: o.signal,
-        runDir: dir,
-        onEvent: (e: TrainEvent) => {
-          writer.event(e);
-          emit({ type: 'run-event', runId, index: i, event: e });
-          if (e.type === 'step') progress(i, Math.min(1, (e.step + 1) / Math.max(1, config.epochs * e.stepsPerEpoch)));
-        },
-      });
-      result = outcome.result;
-      try {
-        if (outcome.valPredDeg.length === td.valIndices.length) {
-          writer.writeValPredictions({
-            sampleIndex: td.valIndices,
-            timeS: Array.from(td.valIndices, (s) => ds.frames.timestampsS[ds.sampleFrame[s]]),
-            predDeg: outcome.valPredDeg,
-            trueDeg: outcome.valTrueDeg,
-          });
-        }
-        if (result.status !== 'failed' && result.status !== 'diverged' && result.val) {
-          writer.writeModel(await exportLayersModel(outcome.model), targetTransformFile(outcome.target));
-        }
-      } finally {
-        outcome.model.dispose();
-      }
-    } catch (err) {
-      const wall = (performance.now() - runT0) / 1000;
-      if (err instanceof CancelledError || o.signal?.aborted) result = emptyResult('cancelled', engineName, null, wall);
-      else if (err instanceof UserError) result = emptyResult('failed', engineName, err.message, wall);
-      else result = emptyResult('failed', engineName, (err as Error).message ?? String(err), wall);
-    }
-    writer.finish(result);
-    results[i] = result;
-    record.runs[i].status = result.status;
-    save();
-    emit({ type: 'run-finished', runId, index: i, result });
-    progress(i + 1, 0, true);
-    if (result.status === 'cancelled' || o.signal?.aborted) {
-      for (let k = i + 1; k < configs.length; k++) record.runs[k].status = 'skipped';
-      return finish('cancelled', null);
-    }
+    const allFailed = results.every((r) => r?.status === 'failed');
+    return finish(allFailed ? 'failed' : 'completed', allFailed ? (results[0]?.error ?? 'every run failed') : null);
+  } finally {
+    // Any way out (including an unexpected throw) stops the worker threads.
+    pools?.dispose();
   }
-  const allFailed = results.every((r) => r?.status === 'failed');
-  return finish(allFailed ? 'failed' : 'completed', allFailed ? (results[0]?.error ?? 'every run failed') : null);
 }
 
 /** Where an experiment's report files go. */
