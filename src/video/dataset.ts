@@ -11,7 +11,7 @@ import { readLabels } from '../data/read-labels.ts';
 import type { LabelSet } from '../data/types.ts';
 import { UserError } from '../errors.ts';
 import { FrameCacheWriter, cacheKey, openFrameCache, type CachedFrames } from './cache.ts';
-import { DECODER_VERSION, IMAGE_FOLDER_FPS, decodeFrames, isImageSource } from './decode.ts';
+import { DECODER_VERSION, FrameCountMismatchError, IMAGE_FOLDER_FPS, decodeFrames, isImageSource } from './decode.ts';
 import { resolveFfmpeg } from './ffmpeg.ts';
 import { isSequencePattern, listImages } from './images.ts';
 import { probeImage, probeVideoDetailed } from './probe.ts';
@@ -57,7 +57,7 @@ function checkSpec(spec: DatasetSpec): void {
   }
 }
 
-function checkCrop(spec: DatasetSpec, video: VideoInfo): void {
+function checkCrop(spec: Pick<DatasetSpec, 'source' | 'crop'>, video: VideoInfo): void {
   const c = spec.crop;
   if (!c) return;
   if (c.left + c.right >= video.width || c.top + c.bottom >= video.height) {
@@ -88,7 +88,19 @@ export async function describeImages(source: string): Promise<{ video: VideoInfo
   };
 }
 
-async function buildCache(spec: DatasetSpec, key: string, path: string, o: LoadOptions): Promise<CachedFrames> {
+/**
+ * Decodes a source into a fresh frame cache file (no labels involved): what
+ * loadDataset does on a cache miss. The bench times the lab's pipeline with it.
+ */
+export async function buildFrameCache(spec: Pick<DatasetSpec, 'source' | 'input' | 'crop' | 'maxFrames'>, o: LoadOptions): Promise<CachedFrames> {
+  const { key, path } = await cacheKey(
+    { source: spec.source, width: spec.input.width, height: spec.input.height, crop: spec.crop, maxFrames: spec.maxFrames, hashContent: o.hashContent },
+    o.cacheDir,
+  );
+  return buildCache(spec, key, path, o);
+}
+
+async function buildCache(spec: Pick<DatasetSpec, 'source' | 'input' | 'crop' | 'maxFrames'>, key: string, path: string, o: LoadOptions): Promise<CachedFrames> {
   const images = isImageSource(spec.source);
   const probed = images ? null : await probeVideoDetailed(spec.source, o.signal);
   const { video, names } = probed ? { video: probed.info, names: undefined } : await describeImages(spec.source);
@@ -96,17 +108,16 @@ async function buildCache(spec: DatasetSpec, key: string, path: string, o: LoadO
   const warnings: string[] = [...(probed?.warnings ?? [])];
   if (video.variableFrameRate) warnings.push(`"${spec.source}" has a variable frame rate; frames are matched to labels by their own timestamps`);
   const expected = spec.maxFrames ? Math.min(spec.maxFrames, video.frames) : video.frames;
-  const writer = await FrameCacheWriter.create(path, spec.input.width, spec.input.height);
+  // Packet times spare ffmpeg the per-frame showinfo report (the slow part of
+  // decoding, see decode.ts), but only a full decode can prove they belong to
+  // the decoded frames (same count), so a partial one keeps showinfo.
+  const times = probed?.packetTimes && !(spec.maxFrames && spec.maxFrames < probed.frameTimesS.length) ? probed.frameTimesS : undefined;
+  let writer = await decodeToCache(spec, path, o, video, times);
+  // A count that differs from the packets' (a frame the decoder dropped or
+  // split, a cut-off last packet) means the packet times may be shifted:
+  // decode again with ffmpeg's own time for every frame.
+  if (!writer) writer = (await decodeToCache(spec, path, o, video, undefined))!;
   try {
-    for await (const f of decodeFrames(spec.source, { width: spec.input.width, height: spec.input.height, crop: spec.crop }, {
-      signal: o.signal,
-      onProgress: o.onProgress,
-      expectedFrames: video.frames,
-      maxFrames: spec.maxFrames,
-      fps: video.fps,
-    })) {
-      await writer.append(f.rgb, f.ptsS);
-    }
     if (writer.count < expected - 1) {
       warnings.push(`"${spec.source}" decoded to ${writer.count} frames but its container lists ${expected}; the file may be truncated or damaged past ${writer.count} frames`);
     }
@@ -119,8 +130,37 @@ async function buildCache(spec: DatasetSpec, key: string, path: string, o: LoadO
       warnings,
     });
   } catch (e) {
+    await writer.abort();
+    throw e;
+  }
+}
+
+/**
+ * Decodes into a new (uncommitted) cache file. With `times`, returns null
+ * (file removed) when the decoded frame count is not the number of times.
+ */
+async function decodeToCache(spec: Pick<DatasetSpec, 'source' | 'input' | 'crop' | 'maxFrames'>, path: string, o: LoadOptions, video: VideoInfo, times: Float64Array | undefined): Promise<FrameCacheWriter | null> {
+  const writer = await FrameCacheWriter.create(path, spec.input.width, spec.input.height);
+  try {
+    for await (const f of decodeFrames(spec.source, { width: spec.input.width, height: spec.input.height, crop: spec.crop }, {
+      signal: o.signal,
+      onProgress: o.onProgress,
+      expectedFrames: video.frames,
+      maxFrames: spec.maxFrames,
+      fps: video.fps,
+      frameTimesS: times,
+    })) {
+      await writer.append(f.rgb, f.ptsS);
+    }
+    if (times && writer.count !== (spec.maxFrames ? Math.min(spec.maxFrames, times.length) : times.length)) {
+      await writer.abort();
+      return null;
+    }
+    return writer;
+  } catch (e) {
     // Cancel or failure: delete the partial file so no later run can trust it.
     await writer.abort();
+    if (e instanceof FrameCountMismatchError) return null;
     throw e;
   }
 }

@@ -2,9 +2,17 @@
  * Streams decoded frames as raw RGB (uint8, HWC) at the model's input size,
  * one frame at a time: ffmpeg crops (in pixels of the upright picture, after
  * its automatic rotation), resizes and converts; we read rgb24 rawvideo from
- * its stdout. Per-frame presentation times come from the showinfo filter on
- * stderr, after `settb=AVTB` so its integer pts are microseconds (its printed
- * pts_time has only 6 significant digits: 10 ms steps after 1000 s).
+ * its stdout.
+ *
+ * Per-frame presentation times come from one of two places:
+ * - the caller's `frameTimesS` (ffprobe's packet times, which loadDataset
+ *   probes anyway): ffmpeg then prints nothing per frame. This is the fast
+ *   path: the showinfo filter cost about 20% of ffmpeg's CPU time (it sums
+ *   and checksums every frame) and its ~300 bytes of stderr per frame cost
+ *   node as much again as reading the pixels (measured in bench/decode.ts);
+ * - otherwise the showinfo filter on stderr, after `settb=AVTB` so its
+ *   integer pts are microseconds (its printed pts_time has only 6
+ *   significant digits: 10 ms steps after 1000 s).
  */
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,6 +52,22 @@ export interface DecodeOptions {
   maxFrames?: number;
   /** Nominal rate, used for a frame's time only if ffmpeg printed none for it. */
   fps?: number;
+  /**
+   * Presentation times (s) of the frames ffmpeg will output, in order (from
+   * probeVideoDetailed when its `packetTimes` is true). Given, ffmpeg is not
+   * asked for per-frame times; decoding more frames than this throws
+   * FrameCountMismatchError, and the caller must check that it received
+   * exactly `frameTimesS.length` frames (or maxFrames) before trusting them.
+   */
+  frameTimesS?: ArrayLike<number>;
+}
+
+/** ffmpeg output more frames than the caller's frame times: those times do not describe this decode. */
+export class FrameCountMismatchError extends Error {
+  constructor(readonly source: string, readonly times: number) {
+    super(`"${source}" decoded to more frames than the ${times} frame times probed from its packets`);
+    this.name = 'FrameCountMismatchError';
+  }
 }
 
 /** True when the source is an image folder or numbered sequence rather than a video file. */
@@ -63,8 +87,8 @@ export function isImageSource(source: string): boolean {
   }
 }
 
-/** The ffmpeg filter chain: crop, resize (area averaging for downscaling), rgb24, microsecond times. */
-export function filterChain(size: DecodeSize): string {
+/** The ffmpeg filter chain: crop, resize (area averaging for downscaling), rgb24, and (showinfo) microsecond times on stderr. */
+export function filterChain(size: DecodeSize, showinfo = true): string {
   const f: string[] = [];
   const c = size.crop;
   if (c && (c.top || c.bottom || c.left || c.right)) {
@@ -73,7 +97,8 @@ export function filterChain(size: DecodeSize): string {
     }
     f.push(`crop=iw-${c.left + c.right}:ih-${c.top + c.bottom}:${c.left}:${c.top}`);
   }
-  f.push(`scale=${size.width}:${size.height}:flags=area`, 'format=rgb24', 'settb=AVTB', 'showinfo');
+  f.push(`scale=${size.width}:${size.height}:flags=area`, 'format=rgb24');
+  if (showinfo) f.push('settb=AVTB', 'showinfo');
   return f.join(',');
 }
 
@@ -114,11 +139,13 @@ export async function* decodeFrames(source: string, size: DecodeSize, o: DecodeO
     assertReadableFile(source);
     input.push('-i', ffInput(source));
   }
+  const given = o.frameTimesS;
+  const showinfo = given === undefined;
   const args = [
     '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info',
     ...input,
     '-map', '0:v:0', '-an', '-sn', '-dn',
-    '-vf', filterChain(size),
+    '-vf', filterChain(size, showinfo),
     // Passthrough: one output frame per decoded frame, no duplicates or drops for VFR input.
     ...passthroughArgs(),
     ...(o.maxFrames ? ['-frames:v', String(o.maxFrames)] : []),
@@ -127,7 +154,8 @@ export async function* decodeFrames(source: string, size: DecodeSize, o: DecodeO
 
   const ptsUs: number[] = [];
   const ready: Uint8Array[] = [];
-  let cur = new Uint8Array(frameBytes);
+  // The frame being assembled across stdout chunks (null between frames).
+  let cur: Uint8Array | null = null;
   let filled = 0;
   let exit: ExitResult | null = null;
   let wake: (() => void) | null = null;
@@ -138,31 +166,45 @@ export async function* decodeFrames(source: string, size: DecodeSize, o: DecodeO
   };
   const child = spawnTool('ffmpeg', args, {
     signal: o.signal,
-    onStderrLine: (line) => {
-      const m = SHOWINFO.exec(line);
-      if (m) {
-        ptsUs[Number(m[1])] = Number(m[2]);
-        notify();
-        return true;
-      }
-      // showinfo's second line per frame (colour info, side data) is noise for errors.
-      return /Parsed_showinfo/.test(line);
-    },
+    onStderrLine: showinfo
+      ? (line) => {
+          const m = SHOWINFO.exec(line);
+          if (m) {
+            ptsUs[Number(m[1])] = Number(m[2]);
+            notify();
+            return true;
+          }
+          // showinfo's second line per frame (colour info, side data) is noise for errors.
+          return /Parsed_showinfo/.test(line);
+        }
+      : undefined,
   });
   child.stdin.end();
   const HIGH_WATER = 8;
   child.stdout.on('data', (b: Buffer) => {
     let off = 0;
-    while (off < b.length) {
-      const n = Math.min(frameBytes - filled, b.length - off);
-      cur.set(b.subarray(off, off + n), filled);
+    if (cur) {
+      const n = Math.min(frameBytes - filled, b.length);
+      cur.set(b.subarray(0, n), filled);
       filled += n;
-      off += n;
+      off = n;
       if (filled === frameBytes) {
         ready.push(cur);
-        cur = new Uint8Array(frameBytes);
-        filled = 0;
+        cur = null;
       }
+    }
+    // Whole frames inside this chunk are handed out as views, not copies: node
+    // allocates each pipe read (up to 64 KiB) afresh and keeps no reference,
+    // so a view is as much the caller's own as a copy would be.
+    while (b.length - off >= frameBytes) {
+      ready.push(new Uint8Array(b.buffer, b.byteOffset + off, frameBytes));
+      off += frameBytes;
+    }
+    if (off < b.length) {
+      // Not zero-filled (every byte is overwritten) and never from Buffer's shared pool.
+      cur = Buffer.allocUnsafeSlow(frameBytes);
+      cur.set(b.subarray(off));
+      filled = b.length - off;
     }
     if (ready.length >= HIGH_WATER) child.stdout.pause();
     notify();
@@ -180,11 +222,17 @@ export async function* decodeFrames(source: string, size: DecodeSize, o: DecodeO
     for (;;) {
       // A frame waits for its showinfo time, but never while stdout is paused:
       // if a future ffmpeg printed times differently we must not deadlock.
-      if (ready.length > 0 && (ptsUs[index] !== undefined || exit || ready.length >= HIGH_WATER)) {
+      if (ready.length > 0 && (!showinfo || ptsUs[index] !== undefined || exit || ready.length >= HIGH_WATER)) {
+        let ptsS: number;
+        if (given) {
+          if (index >= given.length) throw new FrameCountMismatchError(source, given.length);
+          ptsS = given[index];
+        } else {
+          const us = ptsUs[index];
+          ptsS = us !== undefined ? us / 1e6 : index / (o.fps ?? IMAGE_FOLDER_FPS);
+        }
         const rgb = ready.shift()!;
         if (ready.length < HIGH_WATER / 2) child.stdout.resume();
-        const us = ptsUs[index];
-        const ptsS = us !== undefined ? us / 1e6 : index / (o.fps ?? IMAGE_FOLDER_FPS);
         yield { index, ptsS, rgb };
         index++;
         const now = performance.now();

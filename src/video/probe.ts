@@ -20,6 +20,7 @@ interface ProbeJson {
     avg_frame_rate?: string;
     duration?: string;
     nb_frames?: string;
+    field_order?: string;
     tags?: Record<string, string>;
     side_data_list?: { side_data_type?: string; rotation?: number | string }[];
   }[];
@@ -33,6 +34,14 @@ export interface DetailedProbe {
   warnings: string[];
   /** Presentation time of each frame in seconds from the start, sorted ascending (from packets). */
   frameTimesS: Float64Array;
+  /**
+   * True when frameTimesS are the container's own packet times of a
+   * progressive stream (one packet, one frame), so the decoder may use them
+   * instead of asking ffmpeg for each frame's time. False for raw streams
+   * (times made up from the nominal rate) and field-coded video (a packet
+   * may hold one field).
+   */
+  packetTimes: boolean;
 }
 
 function rate(s: string | undefined): number {
@@ -94,7 +103,7 @@ export async function probeVideoDetailed(path: string, signal?: AbortSignal): Pr
     [
       '-v', 'error',
       '-select_streams', 'v:0',
-      '-show_entries', 'stream=codec_name,codec_type,width,height,r_frame_rate,avg_frame_rate,duration,nb_frames:stream_tags=rotate:stream_side_data=rotation:format=duration,start_time,format_name:packet=pts_time,flags',
+      '-show_entries', 'stream=codec_name,codec_type,width,height,r_frame_rate,avg_frame_rate,duration,nb_frames,field_order:stream_tags=rotate:stream_side_data=rotation:format=duration,start_time,format_name:packet=pts_time,flags',
       '-of', 'json',
       '-i', ffInput(path),
     ],
@@ -124,7 +133,8 @@ export async function probeVideoDetailed(path: string, signal?: AbortSignal): Pr
   let fps = rate(st.avg_frame_rate);
   if (!(fps > 0 && fps < 1000)) fps = rate(st.r_frame_rate);
   let frameTimesS: Float64Array;
-  if (pts.every(Number.isFinite)) {
+  const finite = pts.every(Number.isFinite);
+  if (finite) {
     pts.sort((a, b) => a - b);
     frameTimesS = Float64Array.from(pts, (t) => t - start);
   } else {
@@ -160,6 +170,7 @@ export async function probeVideoDetailed(path: string, signal?: AbortSignal): Pr
       variableFrameRate,
     },
     frameTimesS,
+    packetTimes: finite && (st.field_order === undefined || st.field_order === 'progressive' || st.field_order === 'unknown'),
     warnings,
   };
 }
