@@ -196,6 +196,22 @@ export function jsonResult(summary: ExperimentSummary, report: PublishedReport |
   };
 }
 
+/** `--workers N|auto`: gradient worker threads per run (wasm engine). */
+export function parseWorkers(v: string | undefined): number | 'auto' | undefined {
+  if (v === undefined) return undefined;
+  if (v.trim().toLowerCase() === 'auto') return 'auto';
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`--workers must be 'auto' or a whole number >= 1 (got '${v}'; 1 = train in this process)`);
+  return n;
+}
+
+/**
+ * The --workers value of the command being run: set by a preAction hook that
+ * addTrainingOptions installs, so train, compare and demo all pass it to
+ * runWithProgress without each repeating the plumbing.
+ */
+let workersFlag: number | 'auto' | undefined;
+
 /** Runs the experiment with progress and Ctrl-C handling, then writes the comparison files and the HTML report. */
 export async function runWithProgress(
   opts: Omit<import('../../experiments/runner.ts').RunExperimentOptions, 'signal' | 'onEvent'>,
@@ -205,8 +221,16 @@ export async function runWithProgress(
   const cancel = cancelOnSigint();
   const progress = await createProgress();
   let summary: ExperimentSummary;
+  // Say once per distinct decision how the runs train (and why), e.g. 'engine wasm x2 workers: 2 workers (auto: ...)'.
+  const said = new Set<string>();
+  const onWorkerPlan = (p: { engine: string; reason: string }): void => {
+    const line = `engine ${p.engine}: ${p.reason}`;
+    if (said.has(line)) return;
+    said.add(line);
+    process.stderr.write(line + '\n');
+  };
   try {
-    summary = await runExperiment({ ...opts, signal: cancel.signal, onEvent: progress.onEvent });
+    summary = await runExperiment({ workers: workersFlag, onWorkerPlan, ...opts, signal: cancel.signal, onEvent: progress.onEvent });
   } finally {
     progress.stop();
     cancel.dispose();
@@ -284,10 +308,15 @@ export interface TrainingFlags extends Record<string, unknown> {
   lr?: string;
   stepsPerEpoch?: string;
   targetFullScale?: string;
+  workers?: string;
 }
 
 export function addTrainingOptions(cmd: Command): Command {
+  cmd.hook('preAction', (_cmd, action) => {
+    workersFlag = parseWorkers(action.opts<TrainingFlags>().workers);
+  });
   return cmd
+    .option('--workers <n|auto>', 'gradient worker threads per run on the wasm engine: a number (1 = in-process) or auto (default: workers where they are measured to gain)')
     .option('--epochs <n>', 'epochs per run')
     .option('--input <HxW>', 'model input height x width in pixels, e.g. 66x200')
     .option('--seed <n>', 'seed for the split, initialisation and augmentation')
