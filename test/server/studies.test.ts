@@ -60,7 +60,9 @@ describe('backend study handlers', () => {
   });
 
   it('runs a quick multi-loss study: progress, then its measurements with conclusions quoting them', async () => {
-    const res = await call('study.start', { name: 'multi-loss', quick: true, options: { engine: 'cpu' } });
+    // app.info (page load) and a study start at once: both initialise the engine; the study must still run on it.
+    const [info, res] = await Promise.all([call('app.info', {}), call('study.start', { name: 'multi-loss', quick: true })]);
+    expect(info.ok).toBe(true);
     expect(res.ok).toBe(true);
     const { studyRunId } = (res as { result: { studyRunId: string } }).result;
     expect(studyRunId).toMatch(/^multi-loss-/);
@@ -72,6 +74,7 @@ describe('backend study handlers', () => {
     expect(p.elapsedS).toBeGreaterThan(0);
     const r = p.result as { additivityMaxAbsError: number; heads: { name: string; gradShare: number }[]; history: { step: number[] }; conclusions: string[] };
     expect(r.additivityMaxAbsError).toBeLessThan(1e-5);
+    expect((p.result as { engine: string }).engine).toBe((info as { result: { engine: { name: string } } }).result.engine.name);
     expect(r.heads).toHaveLength(3); // default lossWeights [1, 0.5, 0.1]
     expect(r.history.step.at(-1)).toBe(20); // quick: 20 steps
     expect(r.conclusions.length).toBeGreaterThan(0);

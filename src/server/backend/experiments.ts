@@ -9,6 +9,7 @@ import { RunConfig } from '../../train/config.ts';
 import type { ExperimentEvent } from '../../experiments/events.ts';
 import { UserError } from '../../errors.ts';
 import type { Datasets } from './datasets.ts';
+import { engineReady } from './engine.ts';
 
 interface Running {
   ac: AbortController;
@@ -32,6 +33,7 @@ export function createExperiments(o: { workspace: string; emit: HandlerContext['
 
     async start(args) {
       const { dataset } = o.datasets.get(args.datasetId);
+      await engineReady();
       const { runExperiment } = await import('../../experiments/runner.ts');
       const { expandGrid } = await import('../../experiments/grid.ts');
       const planned = expandGrid(args.base, args.axes);

@@ -1,6 +1,7 @@
 /** app.info: what this installation runs on (engine, ffmpeg, versions). */
 import { createRequire } from 'node:module';
 import type { AppInfo } from '../../contract/index.ts';
+import { engineReady } from './engine.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -13,8 +14,8 @@ function pkgVersion(name: string): string | null {
 }
 
 export async function appInfo(workspace: string): Promise<AppInfo> {
-  const { initEngine, probeEngines } = await import('../../engine/index.ts');
-  const engine = await initEngine();
+  const { probeEngines } = await import('../../engine/index.ts');
+  const engine = await engineReady();
   let ffmpeg: AppInfo['ffmpeg'] = null;
   let ffmpegError: string | null = null;
   try {

@@ -10,6 +10,7 @@ import type { Args, HandlerContext, Result, StudyInfo } from '../../contract/ind
 import { ContractError, describeZodError } from '../../contract/index.ts';
 import { STUDIES, findStudy, runStudy, type StudyEntry } from '../../studies/index.ts';
 import { UserError } from '../../errors.ts';
+import { engineReady } from './engine.ts';
 
 /** Minimum gap between two progress events of one study (ms): a deep-CNN study reports every step. */
 const PROGRESS_EVERY_MS = 150;
@@ -82,7 +83,8 @@ export function createStudies(o: { workspace: string; emit: HandlerContext['emit
         o.emit('study.progress', { studyRunId, stage: p.stage, done: Math.max(0, p.done), total: Math.max(0, p.total) });
       };
       o.emit('study.progress', { studyRunId, stage: 'starting', done: 0, total: 1 });
-      const job = runStudy(entry.name, checked.data, { signal: ac.signal, onProgress });
+      // The lab's engine first (shared with app.info and experiments); a study asking for another engine switches to it.
+      const job = engineReady().then(() => runStudy(entry.name, checked.data, { signal: ac.signal, onProgress }));
       const done = job.then(
         (result) => {
           o.emit('study.finished', {

@@ -1,0 +1,109 @@
+/**
+ * StudyState (runes, compiled as the app compiles it) over a client and an
+ * in-memory Router: the list, a start whose first events arrive before the
+ * answer, the result of study.finished, cancellation, and refusals shown as
+ * one error line.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { loadRunes, cleanCompiled } from './runes.ts';
+import { createClient, eventMessage, Router, type Client, type Payload, type ServerMessage, type Transport } from '../../src/contract/index.ts';
+import type * as AppMod from '../../renderer/src/lib/state/app.svelte.ts';
+import type * as StudyMod from '../../renderer/src/lib/state/study.svelte.ts';
+
+const src = (p: string): string => fileURLToPath(new URL(`../../renderer/src/lib/state/${p}`, import.meta.url));
+afterAll(() => cleanCompiled());
+
+type Push = <E extends Parameters<typeof eventMessage>[0]>(name: E, p: Payload<E>) => void;
+
+function harness(router: Router): { client: Client; push: Push } {
+  const subs = new Set<(m: ServerMessage) => void>();
+  const transport: Transport = {
+    ready: async () => {},
+    send: (m) => void router.dispatch(m, { emit: () => {} }).then((r) => subs.forEach((s) => s(r))),
+    onMessage: (cb) => (subs.add(cb), () => subs.delete(cb)),
+  };
+  return { client: createClient(transport), push: (name, p) => subs.forEach((s) => s(eventMessage(name, p))) };
+}
+
+async function setup(router: Router) {
+  const { AppState } = await loadRunes<typeof AppMod>(src('app.svelte.ts'));
+  const { StudyState } = await loadRunes<typeof StudyMod>(src('study.svelte.ts'));
+  const h = harness(router);
+  const app = new AppState({ client: h.client, transport: 'websocket', host: null });
+  return { app, study: new StudyState(app), push: h.push };
+}
+
+const info = { name: 'multi-loss', title: 'Several loss heads on one trunk', description: 'd', defaults: { steps: 200 }, quickOptions: { steps: 20 }, usesDrive: false };
+
+describe('StudyState', () => {
+  it('lists studies, starts one, replays events that beat the answer, and keeps the finished result', async () => {
+    let push: Push = () => {};
+    let asked: unknown = null;
+    const router = new Router()
+      .handle('study.list', async () => [info])
+      .handle('study.start', async (a) => {
+        asked = a;
+        // The backend's first progress event can reach the window before the start answer does.
+        push('study.progress', { studyRunId: 'ml-1', stage: 'starting', done: 0, total: 1 });
+        return { studyRunId: 'ml-1' };
+      });
+    const s = await setup(router);
+    push = s.push;
+    const { study, app } = s;
+    await study.load();
+    expect(study.studies.map((x) => x.name)).toEqual(['multi-loss']);
+    expect(study.info('multi-loss')?.title).toBe(info.title);
+
+    expect(await study.start('multi-loss', true)).toBe(true);
+    expect(asked).toEqual({ name: 'multi-loss', quick: true, options: {} });
+    expect(study.current).toMatchObject({ studyRunId: 'ml-1', title: info.title, quick: true, phase: 'running', progress: { stage: 'starting', done: 0, total: 1 } });
+    expect(study.active?.studyRunId).toBe('ml-1');
+
+    const before = study.runs;
+    push('study.progress', { studyRunId: 'ml-1', stage: 'Adam steps', done: 10, total: 20 });
+    push('study.progress', { studyRunId: 'someone-else', stage: 'x', done: 1, total: 2 }); // another window's study
+    expect(study.runs).not.toBe(before); // replaced, never mutated
+    expect(study.current?.progress).toEqual({ stage: 'Adam steps', done: 10, total: 20 });
+    push('study.finished', { studyRunId: 'ml-1', name: 'multi-loss', quick: true, result: { conclusions: ['gradients add: max |difference| 9.7e-8'], additivityMaxAbsError: 9.7e-8 }, elapsedS: 2.5 });
+    expect(study.current).toMatchObject({ phase: 'finished', elapsedS: 2.5, result: { conclusions: ['gradients add: max |difference| 9.7e-8'], additivityMaxAbsError: 9.7e-8 } });
+    expect(study.active).toBeNull();
+    expect(app.error).toBeNull();
+    expect(study.runs).toHaveLength(1);
+  });
+
+  it('cancels the running study and records it as cancelled, not as an error', async () => {
+    let cancelled = '';
+    const router = new Router()
+      .handle('study.start', async () => ({ studyRunId: 'rb-1' }))
+      .handle('study.cancel', async (a) => ((cancelled = a.studyRunId), { cancelled: true }));
+    const { study, app, push } = await setup(router);
+    await study.start('relu-blowup', false);
+    const cancelling = study.cancel();
+    expect(study.current?.phase).toBe('cancelling');
+    await cancelling;
+    expect(cancelled).toBe('rb-1');
+    push('study.failed', { studyRunId: 'rb-1', name: 'relu-blowup', cancelled: true, error: 'cancelled', elapsedS: 1.2 });
+    expect(study.current).toMatchObject({ phase: 'cancelled', error: null, elapsedS: 1.2 });
+    expect(app.error).toBeNull();
+  });
+
+  it('shows a refused start and a failed study as one error line', async () => {
+    let refuse = true;
+    const router = new Router().handle('study.start', async () => {
+      if (refuse) throw Object.assign(new Error("the study 'relu-blowup' is still running; cancel it or wait for it to finish"), { name: 'UserError' });
+      return { studyRunId: 'ok-1' };
+    });
+    const { study, app, push } = await setup(router);
+    expect(await study.start('multi-loss', true)).toBe(false);
+    expect(study.current?.phase).toBe('failed');
+    expect(app.error).toMatch(/still running/);
+    refuse = false;
+    expect(await study.start('output-head', true)).toBe(true);
+    expect(app.error).toBeNull();
+    push('study.failed', { studyRunId: 'ok-1', name: 'output-head', cancelled: false, error: 'video not found: /x.mp4', elapsedS: 0.1 });
+    expect(study.current).toMatchObject({ phase: 'failed', error: 'video not found: /x.mp4' });
+    expect(app.error).toBe('output-head: video not found: /x.mp4');
+    expect(study.runs.map((r) => r.phase)).toEqual(['failed', 'failed']);
+  });
+});
