@@ -311,7 +311,10 @@ export function experimentReportPaths(expDir: string): { html: string; json: str
  * record), same split and seed. Rewrites result.json when done and updates
  * the experiment's record. Throws UserError when the folder cannot be resumed.
  */
-export async function resumeRun(runDir: string, o: { signal?: AbortSignal; onEvent?(e: ExperimentEvent): void; cacheDir?: string } = {}): Promise<RunResult> {
+export async function resumeRun(
+  runDir: string,
+  o: { signal?: AbortSignal; onEvent?(e: ExperimentEvent): void; cacheDir?: string; /** Default: the worker count the run had ('wasm x2 workers'), else in-process. */ workers?: WorkersOption } = {},
+): Promise<RunResult> {
   const { readRun, readExperiment } = await import('./store.ts');
   const { existsSync, readdirSync } = await import('node:fs');
   const { dirname } = await import('node:path');
@@ -329,11 +332,16 @@ export async function resumeRun(runDir: string, o: { signal?: AbortSignal; onEve
   if (!record) throw new UserError(`the experiment record of ${runDir} is missing, so its data set is unknown`);
   const config = run.config;
   const spec = { ...(record.dataset as unknown as DatasetSpec), input: { width: config.model.input.width, height: config.model.input.height } };
-  await initEngine(config.engine as EngineName | 'auto');
+  const engine = await initEngine(config.engine as EngineName | 'auto');
+  // The same worker count as before, so the resumed run repeats the uninterrupted one (gradients are averaged per shard).
+  const had = /x(\d+) workers/.exec(run.result?.engine ?? '');
+  const plan = planWorkers(o.workers ?? (had ? Number(had[1]) : 1), { engine: engine.name, model: config.model, batchSize: config.batchSize, cores: availableParallelism() });
   const ds = await loadDataset(spec, { cacheDir: o.cacheDir ?? workspacePaths(workspace).cache, signal: o.signal });
   const writer = new RunWriter(run.dir);
   const index = record.runs.findIndex((r) => r.runId === run.id);
+  const pools = plan.workers > 1 ? createPoolKeeper({ signal: o.signal, seed: config.seed }) : null;
   try {
+    const provider = pools ? await pools.get(config.model, config.model.l2, plan.workers) : undefined;
     const td = datasetToTrainingData(ds, config.split, config.augment, config.seed);
     writer.writeMeta({ ...run.meta, pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() });
     if (expDir && index >= 0) {
@@ -341,7 +349,7 @@ export async function resumeRun(runDir: string, o: { signal?: AbortSignal; onEve
       writeExperiment(expDir, { ...record, status: record.status === 'crashed' ? 'completed' : record.status });
     }
     const outcome = await trainRun({
-      config, data: td, signal: o.signal, runDir: run.dir, resume: true,
+      config, data: td, signal: o.signal, runDir: run.dir, resume: true, gradientProvider: provider,
       onEvent: (e: TrainEvent) => {
         writer.event(e);
         o.onEvent?.({ type: 'run-event', runId: run.id, index: Math.max(0, index), event: e });
@@ -360,15 +368,17 @@ export async function resumeRun(runDir: string, o: { signal?: AbortSignal; onEve
     } finally {
       outcome.model.dispose();
     }
-    writer.finish(outcome.result);
+    const result: RunResult = { ...outcome.result, engine: engineLabel(outcome.result.engine, provider ? plan.workers : 1) };
+    writer.finish(result);
     if (expDir && index >= 0) {
       const rec = readExperiment(expDir) ?? record;
-      rec.runs[index].status = outcome.result.status;
+      rec.runs[index].status = result.status;
       writeExperiment(expDir, rec);
     }
-    o.onEvent?.({ type: 'run-finished', runId: run.id, index: Math.max(0, index), result: outcome.result });
-    return outcome.result;
+    o.onEvent?.({ type: 'run-finished', runId: run.id, index: Math.max(0, index), result });
+    return result;
   } finally {
+    pools?.dispose();
     writer.close();
     ds.frames.close();
   }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveWorkerCount } from '../../src/engine/parallel.ts';
-import { runExperiment, type RunExperimentOptions } from '../../src/experiments/runner.ts';
+import { resumeRun, runExperiment, type RunExperimentOptions } from '../../src/experiments/runner.ts';
 import { readExperiment, readRun } from '../../src/experiments/store.ts';
 import { synthesizeDrive } from '../../src/synth/index.ts';
 import type { DatasetSpec } from '../../src/video/types.ts';
@@ -78,6 +78,24 @@ describe('runExperiment with worker threads', () => {
     expect(s.status).toBe('cancelled');
     expect(s.runs.map((r) => r.status)).toEqual(['cancelled', 'skipped']);
     expect(s.runs[0].result!.engine).toBe('wasm x2 workers');
+    expect(await workersGone()).toBe(0);
+  }, 120_000);
+
+  it('a run cancelled with workers resumes with the same worker count and ends as the uninterrupted run', async () => {
+    const cfg = { ...base, epochs: 3 };
+    const whole = await runExperiment({ dataset, base: cfg, axes: {}, workspace: join(dir, 'wsR1'), workers: 2 });
+    const ac = new AbortController();
+    const cut = await runExperiment({
+      dataset, base: cfg, axes: {}, workspace: join(dir, 'wsR2'), workers: 2, signal: ac.signal,
+      onEvent: (e) => {
+        if (e.type === 'run-event' && e.event.type === 'checkpoint') ac.abort();
+      },
+    });
+    expect(cut.runs[0].status).toBe('cancelled');
+    const res = await resumeRun(cut.runs[0].dir!);
+    expect(res.status).toBe('completed');
+    expect(res.engine).toBe('wasm x2 workers');
+    expect(res.val!.model.maeDeg).toBeCloseTo(whole.runs[0].result!.val!.model.maeDeg, 5);
     expect(await workersGone()).toBe(0);
   }, 120_000);
 
