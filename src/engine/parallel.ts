@@ -76,6 +76,7 @@ export function shardSizes(n: number, k: number): number[] {
 
 /** Starts the worker threads and resolves once every one has built its model. */
 export async function createParallelProvider(o: ParallelOptions): Promise<ParallelProvider> {
+  if (o.signal?.aborted) throw new Error('gradient workers were stopped');
   const count = Math.max(1, Math.floor(o.workers ?? 2));
   const init: WorkerInit = { model: o.model, l2: o.l2, engine: o.engine ?? 'wasm', seed: o.seed ?? 1 };
   const slots: Slot[] = [];
@@ -136,7 +137,9 @@ export async function createParallelProvider(o: ParallelOptions): Promise<Parall
         dispose();
       });
       worker.on('exit', (code) => {
-        if (!disposed) {
+        // Stopped while starting (abort or dispose): fail the start-up instead of waiting forever for 'ready'.
+        if (disposed) reject(new Error('gradient workers were stopped'));
+        else {
           const err = new Error(`gradient worker ${i + 1} exited with code ${code}`);
           reject(err);
           failAll(err);

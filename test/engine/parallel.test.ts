@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
-import { createParallelProvider, shardSizes, type ParallelProvider } from '../../src/engine/parallel.ts';
+import { createParallelProvider, liveWorkerCount, shardSizes, type ParallelProvider } from '../../src/engine/parallel.ts';
 import { createRegressor } from '../../src/model/index.ts';
 import { disposeStep, lossAndGrads } from '../../src/train/step.ts';
 import { createRng } from '../../src/rng.ts';
@@ -74,4 +74,17 @@ describe('parallel gradient provider', () => {
     await expect(p.compute(m.getWeights(), new Float32Array(8), new Float32Array(2), 2)).rejects.toThrow(/stopped/);
     m.dispose();
   });
+});
+
+describe('parallel gradient provider start-up', () => {
+  it('an abort while the workers start fails the start-up and leaves no thread', async () => {
+    const ac = new AbortController();
+    const p = createParallelProvider({ model: { arch: 'mlp', input: { height: 1, width: 4, channels: 1 }, hidden: [3] }, l2: 0, workers: 2, signal: ac.signal });
+    setTimeout(() => ac.abort(), 50);
+    await expect(p).rejects.toThrow(/stopped/);
+    const t0 = Date.now();
+    while (liveWorkerCount() > 0 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
+    expect(liveWorkerCount()).toBe(0);
+    await expect(createParallelProvider({ model: { arch: 'mlp' }, l2: 0, signal: ac.signal })).rejects.toThrow(/stopped/);
+  }, 30_000);
 });

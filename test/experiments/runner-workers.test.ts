@@ -82,7 +82,7 @@ describe('runExperiment with worker threads', () => {
   }, 120_000);
 
   it('a run cancelled with workers resumes with the same worker count and ends as the uninterrupted run', async () => {
-    const cfg = { ...base, epochs: 3 };
+    const cfg = { ...base, epochs: 2 };
     const whole = await runExperiment({ dataset, base: cfg, axes: {}, workspace: join(dir, 'wsR1'), workers: 2 });
     const ac = new AbortController();
     const cut = await runExperiment({
