@@ -74,7 +74,7 @@ describe('backend study handlers', () => {
     expect(p.elapsedS).toBeGreaterThan(0);
     const r = p.result as { additivityMaxAbsError: number; heads: { name: string; gradShare: number }[]; history: { step: number[] }; conclusions: string[] };
     expect(r.additivityMaxAbsError).toBeLessThan(1e-5);
-    expect((p.result as { engine: string }).engine).toBe((info as { result: { engine: { name: string } } }).result.engine.name);
+    expect(p.result.engine).toBe((info as { result: { engine: { name: string } } }).result.engine.name);
     expect(r.heads).toHaveLength(3); // default lossWeights [1, 0.5, 0.1]
     expect(r.history.step.at(-1)).toBe(20); // quick: 20 steps
     expect(r.conclusions.length).toBeGreaterThan(0);
