@@ -207,7 +207,9 @@ export async function* decodeFrames(source: string, size: DecodeSize, o: DecodeO
       filled = b.length - off;
     }
     if (ready.length >= HIGH_WATER) child.stdout.pause();
-    notify();
+    // Wake the consumer only for whole frames: a chunk holding part of one
+    // (most of them, at 64 KiB reads of ~40 KiB frames) would wake it for nothing.
+    if (ready.length > 0) notify();
   });
   const done = child.done.then((r) => {
     exit = r;
