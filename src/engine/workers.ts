@@ -2,15 +2,21 @@
  * How many gradient worker threads a run gets (parallel.ts), decided from
  * the engine, the model and the machine, with the reason in words.
  *
- * Measured on this lab's 2-core machine (bench/train-parallel.ts, CPU time
- * per step because the machine was shared; see README "Engine"): a worker
- * pool costs a fixed ~20 ms of main-thread work per step (weights out,
- * gradients back and averaged, Adam) plus ~35 ms in V8's helper threads,
- * and each worker's shard of half the batch costs more than half the
- * single-thread step. Full PilotNet (66x200, 1,720 MFLOP forward per batch
- * of 32) trains about 2x faster with 2 workers; the demo's half-width
- * 33x100 net (104 MFLOP per batch) gains at most ~1.2x on two free cores
- * and loses under load, so 'auto' keeps small models in-process.
+ * Measured with trainRun on this lab's 2-core machine (bench/train-parallel.ts,
+ * batch 32, 2026-11-28), in CPU-ms per step because the machine was shared
+ * (load average 4-9):
+ *
+ * | model (forward MFLOP/step) | in-process | 2 workers: main thread, each worker, whole process |
+ * |---|---|---|
+ * | 33x100 x0.5, the demo (104) | 74-82 | 21, 31-33, 115-126 |
+ * | 66x200 x0.5 (517)           | 245-264 | 49, 112, 317 |
+ * | 66x200 PilotNet (1,720)     | 597-673 | 53-60, 277-281, 616-701 |
+ *
+ * On two free cores a step takes at least max(main + one worker, process/2):
+ * ~63 vs ~74 ms for the demo net (at most 1.2x, and it lost 2-5x in wall time
+ * under load), ~160 vs ~250 ms at half width (about 1.6x), ~350 vs ~650 ms
+ * for PilotNet (about 1.9x; 2.1x measured in wall time even under load).
+ * 'auto' therefore keeps small models in-process.
  */
 import type { ModelConfig } from '../model/config.ts';
 import { planModel } from '../model/plan.ts';
@@ -27,7 +33,7 @@ export interface WorkerPlan {
 /**
  * 'auto' starts workers from this much forward-pass work per step (MFLOP,
  * batch x per-sample): between the demo net (104, no gain) and half-width
- * 66x200 PilotNet (517, measured gain; see README).
+ * 66x200 PilotNet (517, a gain on free cores by the CPU times above).
  */
 export const AUTO_MIN_MFLOP_PER_STEP = 400;
 /**
