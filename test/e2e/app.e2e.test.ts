@@ -175,7 +175,8 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     if (!page.url().startsWith('http')) await page.goto(url);
     await page.getByTestId('nav-experiment').click();
     const options = () => page.getByTestId('preset').locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
-    await expect.poll(options).toEqual(expect.arrayContaining(['output-head', 'study:init-activation', 'study:relu-blowup', 'study:multi-loss', 'study:deep-cnn-gradients', 'study:output-head', 'study:backprop-vs-gd']));
+    // The list arrives from study.list once the socket is open (slower while the backend is still starting its engine).
+    await expect.poll(options, { timeout: 30_000 }).toEqual(expect.arrayContaining(['output-head', 'study:init-activation', 'study:relu-blowup', 'study:multi-loss', 'study:deep-cnn-gradients', 'study:output-head', 'study:backprop-vs-gd']));
     await page.getByTestId('preset').selectOption('study:multi-loss');
     expect(await page.getByTestId('study-description').textContent()).toMatch(/trunk/);
     await shot('09-study-preset');
@@ -188,7 +189,7 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     expect(text).toMatch(/steer \(weight 1[^)]*\) -?\d+(\.\d+)?%/);
     expect(await page.getByTestId('multi-loss-additivity').textContent()).toMatch(/\d(\.\d+)?e-\d+/);
     // The share bars are drawn in the palette's purple (#7c3aed).
-    await expect.poll(() => pixelsOf('multi-loss-shares', [124, 58, 237])).toBeGreaterThan(200);
+    await expect.poll(() => pixelsOf('multi-loss-shares', [124, 58, 237]), { timeout: 15_000 }).toBeGreaterThan(200);
     await page.getByTestId('multi-loss-history').waitFor();
     expect(await page.getByTestId('study-phase').textContent()).toMatch(/finished, \d/);
     await shot('10-study-multi-loss');
@@ -198,11 +199,11 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     await page.getByTestId('nav-experiment').click();
     await page.getByTestId('preset').selectOption('study:init-activation');
     await page.getByTestId('study-run-quick').click();
-    await expect.poll(() => page.getByTestId('study-heading').textContent()).toMatch(/Initialisation/);
+    await expect.poll(() => page.getByTestId('study-heading').textContent(), { timeout: 15_000 }).toMatch(/Initialisation/);
     await page.getByTestId('study-conclusions').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('study-conclusions').textContent()).toMatch(/relu/i);
     // He init (#2563eb) lines in the ReLU activation-std chart, and a table row per init x activation.
-    await expect.poll(() => pixelsOf('ia-std-relu', [37, 99, 235])).toBeGreaterThan(100);
+    await expect.poll(() => pixelsOf('ia-std-relu', [37, 99, 235]), { timeout: 15_000 }).toBeGreaterThan(100);
     await page.getByTestId('ia-grad-sigmoid').waitFor();
     expect(await page.getByTestId('init-activation-table').locator('tbody tr').count()).toBe(16);
     // The earlier multi-loss run stays reachable from the run picker.
