@@ -33,7 +33,7 @@ export interface DecodedFrame {
   index: number;
   /** Presentation time in seconds from the start of the video. */
   ptsS: number;
-  /** width*height*3 bytes, RGB, row-major; a fresh array the caller owns. */
+  /** width*height*3 bytes, RGB, row-major; the caller owns them (often a view into a larger ArrayBuffer: mind byteOffset). */
   rgb: Uint8Array;
 }
 
@@ -111,6 +111,9 @@ export function passthroughArgs(version = resolveFfmpeg().version): string[] {
   const modern = m !== null && (Number(m[1]) > 5 || (Number(m[1]) === 5 && Number(m[2]) >= 1));
   return modern ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'];
 }
+
+/** How long frames may wait, stdout paused, for showinfo times that do not come. */
+const STALL_MS = 5000;
 
 const SHOWINFO = /Parsed_showinfo.*?\bn:\s*(\d+)\s+pts:\s*(-?\d+)/;
 
@@ -216,15 +219,20 @@ export async function* decodeFrames(source: string, size: DecodeSize, o: DecodeO
     notify();
   });
 
+  let stalled = false;
   const t0 = performance.now();
   const total = o.maxFrames && o.expectedFrames ? Math.min(o.maxFrames, o.expectedFrames) : (o.maxFrames ?? o.expectedFrames ?? 0);
   let index = 0;
   let lastReport = 0;
   try {
     for (;;) {
-      // A frame waits for its showinfo time, but never while stdout is paused:
-      // if a future ffmpeg printed times differently we must not deadlock.
-      if (ready.length > 0 && (!showinfo || ptsUs[index] !== undefined || exit || ready.length >= HIGH_WATER)) {
+      // A frame waits for its showinfo time. ffmpeg logs a frame's line before
+      // it writes the frame's bytes, so the time is already on its way (stderr
+      // is never paused), even when one stdout chunk brought many small frames
+      // at once. Only an ffmpeg that printed no times at all would leave us
+      // waiting with stdout paused, so after STALL_MS of that, times fall back
+      // to the nominal rate rather than hang.
+      if (ready.length > 0 && (!showinfo || ptsUs[index] !== undefined || exit || stalled)) {
         let ptsS: number;
         if (given) {
           if (index >= given.length) throw new FrameCountMismatchError(source, given.length);
@@ -246,7 +254,9 @@ export async function* decodeFrames(source: string, size: DecodeSize, o: DecodeO
         continue;
       }
       if (exit) break;
+      const stallTimer = showinfo && ready.length >= HIGH_WATER ? setTimeout(() => ((stalled = true), notify()), STALL_MS) : null;
       await new Promise<void>((r) => (wake = r));
+      if (stallTimer) clearTimeout(stallTimer);
     }
     const r = exit as ExitResult | null;
     if (o.signal?.aborted || r?.status === 'cancelled') throw new CancelledError(`decoding "${source}" was cancelled`);

@@ -5,13 +5,13 @@
  * times that do not fit the decode, and loadDataset must fall back to
  * showinfo when the decoded count differs from the packet count.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildFrameCache, loadDataset } from '../../src/video/dataset.ts';
 import { FrameCountMismatchError, decodeFrames, filterChain, type DecodedFrame } from '../../src/video/decode.ts';
 import { encodeRawVideo } from '../../src/video/encode.ts';
-import { liveCount, spawnCount } from '../../src/video/ffmpeg.ts';
+import { liveCount, locateTool, spawnCount } from '../../src/video/ffmpeg.ts';
 import { probeVideoDetailed } from '../../src/video/probe.ts';
 import { LOSSLESS, VFR_TIMES_S, indexColour, indexFrame, meanRgb, tempDir, writeIndexVideo, writeVfrVideo } from './fixtures.ts';
 
@@ -109,5 +109,24 @@ describe('frame times from packets', () => {
     expect(c.count).toBe(decoded);
     c.timestampsS.forEach((t, i) => expect(t).toBeCloseTo(i / 30, 5));
     c.close();
+  });
+
+  it('an ffmpeg that prints no showinfo lines: frames still come (nominal-rate times after a 5 s stall), no hang', { timeout: 30_000 }, async () => {
+    // A wrapper that swallows ffmpeg's stderr, as a build without showinfo output would.
+    const wrapper = join(dir, 'quiet-ffmpeg.sh');
+    writeFileSync(wrapper, `#!/bin/sh\nexec '${locateTool('ffmpeg').path}' "$@" 2>/dev/null\n`);
+    chmodSync(wrapper, 0o755);
+    const prev = process.env.STEERLAB_FFMPEG;
+    process.env.STEERLAB_FFMPEG = wrapper;
+    try {
+      const t0 = performance.now();
+      const frames = await all(decodeFrames(cfr, { width: 8, height: 4 }, { fps: 30 }));
+      expect(frames).toHaveLength(60);
+      frames.forEach((f, i) => expect(f.ptsS).toBeCloseTo(i / 30, 9));
+      expect(performance.now() - t0).toBeLessThan(20_000);
+    } finally {
+      if (prev === undefined) delete process.env.STEERLAB_FFMPEG;
+      else process.env.STEERLAB_FFMPEG = prev;
+    }
   });
 });
