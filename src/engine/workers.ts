@@ -17,6 +17,12 @@
  * under load), ~160 vs ~250 ms at half width (about 1.6x), ~350 vs ~650 ms
  * for PilotNet (about 1.9x; 2.1x measured in wall time even under load).
  * 'auto' therefore keeps small models in-process.
+ *
+ * Wall time on that machine could not show the free-core gain: Linux
+ * autogroup scheduling (sched_autogroup_enabled = 1) shares the CPU among
+ * sessions, not threads, so with other sessions busy this process got about
+ * one core whether it ran one thread or three (in-process 93% of a core,
+ * with workers 103%).
  */
 import type { ModelConfig } from '../model/config.ts';
 import { planModel } from '../model/plan.ts';
