@@ -94,12 +94,21 @@ async function activate(name: EngineName): Promise<string> {
 }
 
 let current: EngineInfo | null = null;
+/** Activations run one at a time: two overlapping ones could leave tfjs on a half-switched backend. */
+let queue: Promise<unknown> = Promise.resolve();
 
 /**
  * Activates the best available engine (or the one asked for) and returns
- * what it is. `STEERLAB_ENGINE` overrides `prefer` when set.
+ * what it is. `STEERLAB_ENGINE` overrides `prefer` when set. Concurrent
+ * calls are serialised, so a second caller waits for the first switch.
  */
-export async function initEngine(prefer: EngineName | 'auto' = 'auto'): Promise<EngineInfo> {
+export function initEngine(prefer: EngineName | 'auto' = 'auto'): Promise<EngineInfo> {
+  const next = queue.then(() => activateBest(prefer));
+  queue = next.catch(() => undefined);
+  return next;
+}
+
+async function activateBest(prefer: EngineName | 'auto'): Promise<EngineInfo> {
   // Silences tfjs' console banners ("looks like you are running TensorFlow.js in Node.js"):
   // they would land in the CLI's output. PROD changes nothing but logging in tfjs-core 4.22.
   tf.env().set('PROD', true);
