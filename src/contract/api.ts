@@ -9,7 +9,7 @@ import { StepEvent, EpochEvent, RunResult } from '../train/events.ts';
 import { DiagnosticsSnapshot, Finding } from '../diagnostics/types.ts';
 import {
   AppInfo, Axes, Comparison, CropPreview, DatasetSpec, DatasetSummary, ExperimentListEntry, FrameImage,
-  LabelOptions, Crop, InputSize, Preset, RunDetail, RunListEntry,
+  InputSize, Preset, RunDetail, RunListEntry,
 } from './schemas.ts';
 import { studyEvents, studyRequests } from './studies.ts';
 
@@ -20,16 +20,7 @@ const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9._-]+$/, 'ids are letter
 export const requests = {
   'app.info': { args: Empty, result: AppInfo },
   'dataset.open': {
-    args: z.object({
-      source: z.string().min(1),
-      labels: z.string().min(1).optional(),
-      labelOptions: LabelOptions.optional(),
-      offsetMs: z.number().optional(),
-      maxGapMs: z.number().positive().optional(),
-      crop: Crop.optional(),
-      input: InputSize.default({ width: 200, height: 66 }),
-      maxFrames: z.number().int().positive().optional(),
-    }).strict(),
+    args: DatasetSpec.extend({ input: InputSize.default({ width: 200, height: 66 }) }).strict(),
     result: DatasetSummary,
   },
   /** Synthesises the demo drive in the workspace (once) and opens it. */
