@@ -13,12 +13,16 @@
  *   interleaved by a Transpose. Zero-insertion does s*s times the work
  *   (measured in FACTS.md); this does at most ceil(k/s)^2*s^2/k^2 (1.44x at k=5).
  *
- * Both are exact reformulations (same sums, different order), so they agree
+ * - Small layers (by static shape) use im2col/col2im + one GEMM instead
+ *   (gemm-conv.ts), measured faster there.
+ *
+ * All are exact reformulations (same sums, different order), so they agree
  * with the cpu backend to float32 rounding; test/engine checks that.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
 
+import { filterGradGemm, inputGradGemm, useGemmForFilter, useGemmForInput } from './gemm-conv.ts';
 import { heapCrop4, KernelScope, type TensorInfo } from './heap-ops.ts';
 
 function conv2dInfo(xShape: number[], filterShape: number[], strides: number | [number, number], pad: unknown,
@@ -38,6 +42,7 @@ function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: tf
   const a = args.attrs as unknown as { strides: [number, number] | number; pad: unknown; dataFormat: 'NHWC' | 'NCHW'; dimRoundingMode: unknown; filterShape: [number, number, number, number] };
   const info = conv2dInfo(x.shape, a.filterShape, a.strides, a.pad, a.dimRoundingMode, a.dataFormat);
   const s = new KernelScope(args.backend);
+  if (useGemmForFilter(info)) return s.finish(filterGradGemm(s, x, dy, info));
   const [B, H, W, CI] = x.shape;
   const { filterHeight: KH, filterWidth: KW, outHeight: OH, outWidth: OW, strideHeight: sh, strideWidth: sw, outChannels: CO } = info;
   const top = info.padInfo.top;
@@ -100,6 +105,7 @@ function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: tf.
   const a = args.attrs as unknown as { strides: [number, number] | number; pad: unknown; dataFormat: 'NHWC' | 'NCHW'; dimRoundingMode: unknown; inputShape: [number, number, number, number] };
   const info = conv2dInfo(a.inputShape, filter.shape, a.strides, a.pad, a.dimRoundingMode, a.dataFormat);
   const s = new KernelScope(args.backend);
+  if (useGemmForInput(info)) return s.finish(inputGradGemm(s, dy, filter, a.inputShape, info));
   const [B, H, W, CI] = a.inputShape;
   const { filterHeight: KH, filterWidth: KW, outHeight: OH, outWidth: OW, strideHeight: sh, strideWidth: sw, outChannels: CO } = info;
   const rowPh = Array.from({ length: sh }, (_, p) => phaseAlong(p, sh, KH, info.padInfo.top));

@@ -2,8 +2,9 @@
  * The lab's wasm gradient kernels against the pure-JS cpu backend (the
  * reference): random convolution shapes, and a whole small-CNN Adam step.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
+import { gemmPolicy } from '../../src/engine/gemm-conv.ts';
 import { registerWasmGradientKernels } from '../../src/engine/wasm-kernels.ts';
 import { createRng, type Rng } from '../../src/rng.ts';
 
@@ -66,6 +67,9 @@ describe('wasm gradient kernels', () => {
   beforeAll(async () => {
     await initEngine('wasm');
   });
+  afterEach(() => {
+    gemmPolicy.mode = 'auto'; // a failed case must not leave the other tests on a forced path
+  });
 
   it('registration is idempotent and the kernels exist for wasm', () => {
     registerWasmGradientKernels();
@@ -74,7 +78,9 @@ describe('wasm gradient kernels', () => {
     expect(tf.getKernel('Conv2DBackpropInput', 'wasm')).toBeDefined();
   });
 
-  it('Conv2DBackpropFilter and Conv2DBackpropInput match the cpu backend on 120 random shapes (rel. error < 1e-4)', async () => {
+  // 'never': forward-conv reformulations only; 'always': im2col GEMM wherever there is no padding; 'auto': the shape rule.
+  it.each(['auto', 'never', 'always'] as const)('Conv2DBackpropFilter and Conv2DBackpropInput match the cpu backend on 120 random shapes (rel. error < 1e-4, gemm %s)', async (mode) => {
+    gemmPolicy.mode = mode;
     const rng = createRng(20261128);
     let worst = 0;
     const seen = new Set<string>();
