@@ -3,7 +3,7 @@
  * PilotNet's layer shapes, batch 16 (one worker's shard), for each gradient
  * path: 'never' = forward-conv reformulations, 'always' = im2col GEMM,
  * 'auto' = the shape rule the kernels use. Usage:
- *   npx tsx bench/kernel-micro.ts [reps]
+ *   npx tsx bench/kernel-micro.ts [reps] [batch]
  */
 import { initEngine, tf } from '../src/engine/index.ts';
 import { gemmPolicy } from '../src/engine/gemm-conv.ts';
@@ -39,7 +39,9 @@ function timeModes(reps: number, modes: Mode[], f: () => tf.Tensor): number[] {
 export async function main(): Promise<void> {
   await initEngine('wasm');
   const reps = Number(process.argv[2] ?? 5);
+  const batch = Number(process.argv[3] ?? 16);
   for (const L of LAYERS) {
+    L.x[0] = batch;
     const x = tf.randomNormal(L.x as [number, number, number, number]);
     const w = tf.randomNormal(L.f as [number, number, number, number]);
     const y = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, L.s, 'valid');

@@ -44,15 +44,16 @@ export function useGemmForFilter(info: backend_util.Conv2DInfo): boolean {
 }
 
 /**
- * Input gradient through GEMM + col2im: at most 3M column entries (col2im is a
- * JS add loop). Measured at batch 16 (median ms of 25 interleaved runs, GEMM vs
- * sub-pixel conv): conv3 (2.1M entries) 20.1 vs 23.2, conv4 6.4 vs 6.9, conv5
- * 2.9 vs 5.1; but conv1 (3.6M entries, 15-float runs) 38.9 vs 29.9 and conv2
- * (6.3M) 67.5 vs 56.2.
+ * Input gradient through GEMM + col2im: at most 5M column entries in runs of
+ * at least 48 floats (col2im is a JS add loop). Median ms of interleaved runs,
+ * GEMM vs sub-pixel conv, batch 16: conv3 (2.1M entries) 20.1 vs 23.2, conv4
+ * 6.4 vs 6.9, conv5 2.9 vs 5.1; batch 32: conv3 (4.2M) 29.1 vs 36.4, conv5 4.9
+ * vs 8.6. Lost: conv1 (15-float runs) 38.9 vs 29.9 at batch 16, conv2 (6.3M)
+ * 67.5 vs 56.2 at batch 16 and 131 vs 107 at batch 32.
  */
 export function useGemmForInput(info: backend_util.Conv2DInfo): boolean {
   if (gemmPolicy.mode !== 'auto' || !noPadding(info)) return gemmPolicy.mode === 'always' && noPadding(info);
-  return colsSize(info) <= 3_000_000;
+  return colsSize(info) <= 5_000_000 && info.filterWidth * info.inChannels >= 48;
 }
 
 /** cols[b,oh,ow, kh,kw,ci] = x[b, oh*sh+kh, ow*sw+kw, ci]: one contiguous run of KW*CI floats per (b,oh,ow,kh). */
