@@ -18,22 +18,29 @@ const LAYERS = [
 
 type Mode = typeof gemmPolicy.mode;
 
-/** Median ms of each mode, runs interleaved (A B C A B C ...) so drift and GC hit every mode alike. */
-function timeModes(reps: number, modes: Mode[], f: () => tf.Tensor): number[] {
+/**
+ * Per mode: median wall ms and mean process CPU ms, runs interleaved (A B C A B C ...) so
+ * drift and GC hit every mode alike. CPU time is the figure to trust while other
+ * processes share the cores (wall time then includes time spent descheduled).
+ */
+function timeModes(reps: number, modes: Mode[], f: () => tf.Tensor): { wall: number; cpu: number }[] {
   const ts: number[][] = modes.map(() => []);
+  const cpu = modes.map(() => 0);
   for (let i = -1; i < reps; i++) {
     modes.forEach((m, j) => {
       gemmPolicy.mode = m;
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const out = f();
       out.dataSync();
       const dt = performance.now() - t0;
+      const dc = process.cpuUsage(c0);
       tf.dispose(out);
-      if (i >= 0) ts[j].push(dt);
+      if (i >= 0) { ts[j].push(dt); cpu[j] += (dc.user + dc.system) / 1000; }
     });
   }
   gemmPolicy.mode = 'auto';
-  return ts.map((t) => t.sort((p, q) => p - q)[Math.floor(t.length / 2)]);
+  return ts.map((t, j) => ({ wall: t.sort((p, q) => p - q)[Math.floor(t.length / 2)], cpu: cpu[j] / reps }));
 }
 
 export async function main(): Promise<void> {
@@ -49,10 +56,17 @@ export async function main(): Promise<void> {
     const attrs = { strides: [L.s, L.s], pad: 'valid', dataFormat: 'NHWC', dimRoundingMode: undefined } as Record<string, unknown>;
     const modes: Mode[] = ['never', 'always', 'auto'];
     const row: Record<string, number | string> = { layer: L.name };
-    row.fwd = timeModes(reps, ['auto'], () => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, L.s, 'valid'))[0];
+    const fwd = timeModes(reps, ['auto'], () => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, L.s, 'valid'))[0];
+    row.fwd = fwd.wall;
+    row.fwd_cpu = fwd.cpu;
     const dW = timeModes(reps, modes, () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: L.f } as tf.NamedAttrMap) as tf.Tensor);
     const dX = timeModes(reps, modes, () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: L.x } as tf.NamedAttrMap) as tf.Tensor);
-    modes.forEach((m, j) => { row[`dW_${m}`] = dW[j]; row[`dX_${m}`] = dX[j]; });
+    modes.forEach((m, j) => {
+      row[`dW_${m}`] = dW[j].wall;
+      row[`dW_${m}_cpu`] = dW[j].cpu;
+      row[`dX_${m}`] = dX[j].wall;
+      row[`dX_${m}_cpu`] = dX[j].cpu;
+    });
     console.log(JSON.stringify(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toFixed(2)) : v]))));
     tf.dispose([x, w, y, dy]);
   }
