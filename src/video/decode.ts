@@ -268,6 +268,10 @@ export async function* decodeFrames(source: string, size: DecodeSize, o: DecodeO
     o.onProgress?.({ done: index, total: index, etaS: 0 });
   } finally {
     if (!exit) {
+      // A paused stdout holding unread bytes never ends, so the child's
+      // 'close' (and `done`) would never come: drop the bytes and let it drain.
+      child.stdout.removeAllListeners('data');
+      child.stdout.resume();
       child.kill();
       await done;
     }
