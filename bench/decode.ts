@@ -5,8 +5,8 @@
  * both reading the whole file from a warm page cache.
  *
  * "The lab's pipeline" is what loadDataset runs on a cache miss: ffprobe for
- * the frame times, then decodeFrames (managed ffmpeg child, framing,
- * per-frame times, back-pressure). It is timed twice: frames into memory
+ * the frame times, running beside decodeFrames (managed ffmpeg child,
+ * framing, per-frame times, back-pressure). It is timed twice: frames into memory
  * (like plain ffmpeg, which writes nowhere) and frames into the on-disk frame
  * cache (the same plus writing and syncing the cache file).
  *
@@ -90,16 +90,21 @@ async function timed(kind: DecodeKind, fn: () => Promise<number>): Promise<Decod
   return { kind, frames, wallS, childCpuS: c0 === null || c1 === null ? null : c1 - c0, nodeCpuS: (n.user + n.system) / 1e6 };
 }
 
-/** Probe + decodeFrames into memory, exactly the times loadDataset would use. */
+/**
+ * Probe + decodeFrames into memory, as loadDataset runs them on a cache miss:
+ * the packet-time probe beside the decode, frames waiting for its times.
+ */
 async function labDecode(path: string, width: number, height: number): Promise<number> {
-  const p = await probeVideoDetailed(path);
-  const times = p.packetTimes ? p.frameTimesS : undefined;
+  const probing = probeVideoDetailed(path);
+  const times = probing.then((p) => (p.packetTimes ? p.frameTimesS : null));
+  times.catch(() => undefined);
   let frames = 0;
-  for await (const f of decodeFrames(path, { width, height }, { frameTimesS: times, expectedFrames: p.info.frames })) {
+  for await (const f of decodeFrames(path, { width, height }, { frameTimesS: times })) {
     if (f.rgb.length !== width * height * 3) throw new Error('decoder returned a frame of the wrong size');
     frames++;
   }
-  if (times && frames !== times.length) throw new Error(`the lab decoded ${frames} frames but the file has ${times.length} packets`);
+  const known = await times;
+  if (known && frames !== known.length) throw new Error(`the lab decoded ${frames} frames but the file has ${known.length} packets`);
   return frames;
 }
 

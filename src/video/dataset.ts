@@ -9,12 +9,12 @@ import { basename, dirname } from 'node:path';
 import { alignByFrame, alignByImage, alignByTime, describeAlignment } from '../data/align.ts';
 import { readLabels } from '../data/read-labels.ts';
 import type { LabelSet } from '../data/types.ts';
-import { UserError } from '../errors.ts';
+import { CancelledError, UserError } from '../errors.ts';
 import { FrameCacheWriter, cacheKey, openFrameCache, type CachedFrames } from './cache.ts';
-import { DECODER_VERSION, FrameCountMismatchError, IMAGE_FOLDER_FPS, decodeFrames, isImageSource } from './decode.ts';
+import { DECODER_VERSION, FrameCountMismatchError, FrameTimesUnavailableError, IMAGE_FOLDER_FPS, decodeFrames, isImageSource } from './decode.ts';
 import { resolveFfmpeg } from './ffmpeg.ts';
 import { isSequencePattern, listImages } from './images.ts';
-import { probeImage, probeVideoDetailed } from './probe.ts';
+import { probeImage, probeVideoDetailed, type DetailedProbe } from './probe.ts';
 import type { Dataset, DatasetSpec, DecodeProgress, VideoInfo } from './types.ts';
 
 export interface LoadOptions {
@@ -100,22 +100,52 @@ export async function buildFrameCache(spec: Pick<DatasetSpec, 'source' | 'input'
   return buildCache(spec, key, path, o);
 }
 
+/**
+ * A full decode of a video file with the packet-time probe running beside
+ * it (see decodeFrames' frameTimesS): the probe's ffprobe spawn and JSON
+ * parse no longer delay the first frame. Returns the probe and the writer, or
+ * a null writer when the packet times turned out unusable or did not match
+ * the decoded count. Errors of the probe (not a video, bad crop) win over
+ * ffmpeg's, which they explain; cancellation wins over both.
+ */
+async function decodeBesideProbe(spec: Pick<DatasetSpec, 'source' | 'input' | 'crop' | 'maxFrames'>, path: string, o: LoadOptions): Promise<{ probed: DetailedProbe; writer: FrameCacheWriter | null }> {
+  const probing = probeVideoDetailed(spec.source, o.signal);
+  const times = probing.then((p) => {
+    checkCrop(spec, p.info);
+    return p.packetTimes ? p.frameTimesS : null;
+  });
+  // Both are awaited below; this keeps an early rejection from counting as unhandled meanwhile.
+  times.catch(() => undefined);
+  let writer: FrameCacheWriter | null;
+  try {
+    writer = await decodeToCache(spec, path, o, undefined, times);
+  } catch (e) {
+    if (e instanceof CancelledError) throw e;
+    await times;
+    throw e;
+  }
+  return { probed: await probing, writer };
+}
+
 async function buildCache(spec: Pick<DatasetSpec, 'source' | 'input' | 'crop' | 'maxFrames'>, key: string, path: string, o: LoadOptions): Promise<CachedFrames> {
   const images = isImageSource(spec.source);
-  const probed = images ? null : await probeVideoDetailed(spec.source, o.signal);
+  // Packet times spare ffmpeg the per-frame showinfo report (the slow part of
+  // decoding, see decode.ts), but only a full decode can prove they belong to
+  // the decoded frames (same count), so a partial one keeps showinfo (and
+  // probes first, for the frame count).
+  const besideProbe = !images && !spec.maxFrames;
+  let writer: FrameCacheWriter | null = null;
+  let probed: DetailedProbe | null = null;
+  if (besideProbe) ({ probed, writer } = await decodeBesideProbe(spec, path, o));
+  else if (!images) probed = await probeVideoDetailed(spec.source, o.signal);
   const { video, names } = probed ? { video: probed.info, names: undefined } : await describeImages(spec.source);
   checkCrop(spec, video);
   const warnings: string[] = [...(probed?.warnings ?? [])];
   if (video.variableFrameRate) warnings.push(`"${spec.source}" has a variable frame rate; frames are matched to labels by their own timestamps`);
   const expected = spec.maxFrames ? Math.min(spec.maxFrames, video.frames) : video.frames;
-  // Packet times spare ffmpeg the per-frame showinfo report (the slow part of
-  // decoding, see decode.ts), but only a full decode can prove they belong to
-  // the decoded frames (same count), so a partial one keeps showinfo.
-  const times = probed?.packetTimes && !(spec.maxFrames && spec.maxFrames < probed.frameTimesS.length) ? probed.frameTimesS : undefined;
-  let writer = await decodeToCache(spec, path, o, video, times);
   // A count that differs from the packets' (a frame the decoder dropped or
-  // split, a cut-off last packet) means the packet times may be shifted:
-  // decode again with ffmpeg's own time for every frame.
+  // split, a cut-off last packet) or unusable packet times (raw streams,
+  // field-coded video) mean decoding again with ffmpeg's own time for every frame.
   if (!writer) writer = (await decodeToCache(spec, path, o, video, undefined))!;
   try {
     if (writer.count < expected - 1) {
@@ -139,20 +169,27 @@ async function buildCache(spec: Pick<DatasetSpec, 'source' | 'input' | 'crop' | 
  * Decodes into a new (uncommitted) cache file. With `times`, returns null
  * (file removed) when the decoded frame count is not the number of times.
  */
-async function decodeToCache(spec: Pick<DatasetSpec, 'source' | 'input' | 'crop' | 'maxFrames'>, path: string, o: LoadOptions, video: VideoInfo, times: Float64Array | undefined): Promise<FrameCacheWriter | null> {
+async function decodeToCache(
+  spec: Pick<DatasetSpec, 'source' | 'input' | 'crop' | 'maxFrames'>,
+  path: string,
+  o: LoadOptions,
+  video: VideoInfo | undefined,
+  times: Float64Array | Promise<Float64Array | null> | undefined,
+): Promise<FrameCacheWriter | null> {
   const writer = await FrameCacheWriter.create(path, spec.input.width, spec.input.height);
   try {
     for await (const f of decodeFrames(spec.source, { width: spec.input.width, height: spec.input.height, crop: spec.crop }, {
       signal: o.signal,
       onProgress: o.onProgress,
-      expectedFrames: video.frames,
+      expectedFrames: video?.frames,
       maxFrames: spec.maxFrames,
-      fps: video.fps,
+      fps: video?.fps,
       frameTimesS: times,
     })) {
       await writer.append(f.rgb, f.ptsS);
     }
-    if (times && writer.count !== (spec.maxFrames ? Math.min(spec.maxFrames, times.length) : times.length)) {
+    const known = times && (await times);
+    if (known && writer.count !== (spec.maxFrames ? Math.min(spec.maxFrames, known.length) : known.length)) {
       await writer.abort();
       return null;
     }
@@ -160,7 +197,7 @@ async function decodeToCache(spec: Pick<DatasetSpec, 'source' | 'input' | 'crop'
   } catch (e) {
     // Cancel or failure: delete the partial file so no later run can trust it.
     await writer.abort();
-    if (e instanceof FrameCountMismatchError) return null;
+    if (e instanceof FrameCountMismatchError || e instanceof FrameTimesUnavailableError) return null;
     throw e;
   }
 }
