@@ -25,14 +25,7 @@ interface ManifestInfo {
 /** Reads the manifest's JSON lines; the last object with `paths` wins. */
 export function parseDonkeyManifest(text: string, file = 'manifest.json'): ManifestInfo {
   let info: ManifestInfo | null = null;
-  text.split(/\r?\n/).forEach((l, i) => {
-    if (l.trim() === '') return;
-    let v: unknown;
-    try {
-      v = JSON.parse(l);
-    } catch {
-      throw lineError(file, i + 1, 'is not valid JSON', 'restore the tub manifest (each line is one JSON value)');
-    }
+  for (const { value: v } of jsonLines(file, text, 'restore the tub manifest (each line is one JSON value)')) {
     if (v && typeof v === 'object' && Array.isArray((v as { paths?: unknown }).paths)) {
       const o = v as { paths: unknown[]; deleted_indexes?: unknown[] };
       info = {
@@ -40,7 +33,7 @@ export function parseDonkeyManifest(text: string, file = 'manifest.json'): Manif
         deleted: new Set((o.deleted_indexes ?? []).filter((d): d is number => typeof d === 'number')),
       };
     }
-  });
+  }
   if (!info) throw lineError(file, null, 'no line with "paths" (the catalog list) found', 'pass the manifest.json of a DonkeyCar tub v2');
   return info;
 }
@@ -53,16 +46,21 @@ export function looksLikeDonkeyCatalog(text: string): boolean {
 
 /** Records of one catalog file, each with its 1-based line. */
 function catalogRecords(name: string, text: string): { rec: Record<string, unknown>; line: number }[] {
-  const out: { rec: Record<string, unknown>; line: number }[] = [];
+  return jsonLines(name, text, 'delete the broken record (a crash while recording can cut the last line)')
+    .filter(({ value: v }) => v && typeof v === 'object' && !Array.isArray(v))
+    .map(({ value, line }) => ({ rec: value as Record<string, unknown>, line }));
+}
+
+/** Parses JSON lines (blank lines skipped); a bad line is a UserError naming the file, the line and `fix`. */
+function jsonLines(file: string, text: string, fix: string): { value: unknown; line: number }[] {
+  const out: { value: unknown; line: number }[] = [];
   text.split(/\r?\n/).forEach((l, i) => {
     if (l.trim() === '') return;
-    let v: unknown;
     try {
-      v = JSON.parse(l);
+      out.push({ value: JSON.parse(l), line: i + 1 });
     } catch {
-      throw lineError(name, i + 1, 'is not valid JSON', 'delete the broken record (a crash while recording can cut the last line)');
+      throw lineError(file, i + 1, 'is not valid JSON', fix);
     }
-    if (v && typeof v === 'object' && !Array.isArray(v)) out.push({ rec: v as Record<string, unknown>, line: i + 1 });
   });
   return out;
 }
