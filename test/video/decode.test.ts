@@ -6,16 +6,11 @@ import { CancelledError } from '../../src/errors.ts';
 import { decodeFrames, passthroughArgs, type DecodedFrame } from '../../src/video/decode.ts';
 import { liveCount } from '../../src/video/ffmpeg.ts';
 import { probeVideo, probeVideoDetailed } from '../../src/video/probe.ts';
-import { VFR_TIMES_S, indexColour, meanRgb, tempDir, writeIndexVideo, writeRotated, writeVfrVideo } from './fixtures.ts';
+import { VFR_TIMES_S, indexColour, meanRgb, tempDir, writeIndexVideo, writeRotated, writeVfrVideo, collectFrames as all } from './fixtures.ts';
 
 const dir = tempDir();
 const video = join(dir, 'index.mp4');
 
-async function all(gen: AsyncGenerator<DecodedFrame>): Promise<DecodedFrame[]> {
-  const out: DecodedFrame[] = [];
-  for await (const f of gen) out.push(f);
-  return out;
-}
 
 beforeAll(async () => {
   await writeIndexVideo(video);

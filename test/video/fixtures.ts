@@ -81,3 +81,10 @@ export function meanRgb(rgb: Uint8Array, w: number, x0: number, x1: number, y0: 
   }
   return [s[0] / n, s[1] / n, s[2] / n];
 }
+
+/** Every frame a decode yields, in order (tests only: holds them all). */
+export async function collectFrames<T>(gen: AsyncGenerator<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const f of gen) out.push(f);
+  return out;
+}

@@ -13,17 +13,12 @@ import { FrameCountMismatchError, decodeFrames, filterChain, type DecodedFrame }
 import { encodeRawVideo } from '../../src/video/encode.ts';
 import { liveCount, locateTool, spawnCount } from '../../src/video/ffmpeg.ts';
 import { probeVideoDetailed } from '../../src/video/probe.ts';
-import { LOSSLESS, VFR_TIMES_S, indexColour, indexFrame, meanRgb, tempDir, writeIndexVideo, writeVfrVideo } from './fixtures.ts';
+import { LOSSLESS, VFR_TIMES_S, indexColour, indexFrame, meanRgb, tempDir, writeIndexVideo, writeVfrVideo, collectFrames as all } from './fixtures.ts';
 
 const dir = tempDir();
 const vfr = join(dir, 'vfr.mkv');
 const cfr = join(dir, 'cfr.mp4');
 
-async function all(gen: AsyncGenerator<DecodedFrame>): Promise<DecodedFrame[]> {
-  const out: DecodedFrame[] = [];
-  for await (const f of gen) out.push(f);
-  return out;
-}
 
 beforeAll(async () => {
   await writeVfrVideo(vfr);

@@ -11,17 +11,12 @@ import { buildFrameCache } from '../../src/video/dataset.ts';
 import { FrameTimesUnavailableError, decodeFrames, type DecodedFrame } from '../../src/video/decode.ts';
 import { liveCount, runTool, spawnCount } from '../../src/video/ffmpeg.ts';
 import { probeVideoDetailed } from '../../src/video/probe.ts';
-import { VFR_TIMES_S, tempDir, writeIndexVideo, writeVfrVideo } from './fixtures.ts';
+import { VFR_TIMES_S, tempDir, writeIndexVideo, writeVfrVideo, collectFrames as all } from './fixtures.ts';
 
 const dir = tempDir();
 const vfr = join(dir, 'vfr.mkv');
 const cfr = join(dir, 'cfr.mp4');
 
-async function all(gen: AsyncGenerator<DecodedFrame>): Promise<DecodedFrame[]> {
-  const out: DecodedFrame[] = [];
-  for await (const f of gen) out.push(f);
-  return out;
-}
 
 /** Resolves with `value` once no ffmpeg child is alive (or after 10 s), and says which. */
 function afterFfmpegExits<T>(value: T): { promise: Promise<T>; exitedFirst: () => boolean } {
