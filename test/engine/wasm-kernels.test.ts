@@ -119,6 +119,40 @@ describe('wasm gradient kernels', () => {
     }
   });
 
+  it('BatchMatMul with transposed operands (rank 2 and 3) matches the cpu backend', async () => {
+    const rng = createRng(11);
+    for (let t = 0; t < 24; t++) {
+      const [m, k, n] = [randInt(rng, 1, 40), randInt(rng, 1, 40), randInt(rng, 1, 40)];
+      const ta = rng.next() < 0.5;
+      const tb = rng.next() < 0.5;
+      const batch = rng.next() < 0.5 ? [] : [randInt(rng, 1, 3)];
+      const aShape = [...batch, ...(ta ? [k, m] : [m, k])];
+      const bShape = [...batch, ...(tb ? [n, k] : [k, n])];
+      const av = randArray(rng, aShape.reduce((p, q) => p * q, 1));
+      const bv = randArray(rng, bShape.reduce((p, q) => p * q, 1));
+      const run = () => tf.tidy(() => {
+        const r = tf.matMul(tf.tensor(av, aShape), tf.tensor(bv, bShape), ta, tb);
+        return { shape: r.shape, v: r.dataSync() as Float32Array };
+      });
+      const ref = await onBackend('cpu', run);
+      const got = await onBackend('wasm', run);
+      const what = `${aShape}${ta ? 'T' : ''} x ${bShape}${tb ? 'T' : ''}`;
+      expect(got.shape, what).toEqual(ref.shape);
+      expect(relErr(ref.v, got.v), what).toBeLessThan(1e-5);
+    }
+  });
+
+  it('Identity shares the buffer by reference count: the clone outlives its source with the same values', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numBytes;
+    const x = tf.tensor1d([1, 2, 3]);
+    const y = tf.clone(x);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+    y.dispose();
+    expect(tf.memory().numBytes).toBe(before);
+  });
+
   it('agrees with a hand-computed filter gradient (1 channel, stride 2)', async () => {
     await tf.setBackend('wasm');
     // x = 0..15 on a 4x4 grid, 2x2 filter, stride 2, valid: dW[kh,kw] = sum over the 2x2 outputs of x[2*oh+kh, 2*ow+kw] * dy.
