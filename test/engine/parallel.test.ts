@@ -7,20 +7,12 @@ import { initEngine, tf } from '../../src/engine/index.ts';
 import { createParallelProvider, liveWorkerCount, shardSizes, type ParallelProvider } from '../../src/engine/parallel.ts';
 import { createRegressor } from '../../src/model/index.ts';
 import { disposeStep, lossAndGrads } from '../../src/train/step.ts';
+import { relErr } from './helpers.ts';
 import { createRng } from '../../src/rng.ts';
 
 const MODEL = { arch: 'pilotnet' as const, widthMultiplier: 0.25, activation: 'elu' as const, head: 'tanh' as const };
 const L2 = 1e-3;
 
-function relErr(ref: Float32Array, got: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < ref.length; i++) {
-    num = Math.max(num, Math.abs(ref[i] - got[i]));
-    den = Math.max(den, Math.abs(ref[i]));
-  }
-  return den === 0 ? num : num / den;
-}
 
 describe('parallel gradient provider', () => {
   let provider: ParallelProvider;

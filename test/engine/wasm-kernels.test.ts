@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
 import { gemmPolicy } from '../../src/engine/gemm-conv.ts';
 import { registerWasmGradientKernels } from '../../src/engine/wasm-kernels.ts';
+import { relErr } from './helpers.ts';
 import { createRng, type Rng } from '../../src/rng.ts';
 
 function randArray(rng: Rng, n: number): Float32Array {
@@ -15,17 +16,6 @@ function randArray(rng: Rng, n: number): Float32Array {
 }
 function randInt(rng: Rng, lo: number, hi: number): number {
   return lo + Math.floor(rng.next() * (hi - lo + 1));
-}
-/** max |a - b| / max |a|: relative to the reference's scale, so near-zero entries do not blow it up. */
-function relErr(ref: Float32Array, got: Float32Array): number {
-  expect(got.length).toBe(ref.length);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < ref.length; i++) {
-    num = Math.max(num, Math.abs(ref[i] - got[i]));
-    den = Math.max(den, Math.abs(ref[i]));
-  }
-  return den === 0 ? num : num / den;
 }
 
 async function onBackend<T>(name: 'cpu' | 'wasm', f: () => T): Promise<T> {
