@@ -10,7 +10,8 @@ import { probeEngines, type EngineName } from '../src/engine/index.ts';
 import { synthesizeDrive } from '../src/synth/index.ts';
 import { measureDecode, type DecodeResult } from './decode.ts';
 import { measureDiagnosticsOverhead, type DiagnosticsOverhead } from './diagnostics.ts';
-import { BATCH, measureEngine, skipped, type EngineResult } from './engines.ts';
+import { BATCH, measureEngine, PILOTNET, skipped, type EngineResult } from './engines.ts';
+import { flopsOf, measureGemmCeiling, type GemmCeiling } from './flops.ts';
 import { findTorchPython, runPeer, type PeerResult } from './peer.ts';
 
 export interface BenchOptions {
@@ -44,6 +45,29 @@ export interface BenchReport {
   peakRssMB: number;
   /** Load average at the start and end: other work on the machine skews every number. */
   loadAverage: { start: number[]; end: number[] };
+  /**
+   * The work behind the speeds: FLOPs per sample (from the model plan, the
+   * same for every engine), effective GFLOP/s of each engine row and the peer,
+   * and the wasm GEMM ceiling with the bound it puts on the offline engine.
+   */
+  work?: Work | null;
+}
+
+export interface Work {
+  trainFlopsPerSample: number;
+  forwardFlopsPerSample: number;
+  /** Effective training GFLOP/s by row name (engines and peer): samples/s x FLOPs per sample. */
+  trainGflops: Record<string, number>;
+  /** Single-threaded wasm GEMM speed (null when wasm was not measured). */
+  wasmGemm: GemmCeiling | null;
+  /**
+   * Training samples/s if every FLOP ran at that GEMM speed on every core:
+   * an optimistic bound for any wasm formulation (no element-wise work, no
+   * contention between cores); null without the ceiling.
+   */
+  wasmBoundSamplesPerS: number | null;
+  /** That bound over the peer's measured train samples/s. */
+  wasmBoundVsPeer: number | null;
 }
 
 function loadAvg(): number[] {
@@ -57,6 +81,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   delete process.env.STEERLAB_ENGINE;
   const budget = { minSteps: o.minSteps, seconds: o.seconds };
   const engines: EngineResult[] = [];
+  let wasmGemm: GemmCeiling | null = null;
   for (const e of probeEngines()) {
     const name: EngineName = e.name;
     if (!e.available) {
@@ -72,6 +97,10 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     if (name === 'wasm' && o.workers > 1) {
       say(`timing ${name} with ${o.workers} worker threads`);
       engines.push(await measureEngine(name, o.workers, budget));
+    }
+    if (name === 'wasm') {
+      say('timing the wasm GEMM ceiling (1024x1024x1024, one thread)');
+      wasmGemm = await measureGemmCeiling();
     }
   }
 
@@ -118,6 +147,11 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   }
 
   const ratio = (a: number | null, b: number | undefined) => (a !== null && b ? a / b : null);
+  const flops = flopsOf(PILOTNET);
+  const trainGflops: Record<string, number> = {};
+  for (const e of engines) if (e.trainSamplesPerS !== null) trainGflops[e.name] = (e.trainSamplesPerS * flops.train) / 1e9;
+  if (peer) trainGflops[peer.name] = (peer.trainSamplesPerS * flops.train) / 1e9;
+  const bound = wasmGemm ? (cpus().length * wasmGemm.gflops * 1e9) / flops.train : null;
   return {
     date: new Date().toISOString(),
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` },
@@ -130,6 +164,14 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     diagnosticsOverhead,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     loadAverage: { start: loadStart, end: loadAvg() },
+    work: {
+      trainFlopsPerSample: flops.train,
+      forwardFlopsPerSample: flops.forward,
+      trainGflops,
+      wasmGemm,
+      wasmBoundSamplesPerS: bound,
+      wasmBoundVsPeer: ratio(bound, peer?.trainSamplesPerS),
+    },
   };
 }
 
@@ -162,6 +204,14 @@ export function formatReport(r: BenchReport): string {
   const o = r.diagnosticsOverhead;
   if (o) {
     lines.push(`diagnostics overhead over ${o.steps} steps: every step ${f2(o.everyStep, 'x')} (target <= 1.25), every 10 steps ${f2(o.every10, 'x')} (target <= 1.05); CPU time ${f1(o.secondsOff, ' s')} off, ${f1(o.secondsEvery10, ' s')} every 10, ${f1(o.secondsEveryStep, ' s')} every step`);
+  }
+  const w = r.work;
+  if (w) {
+    const per = Object.entries(w.trainGflops).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
+    lines.push(`work: ${(w.trainFlopsPerSample / 1e6).toFixed(0)} MFLOP per training sample (forward ${(w.forwardFlopsPerSample / 1e6).toFixed(0)}); effective training GFLOP/s: ${per}`);
+    if (w.wasmGemm && w.wasmBoundSamplesPerS !== null) {
+      lines.push(`wasm GEMM ceiling: ${w.wasmGemm.gflops.toFixed(1)} GFLOP/s on one thread (${w.wasmGemm.n}^3); every FLOP at that speed on all ${r.machine.cores} cores would train ${w.wasmBoundSamplesPerS.toFixed(0)} samples/s${w.wasmBoundVsPeer !== null ? ` = ${w.wasmBoundVsPeer.toFixed(2)}x the peer` : ''} (an optimistic bound: no element-wise work, no contention)`);
+    }
   }
   lines.push(`peak RSS of the bench process: ${r.peakRssMB} MB`);
   return lines.join('\n');
