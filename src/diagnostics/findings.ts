@@ -214,7 +214,7 @@ export function computeFindings(input: FindingsInput): Finding[] {
       }
       if (barely) evidence.margin = BASELINE_MARGIN;
       out.push({
-        kind: 'worse-than-baseline', severity: 'warning', step: null, layer: null,
+        kind: barely ? 'barely-better-than-baseline' : 'worse-than-baseline', severity: 'warning', step: null, layer: null,
         message: barely
           ? `Barely better than a constant: validation ${parts.join('; ')}, ${fmt((1 - ev.model.rmseDeg / bestR.m.rmseDeg) * 100, 1)}% lower (threshold ${BASELINE_MARGIN * 100}%): it has learned little beyond the ${bestR.name} angle.${why}`
           : `No better than a constant: validation ${parts.join('; ') || `MAE ${ev.model.maeDeg}`}.${!worseMae && worseRmse ? ' It wins on MAE only: it misses the large angles (RMSE weighs them).' : ''}${why}`,

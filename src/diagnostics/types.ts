@@ -57,7 +57,9 @@ export type DiagnosticsSnapshot = z.infer<typeof DiagnosticsSnapshot>;
 
 export const FindingKind = z.enum([
   'vanishing-gradients', 'exploding-gradients', 'dead-units', 'saturated-units', 'saturated-head',
-  'targets-outside-head-range', 'loss-not-decreasing', 'non-finite', 'worse-than-baseline', 'healthy',
+  'targets-outside-head-range', 'loss-not-decreasing', 'non-finite', 'worse-than-baseline',
+  /** Better than the best constant predictor, but by less than BASELINE_MARGIN of its RMSE. */
+  'barely-better-than-baseline', 'healthy',
 ]);
 
 export const Finding = z.object({

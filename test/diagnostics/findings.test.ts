@@ -76,11 +76,16 @@ describe('computeFindings', () => {
     // zero predictor RMSE = 100; model errors 97 on both frames: RMSE 97 (3% lower), MAE 97 < 100.
     const fs = computeFindings(base({ evaluation: evaluateDeg([3, -3], [100, -100], 0) }));
     expect(kinds(fs)).not.toContain('healthy');
-    const w = fs.find((f) => f.kind === 'worse-than-baseline')!;
+    // Its own kind: the model does beat the constant, so 'worse-than-baseline' would be a false label.
+    expect(kinds(fs)).not.toContain('worse-than-baseline');
+    const w = fs.find((f) => f.kind === 'barely-better-than-baseline')!;
+    expect(w.severity).toBe('warning');
     expect(w.message).toContain('Barely better than a constant: validation RMSE 97.00 deg vs 100.00 deg for the zero predictor, 3.0% lower');
     expect(w.evidence.margin).toBe(0.05);
     // 10% lower is a real improvement: no baseline finding.
-    expect(kinds(computeFindings(base({ evaluation: evaluateDeg([10, -10], [100, -100], 0) })))).not.toContain('worse-than-baseline');
+    const better = kinds(computeFindings(base({ evaluation: evaluateDeg([10, -10], [100, -100], 0) })));
+    expect(better).not.toContain('worse-than-baseline');
+    expect(better).not.toContain('barely-better-than-baseline');
   });
 
   it('non-finite guard finding names step and layer', () => {
