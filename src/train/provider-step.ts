@@ -12,16 +12,16 @@ import { mse } from './step.ts';
  * moving averages, and at logging steps, for the per-layer traces.
  */
 export async function providerStep(p: GradientProvider, model: Regressor, xArr: Float32Array, yArr: Float32Array, n: number, x: tf.Tensor, y: tf.Tensor2D, log: boolean, seed: number) {
-  const res = await p.compute(model.getWeights(), xArr, yArr, n);
-  if (res.grads.length !== model.variables.length) throw new Error(`gradient provider returned ${res.grads.length} gradients for ${model.variables.length} variables`);
-  const grads = res.grads.map((g, i) => tf.tensor(g, model.variables[i].shape, 'float32'));
-  const actSums = tf.zeros([model.plan.trunk.length + 1]) as tf.Tensor1D;
+  // The workers start first; this thread's forward pass (if any) runs while they compute,
+  // instead of after them: on a machine with spare cores it costs no wall time.
+  const pending = p.compute(model.getWeights(), xArr, yArr, n);
+  pending.catch(() => undefined); // awaited below; a failure here must not surface as unhandled first
   let forward: ForwardResult | undefined;
   let headLosses: tf.Scalar[] = [];
   const hasBn = model.buffers.length > 0;
   if (log || hasBn) {
     tf.tidy(() => {
-      // Runs on the weights the gradients were computed at (the optimizer has not stepped yet).
+      // Runs on the weights the gradients are computed at (the optimizer has not stepped yet).
       const fw = model.apply(x, { training: true, trace: log, updateStats: hasBn, seed });
       if (!log) return;
       headLosses = [fw.output, ...fw.aux.map((a) => a.output)].map((t) => tf.keep(mse(t, y)));
@@ -29,5 +29,17 @@ export async function providerStep(p: GradientProvider, model: Regressor, xArr: 
       forward = fw;
     });
   }
+  let res: Awaited<typeof pending>;
+  try {
+    res = await pending;
+    if (res.grads.length !== model.variables.length) throw new Error(`gradient provider returned ${res.grads.length} gradients for ${model.variables.length} variables`);
+  } catch (err) {
+    const fw = forward as ForwardResult | undefined;
+    if (fw) tf.dispose([fw.output, fw.headPre, ...fw.aux.flatMap((a) => [a.output, a.pre]), ...(fw.traces ?? []).flatMap((t) => [t.pre, t.post])]);
+    tf.dispose(headLosses);
+    throw err;
+  }
+  const grads = res.grads.map((g, i) => tf.tensor(g, model.variables[i].shape, 'float32'));
+  const actSums = tf.zeros([model.plan.trunk.length + 1]) as tf.Tensor1D;
   return { loss: tf.scalar(res.loss), grads, headLosses, actSums, forward };
 }
