@@ -188,8 +188,15 @@ export function conclusions(rows: ComparisonRow[]): string[] {
       out.push(`${r.name} beats the zero predictor on RMSE (${deg(rmse)} vs ${deg(zRmse)}) but not on MAE (${deg(mae)} vs ${deg(zMae)}).`);
     }
     const mRmse = r.baselineMeanRmseDeg;
-    if (mRmse !== null && (beatsMae || beatsRmse) && rmse >= 0.95 * mRmse) {
-      out.push(`${r.name} is within 5% of the mean predictor's RMSE (${deg(rmse)} vs ${deg(mRmse)}): it has learned little beyond the average angle.`);
+    // Only said of runs that beat the zero predictor somewhere (the others were called out above).
+    if (mRmse !== null && (beatsMae || beatsRmse)) {
+      if (rmse >= mRmse) {
+        out.push(`${r.name} does not beat the mean predictor's RMSE (${deg(rmse)} vs ${deg(mRmse)}): it has learned nothing beyond the average angle.`);
+      } else if (rmse >= 0.95 * mRmse) {
+        out.push(
+          `${r.name} is within 5% of the mean predictor's RMSE (${deg(rmse)} vs ${deg(mRmse)}, ${(100 * (1 - rmse / mRmse)).toFixed(1)}% lower): it has learned little beyond the average angle.`,
+        );
+      }
     }
     const sharp = r.bins.filter((b) => b.hiDeg === null && b.n > 0)[0];
     if (sharp && sharp.maeDeg !== null && sharp.zeroMaeDeg !== null && sharp.maeDeg >= 0.9 * sharp.zeroMaeDeg) {
