@@ -200,8 +200,9 @@ export function conclusions(rows: ComparisonRow[]): string[] {
     }
     const sharp = r.bins.filter((b) => b.hiDeg === null && b.n > 0)[0];
     if (sharp && sharp.maeDeg !== null && sharp.zeroMaeDeg !== null && sharp.maeDeg >= 0.9 * sharp.zeroMaeDeg) {
+      const verdict = sharp.maeDeg > sharp.zeroMaeDeg ? 'it does worse there than predicting straight ahead' : 'it barely steers there';
       out.push(
-        `${r.name} on sharp angles (|angle| ≥ ${sharp.loDeg}°, ${sharp.n} samples): MAE ${deg(sharp.maeDeg)} vs ${deg(sharp.zeroMaeDeg)} for the zero predictor — it barely steers there.`,
+        `${r.name} on sharp angles (|angle| ≥ ${sharp.loDeg}°, ${sharp.n} samples): MAE ${deg(sharp.maeDeg)} vs ${deg(sharp.zeroMaeDeg)} for the zero predictor — ${verdict}.`,
       );
     }
     if (r.predRangeDeg && r.trueRangeDeg) {

@@ -46,7 +46,9 @@ describe('comparison table', () => {
     expect(text).toContain('tanh/raw beats the zero predictor on MAE (3.90° vs 4.10°) but not on RMSE (9.50° vs 9.00°)');
     expect(text).toContain('tanh/raw predicts only -1.00° to 1.00° while the validation angles span -80.0° to 90.0° (1% of the range)');
     expect(text).toContain('linear/raw does not beat the zero predictor: MAE 5.00° vs 4.10°, RMSE 10.0° vs 9.00°.');
-    expect(text).toContain('tanh/raw on sharp angles (|angle| ≥ 30°, 10 samples): MAE 44.0° vs 45.0°');
+    expect(text).toContain('tanh/raw on sharp angles (|angle| ≥ 30°, 10 samples): MAE 44.0° vs 45.0° for the zero predictor — it barely steers there.');
+    // linear/raw's 40° is below 0.9 x 45°: nothing said about its sharp angles.
+    expect(text).not.toContain('linear/raw on sharp angles');
     expect(text).toContain('tanh/normalized: no validation metrics (status crashed)');
     // 9.50 is above the mean predictor's 9.10: worse, not "within 5%".
     expect(text).toContain("tanh/raw does not beat the mean predictor's RMSE (9.50° vs 9.10°)");
@@ -66,6 +68,11 @@ describe('comparison table', () => {
     expect(close.conclusions).toContain("linear/raw is within 5% of the mean predictor's RMSE (8.80° vs 9.10°, 3.3% lower): it has learned little beyond the average angle.");
     const clear = buildComparison([run('m', 'linear', 'raw', result(metrics(3.0, 8.0, 60, [1, 12, 30])))], { title: 'm' });
     expect(clear.conclusions.join('\n')).not.toContain('mean predictor');
+  });
+
+  it('sharp angles worse than the zero predictor are called worse, not "barely steers"', () => {
+    const w = buildComparison([run('s', 'linear', 'raw', result(metrics(3.0, 8.0, 60, [1, 12, 60])))], { title: 's' });
+    expect(w.conclusions).toContain('linear/raw on sharp angles (|angle| ≥ 30°, 10 samples): MAE 60.0° vs 45.0° for the zero predictor — it does worse there than predicting straight ahead.');
   });
 
   it('a model within 5% of the zero predictor on both metrics is called out', () => {
