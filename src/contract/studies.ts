@@ -65,13 +65,33 @@ export interface StudyResults {
 }
 export type KnownStudy = keyof StudyResults;
 
+/** A finished study as stored in the workspace (studies/results/<studyRunId>.json). */
+export const StudyRecord = z.object({
+  studyRunId: StudyRunId,
+  name: StudyName,
+  quick: z.boolean(),
+  result: StudyResult,
+  elapsedS: z.number().nonnegative(),
+  /** ISO time the study finished. */
+  finishedAt: z.string(),
+});
+export type StudyRecord = z.infer<typeof StudyRecord>;
+
 export const studyRequests = {
   'study.list': { args: z.object({}).strict(), result: z.array(StudyInfo) },
   /** Starts a study in the backend; progress and the result arrive as events carrying the returned id. */
   'study.start': {
-    args: z.object({ name: StudyName, quick: z.boolean().default(false), options: StudyOptions.default({}) }).strict(),
+    args: z.object({
+      name: StudyName,
+      quick: z.boolean().default(false),
+      options: StudyOptions.default({}),
+      /** Train on this open data set (its spec, label override and crop) instead of the demo drive; only for studies with usesDrive. */
+      datasetId: StudyRunId.optional(),
+    }).strict(),
     result: z.object({ studyRunId: StudyRunId }),
   },
+  /** Finished studies stored in the workspace, oldest first (so a reload or a second window still shows them). */
+  'study.history': { args: z.object({}).strict(), result: z.array(StudyRecord) },
   'study.cancel': { args: z.object({ studyRunId: StudyRunId }).strict(), result: z.object({ cancelled: z.boolean() }) },
 } as const;
 

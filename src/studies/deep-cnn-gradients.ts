@@ -153,7 +153,7 @@ async function predictDeg(net: ReturnType<typeof buildNet>, src: SampleSource, s
 export async function runDeepCnnGradients(input: Partial<DeepCnnGradientsOptions>, ctx: StudyContext = {}): Promise<DeepCnnGradientsMeasurements> {
   const o = DeepCnnGradientsOptions.parse(input);
   const engine = await initEngine(o.engine);
-  const drive = await prepareDrive({ video: o.video, labels: o.labels, frames: o.frames, seed: o.seed, workspace: o.workspace }, ctx);
+  const drive = await prepareDrive({ video: o.video, labels: o.labels, dataset: o.dataset, frames: o.frames, seed: o.seed, workspace: o.workspace }, ctx);
   const ds = await loadDataset(
     { ...drive.spec, input: { width: o.width, height: o.height } },
     { cacheDir: `${drive.workspace}/cache`, signal: ctx.signal, onProgress: (p) => ctx.onProgress?.({ stage: 'decoding frames', done: p.done, total: p.total }) },

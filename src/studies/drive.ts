@@ -10,6 +10,7 @@ import { UserError } from '../errors.ts';
 import { DEMO_DRIVE, synthesizeDrive } from '../synth/index.ts';
 import type { DatasetSpec } from '../video/types.ts';
 import { checkCancelled, type StudyContext } from './types.ts';
+import type { DriveDataset } from './options.ts';
 
 export interface DriveChoice {
   /** Dataset spec without the input size (the study sets it). */
@@ -24,12 +25,31 @@ export function defaultStudyWorkspace(): string {
   return join(tmpdir(), 'steerlab-studies');
 }
 
+/**
+ * The drive a study trains on: `dataset` (a full spec, e.g. the data set open
+ * in the app, with its label override and crop), else `video` + `labels`,
+ * else the demo drive. A user's data is cut to its first `frames` frames
+ * (fewer if its own maxFrames says so), like the demo drive's length.
+ */
 export async function prepareDrive(
-  o: { video?: string; labels?: string; frames: number; seed: number; workspace?: string },
+  o: { video?: string; labels?: string; dataset?: DriveDataset; frames: number; seed: number; workspace?: string },
   ctx: StudyContext,
 ): Promise<DriveChoice> {
   const workspace = resolve(o.workspace ?? defaultStudyWorkspace());
   mkdirSync(workspace, { recursive: true });
+  if (o.dataset) {
+    if (o.video || o.labels) throw new UserError('give either a data set or a video with labels, not both');
+    const d = o.dataset;
+    if (!existsSync(d.source)) throw new UserError(`video not found: ${d.source}`);
+    if (d.labels && !existsSync(d.labels)) throw new UserError(`labels not found: ${d.labels}`);
+    const spec: Omit<DatasetSpec, 'input'> = {
+      ...(d as Omit<DatasetSpec, 'input'>),
+      source: resolve(d.source),
+      ...(d.labels ? { labels: resolve(d.labels) } : {}),
+      maxFrames: Math.min(o.frames, d.maxFrames ?? o.frames),
+    };
+    return { spec, workspace, source: d.source };
+  }
   if (o.video) {
     if (!existsSync(o.video)) throw new UserError(`video not found: ${o.video}`);
     if (o.labels && !existsSync(o.labels)) throw new UserError(`labels not found: ${o.labels}`);

@@ -7,6 +7,23 @@ import { z } from 'zod';
 
 const Engine = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto');
 
+/**
+ * A data set opened elsewhere (the app's Data set view), as its DatasetSpec
+ * without the input size (the study sets that): source, labels and the label
+ * override, offset, crop and frame limit the person chose. Checked loosely
+ * here (video/ validates the rest when it loads), so this file stays zod-only.
+ */
+export const DriveDataset = z.object({
+  source: z.string().min(1),
+  labels: z.string().min(1).optional(),
+  labelOptions: z.record(z.string(), z.unknown()).optional(),
+  offsetMs: z.number().optional(),
+  maxGapMs: z.number().positive().optional(),
+  crop: z.object({ top: z.number().int().nonnegative(), bottom: z.number().int().nonnegative(), left: z.number().int().nonnegative(), right: z.number().int().nonnegative() }).optional(),
+  maxFrames: z.number().int().positive().optional(),
+}).strict();
+export type DriveDataset = z.infer<typeof DriveDataset>;
+
 /** init-activation: signal propagation through plain deep nets at initialisation. */
 export const InitActivationOptions = z.object({
   seed: z.number().int().default(1),
@@ -113,6 +130,8 @@ export const DeepCnnGradientsOptions = z.object({
   /** A user's video and labels instead of the synthetic demo drive. */
   video: z.string().optional(),
   labels: z.string().optional(),
+  /** A whole data set spec instead (the app passes the open data set); excludes video/labels. */
+  dataset: DriveDataset.optional(),
   workspace: z.string().optional(),
 });
 export type DeepCnnGradientsOptions = z.infer<typeof DeepCnnGradientsOptions>;
@@ -133,6 +152,8 @@ export const OutputHeadOptions = z.object({
   learningRate: z.number().positive().default(1e-3),
   video: z.string().optional(),
   labels: z.string().optional(),
+  /** A whole data set spec instead (the app passes the open data set); excludes video/labels. */
+  dataset: DriveDataset.optional(),
   workspace: z.string().optional(),
 });
 export type OutputHeadOptions = z.infer<typeof OutputHeadOptions>;

@@ -54,7 +54,7 @@ const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a
 /** Runs the grid through runExperiment and reduces its events to plain numbers. */
 export async function runOutputHead(input: Partial<OutputHeadOptions>, ctx: StudyContext = {}): Promise<OutputHeadMeasurements> {
   const o = OutputHeadOptions.parse(input);
-  const drive = await prepareDrive({ video: o.video, labels: o.labels, frames: o.frames, seed: o.seed, workspace: o.workspace }, ctx);
+  const drive = await prepareDrive({ video: o.video, labels: o.labels, dataset: o.dataset, frames: o.frames, seed: o.seed, workspace: o.workspace }, ctx);
   const epochsOf = new Map<number, EpochEvent[]>();
   const diagOf = new Map<number, DiagnosticsSnapshot[]>();
   const total = o.heads.length * o.targets.length;

@@ -42,6 +42,7 @@ describe('StudyState', () => {
     let asked: unknown = null;
     const router = new Router()
       .handle('study.list', async () => [info])
+      .handle('study.history', async () => [])
       .handle('study.start', async (a) => {
         asked = a;
         // The backend's first progress event can reach the window before the start answer does.
@@ -105,5 +106,40 @@ describe('StudyState', () => {
     expect(study.current).toMatchObject({ phase: 'failed', error: 'video not found: /x.mp4' });
     expect(app.error).toBe('output-head: video not found: /x.mp4');
     expect(study.runs.map((r) => r.phase)).toEqual(['failed', 'failed']);
+  });
+
+  it('shows studies stored in the workspace after a reload, before this window\'s own runs, and passes the open data set', async () => {
+    const stored = [
+      { studyRunId: 'ml-old', name: 'multi-loss', quick: true, result: { conclusions: ['max |difference| 1.2e-7'], additivityMaxAbsError: 1.2e-7 }, elapsedS: 3, finishedAt: '2026-11-27T10:00:00.000Z' },
+      { studyRunId: 'ml-new', name: 'multi-loss', quick: false, result: { conclusions: ['max |difference| 9e-8'] }, elapsedS: 30, finishedAt: '2026-11-27T11:00:00.000Z' },
+    ];
+    let asked: unknown = null;
+    let release: () => void = () => {};
+    const router = new Router()
+      .handle('study.list', async () => [info])
+      // The history arrives while a start is on its way: the started run moves behind the stored ones and must still get its id.
+      .handle('study.history', () => new Promise((r) => (release = () => r(stored))))
+      .handle('study.start', async (a) => {
+        asked = a;
+        release();
+        await loading;
+        return { studyRunId: 'oh-1' };
+      });
+    const { study, app } = await setup(router);
+    const loading: Promise<void> = study.load();
+    expect(await study.start('output-head', true, {}, 'ds-123')).toBe(true);
+    expect(asked).toEqual({ name: 'output-head', quick: true, options: {}, datasetId: 'ds-123' });
+    expect(study.runs.map((r) => [r.studyRunId, r.phase])).toEqual([['ml-old', 'finished'], ['ml-new', 'finished'], ['oh-1', 'running']]);
+    // The view keeps showing the run it showed.
+    expect(study.current?.studyRunId).toBe('oh-1');
+    expect(study.runs[0]).toMatchObject({ title: info.title, quick: true, elapsedS: 3, finishedAt: '2026-11-27T10:00:00.000Z', result: { additivityMaxAbsError: 1.2e-7 } });
+    expect(study.runs[0].startedAt).toBe(Date.parse('2026-11-27T10:00:00.000Z') - 3000);
+    expect(app.error).toBeNull();
+
+    // A fresh window on the same workspace opens on the newest stored study.
+    const again = await setup(new Router().handle('study.list', async () => [info]).handle('study.history', async () => stored));
+    await again.study.load();
+    expect(again.study.current?.studyRunId).toBe('ml-new');
+    expect(again.study.active).toBeNull();
   });
 });

@@ -5,11 +5,11 @@
  * validation, one study at a time, and cancellation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBackendInProcess } from '../../src/server/backend-process.ts';
-import { finiteOrNull } from '../../src/server/backend/studies.ts';
+import { finiteOrNull, readStudyHistory, studyResultsDir } from '../../src/server/backend/studies.ts';
 import type { BackendLink } from '../../src/server/link.ts';
 import { events, StudyInfo, type EventMessage, type Payload } from '../../src/contract/index.ts';
 import { STUDIES } from '../../src/studies/index.ts';
@@ -115,6 +115,47 @@ describe('backend study handlers', () => {
     const end2 = await ending((again as { result: { studyRunId: string } }).result.studyRunId);
     expect(end2.name).toBe('study.finished');
   }, 60_000);
+});
+
+describe('studies on the open data set, stored in the workspace', () => {
+  it('trains output-head on an opened data set (its spec, not the demo drive) and lists the result in study.history', async () => {
+    const opened = await call('dataset.demo', { frames: 160, input: { width: 64, height: 32 } });
+    expect(opened.ok).toBe(true);
+    const ds = (opened as { result: { datasetId: string; spec: { source: string } } }).result;
+    // A study that brings its own data refuses a data set; an id that is not open is a one-line error.
+    expect(await call('study.start', { name: 'multi-loss', quick: true, datasetId: ds.datasetId })).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringMatching(/own data/) } });
+    expect(await call('study.start', { name: 'output-head', quick: true, datasetId: 'not-open' })).toMatchObject({ ok: false, error: { code: 'user', message: expect.stringMatching(/not open/) } });
+
+    const res = await call('study.start', {
+      name: 'output-head', quick: true, datasetId: ds.datasetId,
+      options: { heads: ['linear'], targets: ['normalized'], epochs: 1, frames: 120, width: 32, height: 16, batchSize: 16 },
+    });
+    expect(res.ok).toBe(true);
+    const { studyRunId } = (res as { result: { studyRunId: string } }).result;
+    const end = await ending(studyRunId, 120_000);
+    expect(end.name).toBe('study.finished');
+    const r = (end.payload as Payload<'study.finished'>).result as { dataset: { source: string; trainSamples: number; valSamples: number }; runs: { valMaeDeg: number }[] };
+    // The person's video (not the demo drive the study would synthesise), cut to the study's 120 frames; the split's guard frames drop some more.
+    expect(r.dataset.source).toBe(ds.spec.source);
+    expect(r.dataset.trainSamples + r.dataset.valSamples).toBeLessThanOrEqual(120);
+    expect(r.dataset.trainSamples).toBeGreaterThan(0);
+    expect(r.dataset.valSamples).toBeGreaterThan(0);
+    expect(r.runs).toHaveLength(1);
+    expect(r.runs[0].valMaeDeg).toBeGreaterThan(0);
+
+    const h = await call('study.history', {});
+    expect(h.ok).toBe(true);
+    const records = (h as { result: { studyRunId: string; name: string; finishedAt: string; result: unknown }[] }).result;
+    const mine = records.find((x) => x.studyRunId === studyRunId)!;
+    expect(mine).toMatchObject({ name: 'output-head', quick: true });
+    expect(mine.result).toEqual(end.payload && (end.payload as Payload<'study.finished'>).result);
+    // Oldest first: the studies finished earlier in this file come before it.
+    expect(records.map((x) => x.finishedAt)).toEqual([...records.map((x) => x.finishedAt)].sort());
+    expect(records.at(-1)!.studyRunId).toBe(studyRunId);
+    // What a new backend on the same workspace (the next launch) reads back; a half-written file is skipped.
+    writeFileSync(join(studyResultsDir(dir), 'broken.json'), '{"studyRunId": "x", ');
+    expect(readStudyHistory(dir).map((x) => x.studyRunId)).toEqual(records.map((x) => x.studyRunId));
+  }, 150_000);
 });
 
 describe('finiteOrNull', () => {

@@ -24,7 +24,7 @@ export function createHandlers(o: BackendOptions): Backend {
   const datasets = createDatasets({ workspace: o.workspace, emit: o.emit });
   const experiments = createExperiments({ workspace: o.workspace, emit: o.emit, datasets });
   const runs = createRuns({ workspace: o.workspace });
-  const studies = createStudies({ workspace: o.workspace, emit: o.emit });
+  const studies = createStudies({ workspace: o.workspace, emit: o.emit, datasetSpec: (id) => datasets.get(id).dataset.spec });
   const handlers: Handlers = {
     'app.info': async () => appInfo(o.workspace),
     'dataset.open': async (args) => datasets.open(args),
@@ -40,6 +40,7 @@ export function createHandlers(o: BackendOptions): Backend {
     'runs.list': async () => runs.list(),
     'runs.get': async (args) => runs.get(args.runId),
     'study.list': async () => studies.list(),
+    'study.history': async () => studies.history(),
     'study.start': async (args) => studies.start(args),
     'study.cancel': async (args) => studies.cancel(args.studyRunId),
   };

@@ -5,12 +5,18 @@
  * and results mapped to contract push events, one AbortController per run.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Args, HandlerContext, Result, StudyInfo } from '../../contract/index.ts';
-import { ContractError, describeZodError } from '../../contract/index.ts';
+import { ContractError, StudyRecord, describeZodError } from '../../contract/index.ts';
 import { STUDIES, findStudy, runStudy, type StudyEntry } from '../../studies/index.ts';
 import { UserError } from '../../errors.ts';
+import { readJsonOrNull, writeJsonAtomic } from '../../experiments/store.ts';
+import type { DatasetSpec } from '../../video/types.ts';
 import { engineReady } from './engine.ts';
+
+/** Finished studies kept for study.history (newest ones; older files stay on disk). */
+const MAX_HISTORY = 50;
 
 /** Minimum gap between two progress events of one study (ms): a deep-CNN study reports every step. */
 const PROGRESS_EVERY_MS = 150;
@@ -23,6 +29,8 @@ interface Running {
 
 export interface Studies {
   list(): StudyInfo[];
+  /** Finished studies stored under <workspace>/studies/results, oldest first. */
+  history(): StudyRecord[];
   start(args: Args<'study.start'>): Promise<Result<'study.start'>>;
   cancel(studyRunId: string): Promise<{ cancelled: boolean }>;
   cancelAll(): Promise<void>;
@@ -42,7 +50,34 @@ export function finiteOrNull(v: unknown): unknown {
   return v;
 }
 
-export function createStudies(o: { workspace: string; emit: HandlerContext['emit'] }): Studies {
+/** Where finished studies are stored: one JSON file per run, written atomically. */
+export function studyResultsDir(workspace: string): string {
+  return join(workspace, 'studies', 'results');
+}
+
+/** Reads the stored studies (unreadable or foreign files are skipped), oldest first, at most MAX_HISTORY. */
+export function readStudyHistory(workspace: string): StudyRecord[] {
+  let files: string[];
+  try {
+    files = readdirSync(studyResultsDir(workspace)).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  const out: StudyRecord[] = [];
+  for (const f of files) {
+    const r = StudyRecord.safeParse(readJsonOrNull(join(studyResultsDir(workspace), f)));
+    if (r.success) out.push(r.data);
+  }
+  out.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
+  return out.slice(-MAX_HISTORY);
+}
+
+export function createStudies(o: {
+  workspace: string;
+  emit: HandlerContext['emit'];
+  /** The spec of an open data set (throws a UserError when it is not open). */
+  datasetSpec?(datasetId: string): DatasetSpec;
+}): Studies {
   const running = new Map<string, Running>();
 
   return {
@@ -56,6 +91,8 @@ export function createStudies(o: { workspace: string; emit: HandlerContext['emit
         usesDrive: usesDrive(e),
       })),
 
+    history: () => readStudyHistory(o.workspace),
+
     async start(args) {
       const entry = findStudy(args.name);
       if (!entry) throw new UserError(`unknown study '${args.name}' (known: ${STUDIES.map((s) => s.name).join(', ')})`);
@@ -66,6 +103,13 @@ export function createStudies(o: { workspace: string; emit: HandlerContext['emit
       const options: Record<string, unknown> = { ...(args.quick ? entry.quick : {}), ...args.options };
       // Studies that train on the demo drive keep it (and its frame cache) in the lab's workspace, so a second run reuses them.
       if (usesDrive(entry)) options.workspace = join(o.workspace, 'studies');
+      if (args.datasetId !== undefined) {
+        if (!usesDrive(entry)) throw new ContractError('invalid', `${entry.name} brings its own data; it cannot train on an open data set`);
+        if (!o.datasetSpec) throw new ContractError('invalid', 'this backend has no open data sets');
+        // The person's data set as they opened it (label override, offset, crop, frame limit); the study sets its own input size.
+        const { input: _input, ...spec } = o.datasetSpec(args.datasetId);
+        options.dataset = JSON.parse(JSON.stringify(spec)) as unknown;
+      }
       const checked = entry.schema.safeParse(options);
       if (!checked.success) throw new ContractError('invalid', `bad options for ${entry.name}: ${describeZodError(checked.error)}`);
 
@@ -87,13 +131,21 @@ export function createStudies(o: { workspace: string; emit: HandlerContext['emit
       const job = engineReady().then(() => runStudy(entry.name, checked.data, { signal: ac.signal, onProgress }));
       const done = job.then(
         (result) => {
-          o.emit('study.finished', {
+          const finished = {
             studyRunId,
             name: entry.name,
             quick: args.quick,
             result: finiteOrNull(result) as { conclusions: string[] },
             elapsedS: elapsedS(),
-          });
+          };
+          // Stored before the event, so a window that reloads on study.finished finds it in study.history.
+          try {
+            mkdirSync(studyResultsDir(o.workspace), { recursive: true });
+            writeJsonAtomic(join(studyResultsDir(o.workspace), `${studyRunId}.json`), { ...finished, finishedAt: new Date().toISOString() });
+          } catch (err) {
+            process.stderr.write(`steerlab: could not store the result of ${studyRunId}: ${(err as Error).message}\n`);
+          }
+          o.emit('study.finished', finished);
         },
         (err: Error) => {
           const cancelled = err?.name === 'CancelledError' || ac.signal.aborted;

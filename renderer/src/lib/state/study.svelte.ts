@@ -1,10 +1,12 @@
 /**
- * Lab studies in the app: the list (for the Experiment presets), the study
- * runs of this window (progress, then the measurements and conclusions from
- * study.finished), one at a time, with cancel. Runs are replaced, never
- * mutated ($state.raw), so the Study view's charts see new objects.
+ * Lab studies in the app: the list (for the Experiment presets), the studies
+ * finished earlier in this workspace (study.history, so a reload keeps them),
+ * the study runs of this window (progress, then the measurements and
+ * conclusions from study.finished), one at a time, with cancel. Runs are
+ * replaced, never mutated ($state.raw), so the Study view's charts see new
+ * objects.
  */
-import type { Payload, StudyInfo, StudyResult } from '../../../../src/contract/index.ts';
+import type { Payload, StudyInfo, StudyRecord, StudyResult } from '../../../../src/contract/index.ts';
 import type { AppState } from './app.svelte.ts';
 
 export type StudyPhase = 'starting' | 'running' | 'cancelling' | 'finished' | 'failed' | 'cancelled';
@@ -23,6 +25,16 @@ export interface StudyRun {
   elapsedS: number | null;
   /** Date.now() when the person pressed Run (for the running clock). */
   startedAt: number;
+  /** ISO time a stored study finished (runs read from study.history); null for this window's runs. */
+  finishedAt: string | null;
+}
+
+/** A stored study as a finished run of the Study view. */
+export function recordToRun(r: StudyRecord, title: string): StudyRun {
+  return {
+    studyRunId: r.studyRunId, name: r.name, title, quick: r.quick, phase: 'finished', progress: null, result: r.result, error: null,
+    elapsedS: r.elapsedS, startedAt: Date.parse(r.finishedAt) - r.elapsedS * 1000, finishedAt: r.finishedAt,
+  };
 }
 
 export class StudyState {
@@ -60,16 +72,28 @@ export class StudyState {
     this.runs = next;
   }
 
-  /** Loads the study list once (again after a failure). */
+  /** Loads the study list and the stored studies once (again after a failure). */
   load(): Promise<void> {
-    this.#loading ??= this.#app.client.request('study.list', {}).then(
-      (l) => void (this.studies = l),
+    this.#loading ??= Promise.all([this.#app.client.request('study.list', {}), this.#app.client.request('study.history', {})]).then(
+      ([l, h]) => {
+        this.studies = l;
+        this.#addHistory(h);
+      },
       (err) => {
         this.#loading = null;
         this.#app.fail(err);
       },
     );
     return this.#loading;
+  }
+
+  /** Puts stored studies before this window's runs (skipping ones already shown); the view keeps showing what it showed, or the newest stored one. */
+  #addHistory(records: StudyRecord[]): void {
+    const known = new Set(this.runs.map((r) => r.studyRunId));
+    const stored = records.filter((r) => !known.has(r.studyRunId)).map((r) => recordToRun(r, this.info(r.name)?.title ?? r.name));
+    if (!stored.length) return;
+    this.runs = [...stored, ...this.runs];
+    this.selected = this.selected >= 0 ? this.selected + stored.length : stored.length - 1;
   }
 
   info(name: string): StudyInfo | null {
@@ -84,30 +108,33 @@ export class StudyState {
     return this.runs.find((r) => r.phase === 'starting' || r.phase === 'running' || r.phase === 'cancelling') ?? null;
   }
 
-  /** Starts a study; false (with the error shown) when the backend refused. */
-  async start(name: string, quick: boolean, options: Record<string, string | number | boolean> = {}): Promise<boolean> {
+  /** Starts a study (on the open data set `datasetId` when given); false (with the error shown) when the backend refused. */
+  async start(name: string, quick: boolean, options: Record<string, string | number | boolean> = {}, datasetId?: string): Promise<boolean> {
     this.#app.error = null;
     const run: StudyRun = {
       studyRunId: null, name, title: this.info(name)?.title ?? name, quick, phase: 'starting',
-      progress: null, result: null, error: null, elapsedS: null, startedAt: Date.now(),
+      progress: null, result: null, error: null, elapsedS: null, startedAt: Date.now(), finishedAt: null,
     };
     this.runs = [...this.runs, run];
-    const index = this.runs.length - 1;
-    this.selected = index;
-    try {
-      const { studyRunId } = await this.#app.client.request('study.start', { name, quick, options });
+    this.selected = this.runs.length - 1;
+    // By identity, not index: stored studies arriving meanwhile are put in front of it.
+    const replace = (f: (r: StudyRun) => StudyRun): void => {
+      const i = this.runs.indexOf(run);
+      if (i < 0) return;
       const next = this.runs.slice();
-      next[index] = { ...next[index], studyRunId, phase: 'running' };
+      next[i] = f(run);
       this.runs = next;
+    };
+    try {
+      const { studyRunId } = await this.#app.client.request('study.start', { name, quick, options, ...(datasetId ? { datasetId } : {}) });
+      replace((r) => ({ ...r, studyRunId, phase: 'running' }));
       const early = this.#early.filter((e) => e.id === studyRunId);
       this.#early = [];
       for (const e of early) e.apply();
       return true;
     } catch (err) {
       this.#early = [];
-      const next = this.runs.slice();
-      next[index] = { ...next[index], phase: 'failed', error: err instanceof Error ? err.message : String(err) };
-      this.runs = next;
+      replace((r) => ({ ...r, phase: 'failed', error: err instanceof Error ? err.message : String(err) }));
       this.#app.fail(err);
       return false;
     }
