@@ -7,6 +7,7 @@
  * not finite is reported as Number.MAX_VALUE, and LayerDiag.nonFinite > 0
  * says so. The trainer stops such a run with a 'non-finite' finding.
  */
+import { finiteMoments } from '../data/stats.ts';
 import type { HeadDiag, LayerDiag } from './types.ts';
 
 /** |pre-activation| above which a tanh/sigmoid unit counts as saturated (tanh'(2) = 0.07, sigmoid'(2) = 0.10). */
@@ -55,29 +56,7 @@ export function layerDiag(s: LayerSums): LayerDiag {
 }
 
 /** Mean, std, min, max of the finite values (NaN when there are none), and how many were not finite. */
-export function summarize(values: ArrayLike<number>): { n: number; mean: number; std: number; min: number; max: number; nonFinite: number } {
-  let n = 0;
-  let sum = 0;
-  let sumSq = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  let bad = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!Number.isFinite(v)) {
-      bad++;
-      continue;
-    }
-    n++;
-    sum += v;
-    sumSq += v * v;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  if (n === 0) return { n, mean: NaN, std: NaN, min: NaN, max: NaN, nonFinite: bad };
-  const mean = sum / n;
-  return { n, mean, std: Math.sqrt(Math.max(0, sumSq / n - mean * mean)), min, max, nonFinite: bad };
-}
+export const summarize = finiteMoments;
 
 /** Equal-width histogram of the finite values; edges has bins+1 entries. */
 export function histogram(values: ArrayLike<number>, bins: number): { edges: number[]; counts: number[] } {

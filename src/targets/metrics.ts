@@ -8,6 +8,7 @@
  * curve), beyond that are turns and junctions:
  * straight [0, 5), gentle [5, 90), sharp [90, inf).
  */
+import { finiteMoments } from '../data/stats.ts';
 import type { EvaluationDeg, MetricsDeg } from './metrics-types.ts';
 
 export const ANGLE_BINS: readonly { name: string; loDeg: number; hiDeg: number | null }[] = [
@@ -71,8 +72,6 @@ export function evaluateDeg(predDeg: ArrayLike<number>, trueDeg: ArrayLike<numbe
 
 /** Mean of the finite values (degrees); 0 for none. */
 export function finiteMean(values: ArrayLike<number>): number {
-  let n = 0;
-  let s = 0;
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) { n++; s += values[i]; }
-  return n ? s / n : 0;
+  const m = finiteMoments(values);
+  return m.n ? m.mean : 0;
 }

@@ -5,6 +5,7 @@
  */
 import type { TargetConfig, TargetKind } from './config.ts';
 import { TargetConfig as TargetConfigSchema } from './config.ts';
+import { finiteMoments } from '../data/stats.ts';
 
 export interface TargetTransform {
   kind: TargetKind;
@@ -17,16 +18,8 @@ export interface TargetTransform {
 /** Fits the transform on the training angles (degrees; NaN = dropped frame, ignored). */
 export function createTargetTransform(cfgInput: TargetConfig | Partial<TargetConfig>, trainAnglesDeg: ArrayLike<number>): TargetTransform {
   const cfg = TargetConfigSchema.parse(cfgInput);
-  let n = 0;
-  let sum = 0;
-  let maxAbs = 0;
-  for (let i = 0; i < trainAnglesDeg.length; i++) {
-    const a = trainAnglesDeg[i];
-    if (!Number.isFinite(a)) continue;
-    n++;
-    sum += a;
-    maxAbs = Math.max(maxAbs, Math.abs(a));
-  }
+  const m = finiteMoments(trainAnglesDeg);
+  const maxAbs = m.n > 0 ? Math.max(Math.abs(m.min), Math.abs(m.max)) : 0;
   switch (cfg.kind) {
     case 'raw':
       return { kind: 'raw', params: {}, toTarget: (d) => d, toDeg: (t) => t };
@@ -36,14 +29,9 @@ export function createTargetTransform(cfgInput: TargetConfig | Partial<TargetCon
       return { kind: 'normalized', params: { fullScaleDeg }, toTarget: (d) => d / fullScaleDeg, toDeg: (t) => t * fullScaleDeg };
     }
     case 'standardized': {
-      if (n === 0) throw new Error('standardized targets need at least one finite training angle');
-      const meanDeg = sum / n;
-      let ss = 0;
-      for (let i = 0; i < trainAnglesDeg.length; i++) {
-        const a = trainAnglesDeg[i];
-        if (Number.isFinite(a)) ss += (a - meanDeg) ** 2;
-      }
-      const sd = Math.sqrt(ss / n);
+      if (m.n === 0) throw new Error('standardized targets need at least one finite training angle');
+      const meanDeg = m.mean;
+      const sd = m.std;
       const stdDeg = sd > 0 ? sd : 1;
       return { kind: 'standardized', params: { meanDeg, stdDeg }, toTarget: (d) => (d - meanDeg) / stdDeg, toDeg: (t) => t * stdDeg + meanDeg };
     }
