@@ -134,7 +134,7 @@ describe('studies on the open data set, stored in the workspace', () => {
     const { studyRunId } = (res as { result: { studyRunId: string } }).result;
     const end = await ending(studyRunId, 120_000);
     expect(end.name).toBe('study.finished');
-    const r = (end.payload as Payload<'study.finished'>).result as { dataset: { source: string; trainSamples: number; valSamples: number }; runs: { valMaeDeg: number }[] };
+    const r = (end.payload as Payload<'study.finished'>).result as unknown as { dataset: { source: string; trainSamples: number; valSamples: number }; runs: { valMaeDeg: number }[] };
     // The person's video (not the demo drive the study would synthesise), cut to the study's 120 frames; the split's guard frames drop some more.
     expect(r.dataset.source).toBe(ds.spec.source);
     expect(r.dataset.trainSamples + r.dataset.valSamples).toBeLessThanOrEqual(120);
