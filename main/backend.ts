@@ -6,6 +6,7 @@
 import { utilityProcess } from 'electron';
 import { ServerMessage, type EventMessage, type ResponseMessage } from '../src/contract/index.ts';
 import type { BackendLink } from '../src/server/link.ts';
+import { trackWork, type Work } from './close-guard.ts';
 
 const GRACE_MS = 5000;
 
@@ -15,14 +16,14 @@ export interface BackendDeps {
   workspace: string;
 }
 
-export function setupBackend(d: BackendDeps): BackendLink & { running(): string[] } {
+export function setupBackend(d: BackendDeps): BackendLink & { running(): Work[] } {
   const child = utilityProcess.fork(d.entry, [d.workspace], { serviceName: 'Steering Lab backend', stdio: 'inherit' });
   let nextId = 1;
   let exited = false;
   const pending = new Map<number, (r: ResponseMessage) => void>();
   const listeners = new Set<(m: EventMessage) => void>();
-  // Experiments in flight, for the close-during-training question.
-  const active = new Set<string>();
+  // Experiments and studies in flight, for the close-during-training question.
+  let active = new Map<string, Work>();
   child.on('message', (raw) => {
     const m = ServerMessage.safeParse(raw);
     if (!m.success) return;
@@ -32,9 +33,7 @@ export function setupBackend(d: BackendDeps): BackendLink & { running(): string[
       return;
     }
     const ev = m.data;
-    const p = ev.payload as { experimentId?: string };
-    if (ev.name === 'run.started' && p.experimentId) active.add(p.experimentId);
-    if (ev.name === 'experiment.finished' && p.experimentId) active.delete(p.experimentId);
+    active = trackWork(active, ev.name, ev.payload);
     for (const l of listeners) l(ev);
   });
   child.on('exit', (code) => {
@@ -43,7 +42,7 @@ export function setupBackend(d: BackendDeps): BackendLink & { running(): string[
     pending.clear();
   });
   return {
-    running: () => [...active],
+    running: () => [...active.values()],
     request(msg) {
       if (exited) return Promise.resolve({ t: 'res', id: 0, ok: false, error: { code: 'internal', message: 'the backend process has ended' } });
       const id = nextId++;

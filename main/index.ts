@@ -10,10 +10,10 @@ import { setupBackend } from './backend.ts';
 import { setupIpc } from './ipc.ts';
 import { setupDialogs } from './dialogs.ts';
 import { menuTemplate } from './menu.ts';
-import { setupCloseGuard } from './close-guard.ts';
+import { describeWork, setupCloseGuard } from './close-guard.ts';
 import { ELECTRON_CSP, isTrustedSender, secureWebPreferences } from './security.ts';
 import { addRecent, readRecent, writeRecent } from './recent.ts';
-import { workspaceFor } from './workspace.ts';
+import { readWorkspaceSetting, settingsFile, workspaceFor, writeWorkspaceSetting } from './workspace.ts';
 
 // dist-electron/main/index.js -> dist-electron/, and the renderer build beside it.
 const DIST = join(import.meta.dirname, '..');
@@ -26,7 +26,8 @@ async function main(): Promise<void> {
   app.setName('Steering Lab');
   await app.whenReady();
   const userData = app.getPath('userData');
-  const workspace = workspaceFor(userData, process.env.STEERLAB_WORKSPACE);
+  const settings = settingsFile(userData);
+  const workspace = workspaceFor(userData, process.env.STEERLAB_WORKSPACE || readWorkspaceSetting(settings));
   const recentFile = join(userData, 'recent-datasets.json');
   const trusted = (e: IpcMainInvokeEvent): boolean => isTrustedSender(e.senderFrame?.url, RENDERER_URL);
 
@@ -41,7 +42,28 @@ async function main(): Promise<void> {
     },
   });
   setupDialogs({ ipcMain, dialog, shell, window: () => win, trusted, recent: () => readRecent(recentFile), workspace });
-  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate({ isMac: process.platform === 'darwin', isDev: !app.isPackaged, onOpenWorkspace: () => void shell.openPath(workspace) })));
+  // The backend owns one workspace for its lifetime (open data sets, frame cache, running work): a new one takes a restart.
+  const chooseWorkspace = async (): Promise<void> => {
+    if (!win) return;
+    const r = await dialog.showOpenDialog(win, { title: 'Choose the workspace folder (runs, studies, frame cache)', defaultPath: workspace, properties: ['openDirectory', 'createDirectory'] });
+    const dir = r.canceled ? null : (r.filePaths[0] ?? null);
+    if (!dir || dir === workspace) return;
+    writeWorkspaceSetting(settings, dir);
+    const { response } = await dialog.showMessageBox(win, {
+      type: 'question', buttons: ['Restart now', 'Later'], defaultId: 0, cancelId: 1,
+      title: 'Workspace folder', message: `Steering Lab will use ${dir} from its next start.`,
+      detail: process.env.STEERLAB_WORKSPACE ? 'STEERLAB_WORKSPACE is set in the environment and takes precedence while it is set.' : 'Runs in the current workspace stay where they are.',
+    });
+    if (response === 0) {
+      app.relaunch();
+      win?.close();
+    }
+  };
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate({
+    isMac: process.platform === 'darwin', isDev: !app.isPackaged,
+    onOpenWorkspace: () => void shell.openPath(workspace),
+    onChooseWorkspace: () => void chooseWorkspace(),
+  })));
 
   win = new BrowserWindow({
     width: 1400, height: 950, minWidth: 900, minHeight: 600, title: 'Steering Lab', show: false,
@@ -59,11 +81,13 @@ async function main(): Promise<void> {
   setupCloseGuard({
     win: w,
     running: () => backend.running(),
-    cancel: async (experimentId) => void (await backend.request({ t: 'req', name: 'experiment.cancel', args: { experimentId } })),
-    ask: async (bw, n) => (await dialog.showMessageBox(bw, {
+    cancel: async (w) => void (await backend.request(w.kind === 'experiment'
+      ? { t: 'req', name: 'experiment.cancel', args: { experimentId: w.id } }
+      : { t: 'req', name: 'study.cancel', args: { studyRunId: w.id } })),
+    ask: async (bw, work) => (await dialog.showMessageBox(bw, {
       type: 'question', buttons: ['Cancel training and close', 'Keep training'], defaultId: 1, cancelId: 1,
-      title: 'Training in progress', message: `${n} experiment${n === 1 ? ' is' : 's are'} still training.`,
-      detail: 'Closing cancels the current run cleanly; it is recorded as cancelled and finished runs stay in the workspace.',
+      title: 'Training in progress', message: `${describeWork(work)} still training.`,
+      detail: 'Closing cancels the current run cleanly; it is recorded as cancelled and finished runs and studies stay in the workspace.',
     })).response === 0,
   });
   w.on('closed', () => (win = null));

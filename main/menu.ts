@@ -1,11 +1,12 @@
-/** setupMenu: the application menu (File with open and quit, View with reload and dev tools in development). */
+/** setupMenu: the application menu (File with the workspace folder and quit, View with reload and dev tools in development). */
 import type { MenuItemConstructorOptions } from 'electron';
 
-export function menuTemplate(o: { isMac: boolean; isDev: boolean; onOpenWorkspace(): void }): MenuItemConstructorOptions[] {
+export function menuTemplate(o: { isMac: boolean; isDev: boolean; onOpenWorkspace(): void; onChooseWorkspace?(): void }): MenuItemConstructorOptions[] {
   const file: MenuItemConstructorOptions = {
     label: 'File',
     submenu: [
       { label: 'Open workspace folder', accelerator: 'CmdOrCtrl+Shift+O', click: o.onOpenWorkspace },
+      ...(o.onChooseWorkspace ? [{ label: 'Choose workspace folder…', click: o.onChooseWorkspace }] : []),
       { type: 'separator' },
       { role: o.isMac ? 'close' : 'quit' },
     ],

@@ -56,6 +56,8 @@ declare module 'electron' {
     getName(): string;
     isPackaged: boolean;
     quit(): void;
+    /** Starts a new instance when this one quits. */
+    relaunch(): void;
     on(event: 'window-all-closed' | 'activate' | 'before-quit', listener: (e: { preventDefault(): void }) => void): void;
     setName(name: string): void;
     addRecentDocument(path: string): void;
@@ -73,7 +75,8 @@ declare module 'electron' {
   export const webUtils: { getPathForFile(file: File): string };
   export interface OpenDialogOptions {
     title?: string;
-    properties?: ('openFile' | 'openDirectory' | 'multiSelections')[];
+    defaultPath?: string;
+    properties?: ('openFile' | 'openDirectory' | 'multiSelections' | 'createDirectory')[];
     filters?: { name: string; extensions: string[] }[];
   }
   export const dialog: {

@@ -1,14 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { ELECTRON_CSP, isTrustedSender, secureWebPreferences } from '../../main/security.ts';
 import { addRecent, MAX_RECENT, readRecent, writeRecent } from '../../main/recent.ts';
-import { closeDecision } from '../../main/close-guard.ts';
+import { closeDecision, describeWork, trackWork, type Work } from '../../main/close-guard.ts';
 import { menuTemplate } from '../../main/menu.ts';
-import { workspaceFor } from '../../main/workspace.ts';
+import { readWorkspaceSetting, settingsFile, workspaceFor, writeWorkspaceSetting } from '../../main/workspace.ts';
 import { setupIpc } from '../../main/ipc.ts';
 import { REQUEST_NAMES, type RequestMessage, type ResponseMessage } from '../../src/contract/index.ts';
 import { requestChannel } from '../../src/contract/preload-api.ts';
@@ -77,11 +77,44 @@ describe('recent data sets, close guard, menu, workspace', () => {
     expect(closeDecision(0)).toBe('close');
     expect(closeDecision(1)).toBe('ask');
   });
+  it('counts experiments and lab studies as training, from their first event to their last', () => {
+    let a = new Map<string, Work>();
+    const ev = (name: string, payload: unknown) => (a = trackWork(a, name, payload));
+    ev('run.started', { experimentId: 'e1', runId: 'r1' });
+    ev('run.started', { experimentId: 'e1', runId: 'r2' });
+    ev('study.progress', { studyRunId: 's1', stage: 'starting', done: 0, total: 1 });
+    ev('progress', { task: 'decode', experimentId: null });
+    expect([...a.values()]).toEqual([{ kind: 'experiment', id: 'e1' }, { kind: 'study', id: 's1' }]);
+    expect(describeWork([...a.values()])).toBe('1 experiment and 1 study are');
+    ev('experiment.finished', { experimentId: 'e1', status: 'cancelled' });
+    expect(describeWork([...a.values()])).toBe('1 study is');
+    ev('study.progress', { studyRunId: 's2', stage: 'starting', done: 0, total: 1 });
+    expect(describeWork([...a.values()])).toBe('2 studies are');
+    ev('study.failed', { studyRunId: 's1', cancelled: true });
+    ev('study.finished', { studyRunId: 's2' });
+    expect(a.size).toBe(0);
+    expect(closeDecision(a.size)).toBe('close');
+  });
   it('menu has File/View with quit, dev tools only in development', () => {
     const prod = JSON.stringify(menuTemplate({ isMac: false, isDev: false, onOpenWorkspace: () => {} }));
     expect(prod).toContain('"quit"');
     expect(prod).not.toContain('toggleDevTools');
     expect(JSON.stringify(menuTemplate({ isMac: true, isDev: true, onOpenWorkspace: () => {} }))).toContain('toggleDevTools');
+  });
+  it('saves the chosen workspace in settings.json, keeps other settings, and ignores a bad file', () => {
+    const f = settingsFile(join(tmp, 'ud2'));
+    expect(readWorkspaceSetting(f)).toBeNull();
+    writeWorkspaceSetting(f, join(tmp, 'chosen'));
+    expect(readWorkspaceSetting(f)).toBe(join(tmp, 'chosen'));
+    writeFileSync(f, JSON.stringify({ theme: 'dark', workspace: join(tmp, 'chosen') }));
+    writeWorkspaceSetting(f, join(tmp, 'other'));
+    expect(JSON.parse(readFileSync(f, 'utf8'))).toEqual({ theme: 'dark', workspace: join(tmp, 'other') });
+    expect(() => writeWorkspaceSetting(f, 'relative/dir')).toThrow(/absolute/);
+    writeFileSync(f, '{ not json');
+    expect(readWorkspaceSetting(f)).toBeNull();
+    writeFileSync(f, JSON.stringify({ workspace: 'relative' }));
+    expect(readWorkspaceSetting(f)).toBeNull();
+    expect(JSON.stringify(menuTemplate({ isMac: false, isDev: false, onOpenWorkspace: () => {}, onChooseWorkspace: () => {} }))).toContain('Choose workspace folder');
   });
   it('puts the workspace in the user data folder unless overridden', () => {
     expect(workspaceFor(join(tmp, 'ud'))).toBe(join(tmp, 'ud', 'workspace'));
