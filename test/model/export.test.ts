@@ -24,11 +24,19 @@ async function roundTrip(cfg: Partial<ModelConfig>, shape: number[]) {
   expect(json.userDefinedMetadata.target.fullScaleDeg).toBe(420);
   const loaded = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: weightData.slice(0) }));
   const x = tf.tensor(Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.next()), shape);
-  const ours = tf.tidy(() => m.apply(x, { training: false }).output.dataSync());
-  const theirs = tf.tidy(() => (loaded.predict(x) as tf.Tensor).dataSync());
+  // Ours: the main head, then each auxiliary head; theirs: predict() in the order userDefinedMetadata.outputs names.
+  const ours = tf.tidy(() => {
+    const f = m.apply(x, { training: false });
+    return [f.output, ...f.aux.map((a) => a.output)].map((t) => Array.from(t.dataSync()));
+  });
+  const theirs = tf.tidy(() => {
+    const p = loaded.predict(x);
+    return (Array.isArray(p) ? p : [p]).map((t) => Array.from(t.dataSync()));
+  });
+  const outputs: string[] = json.userDefinedMetadata.outputs;
   loaded.dispose();
   m.dispose();
-  return { ours: Array.from(ours), theirs: Array.from(theirs) };
+  return { ours: ours[0], theirs: theirs[0], oursAll: ours, theirsAll: theirs, outputs };
 }
 
 describe('exportLayersModel', () => {
@@ -36,10 +44,27 @@ describe('exportLayersModel', () => {
     const r = await roundTrip({ input: { height: 20, width: 24, channels: 3 }, widthMultiplier: 0.2, batchnorm: true, activation: 'leaky_relu', head: 'scaled_tanh', headScale: 1.5, dropout: 0.3, auxHeads: [{ after: 'conv2', lossWeight: 0.2, head: 'linear' }] }, [3, 20, 24, 3]);
     r.theirs.forEach((v, i) => expect(v).toBeCloseTo(r.ours[i], 4));
     expect(new Set(r.ours).size).toBe(3);
+    // The auxiliary head (on a conv layer: flattened first) is the second output.
+    expect(r.outputs).toEqual(['head', 'aux_conv2']);
+    expect(r.theirsAll).toHaveLength(2);
+    r.theirsAll[1].forEach((v, i) => expect(v).toBeCloseTo(r.oursAll[1][i], 4));
+    expect(new Set(r.oursAll[1]).size).toBe(3);
+  });
+  it('several auxiliary heads on dense layers, each with its own head kind, come out in config order', async () => {
+    const r = await roundTrip({ arch: 'mlp', input: { height: 1, width: 5, channels: 1 }, hidden: [6, 4], activation: 'relu', head: 'linear', headScale: 3,
+      auxHeads: [{ after: 'dense2', lossWeight: 0.3, head: 'scaled_tanh' }, { after: 'dense1', lossWeight: 0.1, head: 'tanh' }] }, [4, 5]);
+    expect(r.outputs).toEqual(['head', 'aux_dense2', 'aux_dense1']);
+    expect(r.theirsAll).toHaveLength(3);
+    r.theirsAll.forEach((out, k) => out.forEach((v, i) => expect(v).toBeCloseTo(r.oursAll[k][i], 5)));
+    // scaled_tanh is bounded by k = 3 and not by 1 somewhere, tanh by 1.
+    for (const v of r.oursAll[1]) expect(Math.abs(v)).toBeLessThanOrEqual(3);
+    for (const v of r.oursAll[2]) expect(Math.abs(v)).toBeLessThanOrEqual(1);
   });
   it('MLP with elu and a tanh head', async () => {
     const r = await roundTrip({ arch: 'mlp', input: { height: 1, width: 6, channels: 1 }, hidden: [5, 4], activation: 'elu', head: 'tanh' }, [4, 6]);
     r.theirs.forEach((v, i) => expect(v).toBeCloseTo(r.ours[i], 5));
+    expect(r.outputs).toEqual(['head']);
+    expect(r.theirsAll).toHaveLength(1);
   });
   it('full-size PilotNet exports 252,219 trainable parameters', async () => {
     const m = createRegressor({}, 1);
