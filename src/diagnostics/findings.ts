@@ -47,7 +47,8 @@ export interface FindingsInput {
 }
 
 const fmt = (v: number, digits = 3): string => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(digits));
-const deg = (v: number): string => `${v.toFixed(2)} deg`;
+// Values that round to zero print as 0.00, not -0.00 (e.g. a transform's round trip of 0 deg gives -1e-15).
+const deg = (v: number): string => `${(Math.abs(v) < 0.005 ? 0 : v).toFixed(2)} deg`;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -88,6 +88,13 @@ describe('computeFindings', () => {
     expect(better).not.toContain('barely-better-than-baseline');
   });
 
+  it('an angle that rounds to zero is written 0.00 deg, not -0.00 deg', () => {
+    const fs = computeFindings(base({ head: { name: 'head', kind: 'tanh', range: { min: -1, max: 1 } }, trainTargets: [-3, -1e-9], toDeg: (t) => t * 100 }));
+    const t = fs.find((f) => f.kind === 'targets-outside-head-range')!;
+    expect(t.message).toContain('(-300.00 deg to 0.00 deg)');
+    expect(t.message).not.toContain('-0.00');
+  });
+
   it('non-finite guard finding names step and layer', () => {
     const fs = computeFindings(base({ nonFinite: { step: 17, layer: 'dense1', where: 'gradient', lastFiniteLoss: 3.5e6 } }));
     expect(fs[0]).toMatchObject({ kind: 'non-finite', severity: 'error', step: 17, layer: 'dense1' });
