@@ -30,6 +30,8 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
   let browser: Browser;
   let page: Page;
   const stderr: string[] = [];
+  /** Set once the Data set test opened the demo drive in this page. */
+  let demoOpened = false;
 
   const shot = async (name: string): Promise<void> => {
     await page.screenshot({ path: join(ART, `${name}.png`), fullPage: true });
@@ -99,6 +101,7 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     await expect.poll(() => page.getByTestId('frame-image').getAttribute('alt')).not.toBe(null);
     expect(await page.getByTestId('video-card').textContent()).toMatch(new RegExp(`${DEMO_FRAMES}\\b`));
     await shot('02-dataset');
+    demoOpened = true;
   }, 120_000);
 
   it('trains a small head comparison, charts update live, Compare shows every run with MAE in degrees', async () => {
@@ -222,5 +225,31 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     // The earlier multi-loss run stays reachable from the run picker.
     expect(await page.getByTestId('study-select').locator('option').count()).toBe(2);
     await shot('11-study-init-activation');
+  }, 90_000);
+
+  it('offers the open data set to the drive studies, and keeps finished studies across a reload', async () => {
+    await page.getByTestId('nav-experiment').click();
+    await page.getByTestId('preset').selectOption('study:output-head');
+    const openChoice = page.getByTestId('study-data-open');
+    // The demo drive opened in the Data set view (when this file runs whole) is offered by name; without one the choice is disabled.
+    expect(await openChoice.isDisabled()).toBe(!demoOpened);
+    if (demoOpened) expect(await page.getByTestId('study-data').textContent()).toMatch(new RegExp(`synth\\.mp4.*${DEMO_FRAMES} samples`));
+    else expect(await page.getByTestId('study-data').textContent()).toMatch(/none is open/);
+    expect(await page.getByTestId('study-data-demo').isChecked()).toBe(true);
+    await shot('12-study-data-choice');
+
+    // A reload starts a new page with empty state: the finished studies come back from the workspace.
+    await page.reload();
+    await page.getByTestId('nav-study').click();
+    await expect.poll(() => page.getByTestId('study-select').locator('option').allTextContents(), { timeout: 30_000 })
+      .toEqual([expect.stringMatching(/loss heads.*stored/), expect.stringMatching(/Initialisation.*stored/)]);
+    // The newest one is shown, with its conclusions and charts.
+    expect(await page.getByTestId('study-heading').textContent()).toMatch(/Initialisation/);
+    expect(await page.getByTestId('study-phase').textContent()).toMatch(/finished, .*stored in the workspace/);
+    expect(await page.getByTestId('study-conclusions').textContent()).toMatch(/relu/i);
+    await expect.poll(() => pixelsOf('ia-std-relu', [37, 99, 235]), { timeout: 15_000 }).toBeGreaterThan(100);
+    await page.getByTestId('study-select').selectOption({ index: 0 });
+    await expect.poll(() => page.getByTestId('multi-loss-additivity').textContent()).toMatch(/\d(\.\d+)?e-\d+/);
+    await shot('13-study-after-reload');
   }, 90_000);
 });
