@@ -11,6 +11,7 @@ import type { ParallelProvider } from '../engine/parallel.ts';
 import { createPoolKeeper, type PoolKeeper } from '../engine/pool.ts';
 import { engineLabel, planWorkers, type WorkerPlan, type WorkersOption } from '../engine/workers.ts';
 import { exportLayersModel } from '../model/export.ts';
+import { planModel } from '../model/plan.ts';
 import type { RunConfig, RunConfigInput } from '../train/config.ts';
 import type { RunResult, TrainEvent } from '../train/events.ts';
 import { trainRun } from '../train/trainer.ts';
@@ -84,6 +85,8 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   const t0 = performance.now();
   const emit = (e: ExperimentEvent): void => o.onEvent?.(e);
   const configs = expandGrid(o.base, o.axes);
+  // A model that cannot be built (e.g. an auxiliary head after a layer it does not have) fails here, before anything is written.
+  for (const c of configs) planModel(c.model);
   const cells = gridCells(o.axes);
   const ws = workspacePaths(o.workspace);
   const name = o.name ?? o.base.name ?? 'experiment';

@@ -12,6 +12,7 @@
  * is ceil(in / stride) and the network still fits. Each conv spec records the
  * padding it got, so the export and the UI show what was built.
  */
+import { UserError } from '../errors.ts';
 import type { ActivationName, HeadName, ModelConfig } from './config.ts';
 
 export interface ConvSpec {
@@ -69,7 +70,7 @@ function outputUnits(spec: LayerSpec): number {
   return spec.kind === 'conv' ? spec.outH * spec.outW * spec.outC : spec.outUnits;
 }
 
-/** Builds the plan for a (parsed) config; throws on a config that cannot be built. */
+/** Builds the plan for a (parsed) config; throws UserError (naming the config field) on one that cannot be built. */
 export function planModel(cfg: ModelConfig): ModelPlan {
   const trunk: LayerSpec[] = [];
   let units: number;
@@ -102,9 +103,15 @@ export function planModel(cfg: ModelConfig): ModelPlan {
     });
   }
   const head: HeadSpec = { kind: 'head', name: 'head', inUnits: units, head: cfg.head, lossWeight: 1 };
-  const aux = cfg.auxHeads.map((a): HeadSpec => {
+  const seen = new Set<string>();
+  const aux = cfg.auxHeads.map((a, i): HeadSpec => {
     const src = trunk.find((l) => l.name === a.after);
-    if (!src) throw new Error(`auxiliary head after '${a.after}': no such layer (layers: ${trunk.map((l) => l.name).join(', ')})`);
+    if (!src) {
+      throw new UserError(`model.auxHeads[${i}].after '${a.after}' is not a layer of this model; use one of: ${trunk.map((l) => l.name).join(', ')}`);
+    }
+    // Heads are named after their layer (aux_conv2), and the name keys their variables and diagnostics.
+    if (seen.has(a.after)) throw new UserError(`model.auxHeads[${i}]: '${a.after}' already has an auxiliary head; give each layer at most one`);
+    seen.add(a.after);
     return { kind: 'head', name: `aux_${a.after}`, inUnits: outputUnits(src), head: a.head, after: a.after, lossWeight: a.lossWeight };
   });
   return { trunk, head, aux };

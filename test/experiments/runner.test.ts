@@ -109,4 +109,12 @@ describe('runExperiment', () => {
     await expect(runExperiment({ dataset, base, axes: { 'model.heads': ['linear'] }, workspace: ws })).rejects.toThrow(UserError);
     expect(existsSync(join(ws, 'experiments'))).toBe(false);
   });
+
+  it('a model that cannot be built (aux head after a missing layer) fails before anything is written', async () => {
+    const ws = join(dir, 'ws6');
+    const bad = { ...base, model: { ...base.model, auxHeads: [{ after: 'conv9', lossWeight: 0.2 }] } };
+    await expect(runExperiment({ dataset, base: bad, axes: {}, workspace: ws })).rejects.toThrow(/model\.auxHeads\[0\]\.after 'conv9'/);
+    expect(existsSync(join(ws, 'experiments'))).toBe(false);
+    expect(existsSync(join(ws, 'runs'))).toBe(false);
+  });
 });

@@ -1,3 +1,4 @@
+import { UserError } from '../../src/errors.ts';
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../../src/engine/index.ts';
@@ -70,7 +71,14 @@ describe('model plan and factory', () => {
   });
 
   it('rejects bad configs', () => {
-    expect(() => createRegressor({ auxHeads: [{ after: 'conv9', lossWeight: 1, head: 'linear' }] }, 1)).toThrow(/conv9/);
+    // Config mistakes are UserErrors naming the field and the fix (a one-line CLI error, not an internal error).
+    expect(() => createRegressor({ auxHeads: [{ after: 'conv9', lossWeight: 1, head: 'linear' }] }, 1)).toThrow(UserError);
+    expect(() => createRegressor({ auxHeads: [{ after: 'conv9', lossWeight: 1, head: 'linear' }] }, 1)).toThrow(
+      "model.auxHeads[0].after 'conv9' is not a layer of this model; use one of: conv1, conv2, conv3, conv4, conv5, dense1, dense2, dense3",
+    );
+    // Two heads on one layer would share the name aux_conv2 (and its variables): refused before any variable exists.
+    const twice = { auxHeads: [{ after: 'conv2', lossWeight: 0.1, head: 'linear' as const }, { after: 'conv2', lossWeight: 0.2, head: 'tanh' as const }] };
+    expect(() => createRegressor(twice, 1)).toThrow("model.auxHeads[1]: 'conv2' already has an auxiliary head; give each layer at most one");
     expect(() => createRegressor({ dropout: 2 } as never, 1)).toThrow();
     expect(() => initialValues('he_normal', [3], 0, 1, createRng(1))).toThrow();
   });
