@@ -92,18 +92,19 @@ async function timed(kind: DecodeKind, fn: () => Promise<number>): Promise<Decod
 
 /**
  * Probe + decodeFrames into memory, as loadDataset runs them on a cache miss:
- * the packet-time probe beside the decode, frames waiting for its times.
+ * the packet-time probe started once ffmpeg is spawned, frames waiting for
+ * its times, lent frames (the cache writer copies each before the next).
  */
 async function labDecode(path: string, width: number, height: number): Promise<number> {
-  const probing = probeVideoDetailed(path);
-  const times = probing.then((p) => (p.packetTimes ? p.frameTimesS : null));
-  times.catch(() => undefined);
+  // An object, so TypeScript sees the assignment made inside the callback.
+  const probe: { times: Promise<Float64Array | null> | null } = { times: null };
+  const startProbe = (): Promise<Float64Array | null> => (probe.times = probeVideoDetailed(path).then((p) => (p.packetTimes ? p.frameTimesS : null)));
   let frames = 0;
-  for await (const f of decodeFrames(path, { width, height }, { frameTimesS: times })) {
+  for await (const f of decodeFrames(path, { width, height }, { frameTimesS: startProbe, lend: true })) {
     if (f.rgb.length !== width * height * 3) throw new Error('decoder returned a frame of the wrong size');
     frames++;
   }
-  const known = await times;
+  const known = await probe.times;
   if (known && frames !== known.length) throw new Error(`the lab decoded ${frames} frames but the file has ${known.length} packets`);
   return frames;
 }

@@ -102,29 +102,40 @@ export async function buildFrameCache(spec: Pick<DatasetSpec, 'source' | 'input'
 
 /**
  * A full decode of a video file with the packet-time probe running beside
- * it (see decodeFrames' frameTimesS): the probe's ffprobe spawn and JSON
- * parse no longer delay the first frame. Returns the probe and the writer, or
- * a null writer when the packet times turned out unusable or did not match
- * the decoded count. Errors of the probe (not a video, bad crop) win over
- * ffmpeg's, which they explain; cancellation wins over both.
+ * it (see decodeFrames' frameTimesS): the probe starts once ffmpeg is
+ * spawned, so neither its ffprobe spawn nor its JSON parse delays the first
+ * frame. Returns the probe and the writer, or a null writer when the packet
+ * times turned out unusable or did not match the decoded count. Errors of the
+ * probe (not a video, bad crop) win over ffmpeg's, which they explain;
+ * cancellation wins over both.
  */
 async function decodeBesideProbe(spec: Pick<DatasetSpec, 'source' | 'input' | 'crop' | 'maxFrames'>, path: string, o: LoadOptions): Promise<{ probed: DetailedProbe; writer: FrameCacheWriter | null }> {
-  const probing = probeVideoDetailed(spec.source, o.signal);
-  const times = probing.then((p) => {
-    checkCrop(spec, p.info);
-    return p.packetTimes ? p.frameTimesS : null;
-  });
-  // Both are awaited below; this keeps an early rejection from counting as unhandled meanwhile.
-  times.catch(() => undefined);
+  // Set by decodeFrames' call, once ffmpeg is spawned (an object, so TypeScript sees the assignment).
+  const started: { probing: Promise<DetailedProbe> | null; times: Promise<Float64Array | null> | null } = { probing: null, times: null };
+  const startProbe = (): Promise<Float64Array | null> => {
+    const probing = probeVideoDetailed(spec.source, o.signal);
+    const times = probing.then((p) => {
+      checkCrop(spec, p.info);
+      return p.packetTimes ? p.frameTimesS : null;
+    });
+    // Both are awaited below; this keeps an early rejection from counting as unhandled meanwhile.
+    times.catch(() => undefined);
+    started.probing = probing;
+    started.times = times;
+    return times;
+  };
   let writer: FrameCacheWriter | null;
   try {
-    writer = await decodeToCache(spec, path, o, undefined, times);
+    writer = await decodeToCache(spec, path, o, undefined, startProbe);
   } catch (e) {
     if (e instanceof CancelledError) throw e;
-    await times;
+    // ffmpeg may have failed before the probe started (e.g. the file vanished): then its error stands.
+    if (started.times) await started.times;
     throw e;
   }
-  return { probed: await probing, writer };
+  // decodeToCache returns only after ffmpeg ran, which started the probe.
+  if (!started.probing) throw new Error('the packet-time probe never started');
+  return { probed: await started.probing, writer };
 }
 
 async function buildCache(spec: Pick<DatasetSpec, 'source' | 'input' | 'crop' | 'maxFrames'>, key: string, path: string, o: LoadOptions): Promise<CachedFrames> {
@@ -174,9 +185,10 @@ async function decodeToCache(
   path: string,
   o: LoadOptions,
   video: VideoInfo | undefined,
-  times: Float64Array | Promise<Float64Array | null> | undefined,
+  times: (() => Promise<Float64Array | null>) | undefined,
 ): Promise<FrameCacheWriter | null> {
   const writer = await FrameCacheWriter.create(path, spec.input.width, spec.input.height);
+  let promised: Promise<Float64Array | null> | undefined;
   try {
     for await (const f of decodeFrames(spec.source, { width: spec.input.width, height: spec.input.height, crop: spec.crop }, {
       signal: o.signal,
@@ -184,11 +196,13 @@ async function decodeToCache(
       expectedFrames: video?.frames,
       maxFrames: spec.maxFrames,
       fps: video?.fps,
-      frameTimesS: times,
+      frameTimesS: times && (() => (promised = times())),
+      // append() copies the frame into the writer's buffer before the next is asked for.
+      lend: true,
     })) {
       await writer.append(f.rgb, f.ptsS);
     }
-    const known = times && (await times);
+    const known = promised && (await promised);
     if (known && writer.count !== (spec.maxFrames ? Math.min(spec.maxFrames, known.length) : known.length)) {
       await writer.abort();
       return null;
