@@ -66,6 +66,16 @@ describe('exportLayersModel', () => {
     expect(r.outputs).toEqual(['head']);
     expect(r.theirsAll).toHaveLength(1);
   });
+  it('leaves no tensor behind (an export per run must not grow memory in a long session)', async () => {
+    const m = createRegressor({ input: { height: 20, width: 24, channels: 3 }, widthMultiplier: 0.2, batchnorm: true, auxHeads: [{ after: 'dense1', lossWeight: 0.2, head: 'tanh' }] }, 2);
+    await exportLayersModel(m); // first call may create tfjs-layers' own lasting state
+    const before = tf.memory();
+    for (let i = 0; i < 3; i++) await exportLayersModel(m);
+    const after = tf.memory();
+    expect(after.numTensors).toBe(before.numTensors);
+    expect(after.numBytes).toBe(before.numBytes);
+    m.dispose();
+  });
   it('full-size PilotNet exports 252,219 trainable parameters', async () => {
     const m = createRegressor({}, 1);
     const { modelJson, weightData } = await exportLayersModel(m);
