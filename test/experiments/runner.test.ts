@@ -104,6 +104,18 @@ describe('runExperiment', () => {
     await expect(resumeRun(cut.runs[0].dir!)).rejects.toThrow(/already finished/);
   }, 90_000);
 
+  it('leaves no tfjs tensor behind: a long session (server, app) runs experiment after experiment', async () => {
+    const tf = await import('@tensorflow/tfjs-core');
+    const ws = join(dir, 'ws-mem');
+    const axes = { 'model.head': ['linear', 'tanh'] };
+    await runExperiment({ dataset, base, axes, workspace: ws }); // warm-up: engine and kernels set up once
+    const before = tf.memory();
+    await runExperiment({ dataset, base, axes, workspace: ws });
+    const after = tf.memory();
+    expect(after.numTensors).toBe(before.numTensors);
+    expect(after.numBytes).toBe(before.numBytes);
+  }, 60_000);
+
   it('an unknown config path fails before anything is written', async () => {
     const ws = join(dir, 'ws3');
     await expect(runExperiment({ dataset, base, axes: { 'model.heads': ['linear'] }, workspace: ws })).rejects.toThrow(UserError);
