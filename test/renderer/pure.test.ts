@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decimateMinMax } from '../../renderer/src/lib/decimate.ts';
-import { fmtDeg, fmtDuration, fmtSteer, fmtLoss, fmtPct } from '../../renderer/src/lib/format.ts';
+import { fileName, fmtDeg, fmtDuration, fmtSteer, fmtLoss, fmtPct } from '../../renderer/src/lib/format.ts';
 import { ColorRegistry, PALETTE } from '../../renderer/src/lib/colors.ts';
 import { gradHeatmap, experimentEta, startRun, addStep, type LiveRun } from '../../renderer/src/lib/series.ts';
 import { RunConfig } from '../../src/train/config.ts';
@@ -39,6 +39,13 @@ describe('formatting carries units', () => {
     expect(fmtDuration(3720)).toBe('1 h 02 min');
     expect(fmtLoss(0.00012)).toBe('1.20e-4');
     expect(fmtPct(0.25)).toBe('25%');
+  });
+  it('file names of POSIX and Windows paths', () => {
+    expect(fileName('/data/drives/a.mp4')).toBe('a.mp4');
+    expect(fileName('C:\\drives\\b.csv')).toBe('b.csv');
+    expect(fileName('tub_1')).toBe('tub_1');
+    expect(fileName('/data/tub/')).toBe('tub');
+    expect(fileName('/')).toBe('/');
   });
 });
 

@@ -1,6 +1,6 @@
 /** Axis labels of the generic charts: compact numbers, and log axes that never pile labels up. */
 import { describe, expect, it } from 'vitest';
-import { compactTick, logTick } from '../../renderer/src/lib/charts/chartjs.ts';
+import { compactTick, logTick, setValueScale, valueTick, type ValueScale } from '../../renderer/src/lib/charts/chartjs.ts';
 
 /** Chart.js's log ticks: every 1..9 x 10^n from lo to hi. */
 const logTicks = (loExp: number, hiExp: number) => {
@@ -35,5 +35,22 @@ describe('axis labels', () => {
     // Chart.js over 19 decades may tick only every 3rd power (1e-19, 1e-16, ..., 0.1): those still get labels.
     const sparse = Array.from({ length: 7 }, (_, k) => ({ value: 10 ** (-19 + 3 * k) }));
     expect(sparse.map((t) => logTick(t.value, sparse)).filter(Boolean)).toHaveLength(7);
+  });
+});
+
+describe('value axis switching', () => {
+  it('sets log or linear in place, keeps other tick options, and applies min only to a linear axis', () => {
+    const s: ValueScale & { ticks: { autoSkip?: boolean; precision?: number } } = { type: 'linear', ticks: { precision: 0 } };
+    setValueScale(s, true, 0);
+    expect(s).toEqual({ type: 'logarithmic', min: undefined, ticks: { precision: 0, autoSkip: false } });
+    setValueScale(s, false, 0);
+    expect(s).toEqual({ type: 'linear', min: 0, ticks: { precision: 0, autoSkip: true } });
+  });
+  it('labels ticks by axis type', () => {
+    const ticks = [1, 2, 5, 10, 20, 50].map((value) => ({ value }));
+    expect(valueTick.call({ type: 'logarithmic', getLabelForValue: () => '' }, 20, 0, ticks)).toBe('20');
+    expect(valueTick.call({ type: 'logarithmic', getLabelForValue: () => '' }, 3, 0, ticks)).toBe('');
+    expect(valueTick.call({ type: 'category', getLabelForValue: (v) => `bin ${v}` }, 2, 0, ticks)).toBe('bin 2');
+    expect(valueTick.call({ type: 'linear', getLabelForValue: () => '' }, 0.000123, 0, ticks)).toBe('1.2e-4');
   });
 });

@@ -37,3 +37,8 @@ export function fmtPct(x: number | null | undefined): string {
 export function fmtInt(x: number): string {
   return x.toLocaleString('en-US');
 }
+
+/** The last component of a path, POSIX or Windows ("C:\\drives\\a.mp4" -> "a.mp4"; a folder's trailing slash ignored). */
+export function fileName(path: string): string {
+  return path.replace(/[\\/]+$/, '').split(/[\\/]/).pop() || path;
+}

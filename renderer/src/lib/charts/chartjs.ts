@@ -48,3 +48,29 @@ export function logTick(v: number, ticks: readonly { value: number }[]): string 
 export function gridColor(ctx: { tick?: { label?: unknown } }): string {
   return ctx.tick && (ctx.tick.label === '' || ctx.tick.label === undefined) ? 'rgba(0,0,0,0.03)' : 'rgba(0,0,0,0.1)';
 }
+
+/** The value axis's tick labels: logTick on a log axis, the category itself on a category axis, compactTick otherwise. */
+export function valueTick(this: { type: string; getLabelForValue(v: number): string }, v: number | string, _i: number, ticks: readonly { value: number }[]): string {
+  if (this.type === 'logarithmic') return logTick(Number(v), ticks);
+  if (this.type === 'category') return this.getLabelForValue(Number(v));
+  return compactTick(Number(v));
+}
+
+/** The mutable part of a Chart.js scale that the charts switch between updates. */
+export interface ValueScale {
+  type?: string;
+  min?: number;
+  ticks?: { autoSkip?: boolean };
+}
+
+/**
+ * Switches a value axis between linear and logarithmic in place (then call
+ * chart.update). `min` applies to the linear axis only: a log axis picks its
+ * own lower end. logTick already chooses which log ticks carry a label, and
+ * Chart.js's autoSkip would drop exactly those, so it is off on log axes.
+ */
+export function setValueScale(scale: ValueScale, log: boolean, min?: number): void {
+  scale.type = log ? 'logarithmic' : 'linear';
+  scale.min = log ? undefined : min;
+  scale.ticks = { ...scale.ticks, autoSkip: !log };
+}
