@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decimateMinMax } from '../../renderer/src/lib/decimate.ts';
 import { fileName, fmtDeg, fmtDuration, fmtSteer, fmtLoss, fmtPct } from '../../renderer/src/lib/format.ts';
 import { ColorRegistry, PALETTE } from '../../renderer/src/lib/colors.ts';
-import { gradHeatmap, experimentEta, startRun, addStep, type LiveRun } from '../../renderer/src/lib/series.ts';
+import { binCentreLabels, gradHeatmap, experimentEta, startRun, addStep, type LiveRun } from '../../renderer/src/lib/series.ts';
 import { RunConfig } from '../../src/train/config.ts';
 
 describe('decimateMinMax', () => {
@@ -83,5 +83,18 @@ describe('series', () => {
     r = addStep(r, { experimentId: 'e', runId: 'r1', step: { type: 'step', step: 4, epoch: 0, stepsPerEpoch: 10, loss: 1, learningRate: 1e-3, samplesPerS: 80, etaS: 1.5 } });
     // 1.5 s left in this run + 2 runs x 20 steps x 0.1 s = 5.5 s
     expect(experimentEta([r])).toBeCloseTo(5.5, 10);
+  });
+});
+
+describe('histogram bin labels', () => {
+  it('give neighbouring bins distinct centres with as few decimals as the bin width allows', () => {
+    const narrow = Array.from({ length: 18 }, (_, i) => -0.06 + i * 0.005);
+    const labels = binCentreLabels(narrow);
+    expect(labels).toHaveLength(17);
+    expect(labels[0]).toMatch(/^-0\.05[78]$/);
+    expect(new Set(labels).size).toBe(17);
+    expect(binCentreLabels([-2, -1, 0, 1, 2])).toEqual(['-1.5', '-0.5', '0.5', '1.5']);
+    expect(binCentreLabels([0, 100, 200])).toEqual(['50', '150']);
+    expect(binCentreLabels([1])).toEqual([]);
   });
 });

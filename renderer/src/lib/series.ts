@@ -110,3 +110,20 @@ export function experimentEta(runs: LiveRun[]): number | null {
   const stepS = cur.batchSize / s.samplesPerS;
   return (s.etaS ?? 0) + remainingRuns * cur.plannedEpochs * s.stepsPerEpoch * stepS;
 }
+
+/**
+ * Labels of histogram bins: each bin's centre with just enough decimals that
+ * neighbouring bins read differently (a bin 0.005 wide needs 3: "-0.053",
+ * "-0.048"; a bin 0.5 wide needs 1).
+ */
+export function binCentreLabels(edges: readonly number[]): string[] {
+  const n = Math.max(0, edges.length - 1);
+  let width = Infinity;
+  for (let i = 0; i < n; i++) {
+    const w = Math.abs(edges[i + 1] - edges[i]);
+    if (w > 0 && w < width) width = w;
+  }
+  // Centres sit half a bin from the edges: enough decimals to show half the narrowest bin.
+  const digits = Number.isFinite(width) ? Math.min(6, Math.max(0, Math.ceil(-Math.log10(width / 2)))) : 2;
+  return Array.from({ length: n }, (_, i) => ((edges[i] + edges[i + 1]) / 2).toFixed(digits));
+}
