@@ -140,6 +140,10 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     // The loss chart was redrawn with new steps while the runs were still going.
     expect(liveRenders).toBeGreaterThanOrEqual(2);
     await shot('05-live-finished');
+    // The selected run's diagnostics: activation statistics, dead/saturated fractions and its head's pre-activation histogram.
+    await page.getByTestId('act-stats').waitFor();
+    await page.getByTestId('dead-saturated').waitFor();
+    await page.getByTestId('head-histogram').waitFor();
     const statuses = await page.getByTestId('run-status').allTextContents();
     expect(statuses).toHaveLength(4);
 
