@@ -32,7 +32,7 @@ export const StudyInfo = z.object({
   defaults: z.record(z.string(), z.unknown()),
   /** The overrides of a quick run (the CLI's --quick). */
   quickOptions: z.record(z.string(), z.unknown()),
-  /** True when the study trains on a steering data set (the demo drive in the workspace unless options name a video). */
+  /** True when the study trains on a steering data set: the demo drive in the workspace, or the open data set passed as study.start datasetId. */
   usesDrive: z.boolean(),
 });
 export type StudyInfo = z.infer<typeof StudyInfo>;
