@@ -15,7 +15,7 @@ import { planModel } from '../model/plan.ts';
 import type { RunConfig, RunConfigInput } from '../train/config.ts';
 import type { RunResult, TrainEvent } from '../train/events.ts';
 import { trainRun } from '../train/trainer.ts';
-import { loadDataset } from '../video/dataset.ts';
+import { datasetParts, loadDatasets } from '../video/multi.ts';
 import type { Dataset, DatasetSpec, DecodeProgress } from '../video/types.ts';
 import type { ExperimentEvent } from './events.ts';
 import { expandGrid, gridCells, type GridAxes, type GridCell } from './grid.ts';
@@ -24,8 +24,12 @@ import { datasetToTrainingData, FrameLru, type DatasetTrainingData } from './tra
 import type { DatasetSummary, ExperimentRecord, ExperimentSummary } from './types.ts';
 
 export interface RunExperimentOptions {
-  /** The data set; its input size defaults to the configs' model.input. */
-  dataset: DatasetSpec;
+  /**
+   * The data set: one video spec, or several (one label source each, trained
+   * on as one data set, see video/multi.ts). The input size of every spec is
+   * replaced by the configs' model.input.
+   */
+  dataset: DatasetSpec | DatasetSpec[];
   base: RunConfigInput;
   /** Dotted config path -> values; {} runs the base config once. */
   axes: GridAxes;
@@ -57,10 +61,42 @@ export function targetTransformFile(t: { kind: string; params: Record<string, nu
   return { kind: t.kind, params: t.params, degrees: { scale, offset }, formula: `degrees = ${scale} * output + ${offset}` };
 }
 
+/** The specs of an experiment's data set: a list stays a list, one spec becomes a list of one. */
+export function specList(dataset: DatasetSpec | DatasetSpec[]): DatasetSpec[] {
+  const specs = Array.isArray(dataset) ? dataset : [dataset];
+  if (specs.length === 0) throw new UserError('the data set names no video; give at least one');
+  return specs;
+}
+
+/**
+ * What experiment.json records as its data set: one spec as itself (as
+ * always), several as { videos: [spec, ...] }. datasetSpecsOfRecord reads both.
+ */
+export function datasetRecord(specs: DatasetSpec[]): Record<string, unknown> {
+  return specs.length === 1 ? { ...specs[0] } : { videos: specs.map((s) => ({ ...s })) };
+}
+
+/** The specs an experiment record's data set holds (see datasetRecord). */
+export function datasetSpecsOfRecord(dataset: Record<string, unknown>): DatasetSpec[] {
+  const videos = dataset.videos;
+  if (Array.isArray(videos)) return videos as DatasetSpec[];
+  return [dataset as unknown as DatasetSpec];
+}
+
+/** Samples of [start, end) that are in a sorted index list. */
+function countIn(sorted: Int32Array, start: number, end: number): number {
+  let n = 0;
+  for (const i of sorted) if (i >= start && i < end) n++;
+  return n;
+}
+
 function summarize(ds: Dataset, td: DatasetTrainingData): DatasetSummary {
+  const parts = datasetParts(ds);
+  const several = parts.length > 1;
+  const labelPaths = parts.map((p) => p.spec.labels).filter((l): l is string => Boolean(l));
   return {
-    source: ds.spec.source,
-    labels: ds.spec.labels ?? null,
+    source: several ? parts.map((p) => p.spec.source).join(' + ') : ds.spec.source,
+    labels: several ? (labelPaths.length ? labelPaths.join(' + ') : null) : (ds.spec.labels ?? null),
     input: { width: ds.frames.width, height: ds.frames.height },
     frames: ds.frames.count,
     samples: ds.anglesDeg.length,
@@ -69,6 +105,20 @@ function summarize(ds: Dataset, td: DatasetTrainingData): DatasetSummary {
     valBlocks: td.valBlocks,
     fps: ds.video.fps,
     warnings: ds.warnings,
+    ...(several && {
+      videos: parts.map((p) => ({
+        source: p.spec.source,
+        labels: p.spec.labels ?? null,
+        frames: p.frames,
+        firstSample: p.firstSample,
+        samples: p.samples,
+        trainSamples: countIn(td.trainIndices, p.firstSample, p.firstSample + p.samples),
+        valSamples: countIn(td.valIndices, p.firstSample, p.firstSample + p.samples),
+        fps: p.video.fps,
+        timeOffsetS: p.timeOffsetS,
+        cacheHit: p.cacheHit,
+      })),
+    }),
   };
 }
 
@@ -84,6 +134,7 @@ function emptyResult(status: RunResult['status'], engine: string, error: string 
 export async function runExperiment(o: RunExperimentOptions): Promise<ExperimentSummary> {
   const t0 = performance.now();
   const emit = (e: ExperimentEvent): void => o.onEvent?.(e);
+  const specs = specList(o.dataset);
   const configs = expandGrid(o.base, o.axes);
   // A model that cannot be built (e.g. an auxiliary head after a layer it does not have) fails here, before anything is written.
   for (const c of configs) planModel(c.model);
@@ -94,7 +145,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
 
   const record: ExperimentRecord = {
     id: experimentId, name, createdAt: new Date().toISOString(), pid: process.pid, hostname: hostname(), status: 'running',
-    error: null, engine: null, dataset: { ...o.dataset }, datasetSummary: null, base: { ...o.base } as Record<string, unknown>,
+    error: null, engine: null, dataset: datasetRecord(specs), datasetSummary: null, base: { ...o.base } as Record<string, unknown>,
     axes: o.axes, runs: configs.map((c, i) => ({ runId: null, name: c.name, cell: cells[i], status: 'pending' })), wallTimeS: null,
   };
   const save = (): void => writeExperiment(expDir, record);
@@ -137,8 +188,8 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     const key = `${c.model.input.width}x${c.model.input.height}`;
     const cached = datasets.get(key);
     if (cached) return cached;
-    const ds = await loadDataset(
-        { ...o.dataset, input: { width: c.model.input.width, height: c.model.input.height } },
+    const ds = await loadDatasets(
+        specs.map((s) => ({ ...s, input: { width: c.model.input.width, height: c.model.input.height } })),
         {
           cacheDir: o.cacheDir ?? ws.cache,
           signal: o.signal,
@@ -334,12 +385,12 @@ export async function resumeRun(
   const record = expDir ? readExperiment(expDir) : null;
   if (!record) throw new UserError(`the experiment record of ${runDir} is missing, so its data set is unknown`);
   const config = run.config;
-  const spec = { ...(record.dataset as unknown as DatasetSpec), input: { width: config.model.input.width, height: config.model.input.height } };
+  const specs = datasetSpecsOfRecord(record.dataset).map((s) => ({ ...s, input: { width: config.model.input.width, height: config.model.input.height } }));
   const engine = await initEngine(config.engine as EngineName | 'auto');
   // The same worker count as before, so the resumed run repeats the uninterrupted one (gradients are averaged per shard).
   const had = /x(\d+) workers/.exec(run.result?.engine ?? '');
   const plan = planWorkers(o.workers ?? (had ? Number(had[1]) : 1), { engine: engine.name, model: config.model, batchSize: config.batchSize, cores: availableParallelism() });
-  const ds = await loadDataset(spec, { cacheDir: o.cacheDir ?? workspacePaths(workspace).cache, signal: o.signal });
+  const ds = await loadDatasets(specs, { cacheDir: o.cacheDir ?? workspacePaths(workspace).cache, signal: o.signal });
   const writer = new RunWriter(run.dir);
   const index = record.runs.findIndex((r) => r.runId === run.id);
   const pools = plan.workers > 1 ? createPoolKeeper({ signal: o.signal, seed: config.seed }) : null;

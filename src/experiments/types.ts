@@ -18,6 +18,29 @@ export const DatasetSummary = z.object({
   valBlocks: z.array(z.object({ start: z.number().int(), end: z.number().int() })),
   fps: z.number(),
   warnings: z.array(z.string()),
+  /**
+   * Only for a data set of several videos (then source and labels join their
+   * paths with ' + '): each video in order, where its samples sit in the
+   * concatenated data set, and how many of them the split put in each part.
+   */
+  videos: z
+    .array(
+      z.object({
+        source: z.string(),
+        labels: z.string().nullable(),
+        frames: z.number().int(),
+        /** Index of the video's first sample in the data set; its samples are [firstSample, firstSample + samples). */
+        firstSample: z.number().int(),
+        samples: z.number().int(),
+        trainSamples: z.number().int(),
+        valSamples: z.number().int(),
+        fps: z.number(),
+        /** Seconds added to the video's own frame times on the data set's clock (times continue across videos). */
+        timeOffsetS: z.number(),
+        cacheHit: z.boolean(),
+      }),
+    )
+    .optional(),
 });
 export type DatasetSummary = z.infer<typeof DatasetSummary>;
 
