@@ -65,16 +65,19 @@ export interface StudyResults {
 }
 export type KnownStudy = keyof StudyResults;
 
-/** A finished study as stored in the workspace (studies/results/<studyRunId>.json). */
-export const StudyRecord = z.object({
+/** What study.history lists of a stored study (its measurements come with study.result: one can be 200 kB). */
+export const StudyRecordHead = z.object({
   studyRunId: StudyRunId,
   name: StudyName,
   quick: z.boolean(),
-  result: StudyResult,
   elapsedS: z.number().nonnegative(),
   /** ISO time the study finished. */
   finishedAt: z.string(),
 });
+export type StudyRecordHead = z.infer<typeof StudyRecordHead>;
+
+/** A finished study as stored in the workspace (studies/results/<studyRunId>.json). */
+export const StudyRecord = StudyRecordHead.extend({ result: StudyResult });
 export type StudyRecord = z.infer<typeof StudyRecord>;
 
 export const studyRequests = {
@@ -91,7 +94,9 @@ export const studyRequests = {
     result: z.object({ studyRunId: StudyRunId }),
   },
   /** Finished studies stored in the workspace, oldest first (so a reload or a second window still shows them). */
-  'study.history': { args: z.object({}).strict(), result: z.array(StudyRecord) },
+  'study.history': { args: z.object({}).strict(), result: z.array(StudyRecordHead) },
+  /** One stored study with its measurements and conclusions. */
+  'study.result': { args: z.object({ studyRunId: StudyRunId }).strict(), result: StudyRecord },
   'study.cancel': { args: z.object({ studyRunId: StudyRunId }).strict(), result: z.object({ cancelled: z.boolean() }) },
 } as const;
 

@@ -8,7 +8,7 @@ import { ContractError, eventMessage, events, requests, StudyInfo, StudyResult, 
 
 describe('study requests', () => {
   it('are in the request and event maps', () => {
-    expect(REQUEST_NAMES).toEqual(expect.arrayContaining(['study.list', 'study.history', 'study.start', 'study.cancel']));
+    expect(REQUEST_NAMES).toEqual(expect.arrayContaining(['study.list', 'study.history', 'study.result', 'study.start', 'study.cancel']));
     expect(EVENT_NAMES).toEqual(expect.arrayContaining(['study.progress', 'study.finished', 'study.failed']));
   });
 
@@ -29,18 +29,22 @@ describe('study requests', () => {
     for (const b of bad) expect(requests['study.start'].args.safeParse(b).success, JSON.stringify(b)).toBe(false);
   });
 
-  it('study.start takes an open data set id; study.history returns stored records with every field', () => {
+  it('study.start takes an open data set id; study.history lists stored heads, study.result one record with every field', () => {
     expect(requests['study.start'].args.parse({ name: 'output-head', datasetId: 'a1b2c3d4e5f6' })).toEqual({ name: 'output-head', quick: false, options: {}, datasetId: 'a1b2c3d4e5f6' });
     for (const datasetId of ['', '../x', 7]) expect(requests['study.start'].args.safeParse({ name: 'output-head', datasetId }).success).toBe(false);
     expect(requests['study.history'].args.safeParse({ all: true }).success).toBe(false);
     const rec = { studyRunId: 'multi-loss-abc', name: 'multi-loss', quick: true, result: { conclusions: ['c'], additivityMaxAbsError: 1e-7 }, elapsedS: 2, finishedAt: '2026-11-28T09:00:00.000Z' };
-    expect(requests['study.history'].result.parse([rec])[0].result).toEqual({ conclusions: ['c'], additivityMaxAbsError: 1e-7 });
+    // The list carries no measurements (zod strips them), the single record does.
+    expect(requests['study.history'].result.parse([rec])[0]).not.toHaveProperty('result');
+    expect(requests['study.result'].result.parse(rec).result).toEqual({ conclusions: ['c'], additivityMaxAbsError: 1e-7 });
     for (const k of Object.keys(rec)) {
       const { [k as keyof typeof rec]: _gone, ...rest } = rec;
-      expect(requests['study.history'].result.safeParse([rest]).success, k).toBe(false);
+      expect(requests['study.result'].result.safeParse(rest).success, k).toBe(false);
+      if (k !== 'result') expect(requests['study.history'].result.safeParse([rest]).success, k).toBe(false);
     }
     expect(requests['study.history'].result.safeParse([{ ...rec, studyRunId: '../../etc' }]).success).toBe(false);
-    expect(requests['study.history'].result.safeParse([{ ...rec, result: { conclusions: [3] } }]).success).toBe(false);
+    expect(requests['study.result'].result.safeParse({ ...rec, result: { conclusions: [3] } }).success).toBe(false);
+    expect(requests['study.result'].args.safeParse({ studyRunId: '../studies/x' }).success).toBe(false);
   });
 
   it('study.cancel needs a plain id; study.list takes nothing', () => {

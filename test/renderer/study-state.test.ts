@@ -115,10 +115,19 @@ describe('StudyState', () => {
     ];
     let asked: unknown = null;
     let release: () => void = () => {};
+    const heads = stored.map(({ result: _r, ...h }) => h);
+    const fetched: string[] = [];
+    const results = new Router().handle('study.result', async (a) => {
+      fetched.push(a.studyRunId);
+      const rec = stored.find((x) => x.studyRunId === a.studyRunId);
+      if (!rec) throw Object.assign(new Error(`no stored study ${a.studyRunId} in this workspace`), { name: 'UserError' });
+      return rec;
+    });
     const router = new Router()
       .handle('study.list', async () => [info])
       // The history arrives while a start is on its way: the started run moves behind the stored ones and must still get its id.
-      .handle('study.history', () => new Promise((r) => (release = () => r(stored))))
+      .handle('study.history', () => new Promise((r) => (release = () => r(heads))))
+      .handle('study.result', (a, c) => results.call('study.result', a, c) as never)
       .handle('study.start', async (a) => {
         asked = a;
         release();
@@ -132,14 +141,21 @@ describe('StudyState', () => {
     expect(study.runs.map((r) => [r.studyRunId, r.phase])).toEqual([['ml-old', 'finished'], ['ml-new', 'finished'], ['oh-1', 'running']]);
     // The view keeps showing the run it showed.
     expect(study.current?.studyRunId).toBe('oh-1');
-    expect(study.runs[0]).toMatchObject({ title: info.title, quick: true, elapsedS: 3, finishedAt: '2026-11-27T10:00:00.000Z', result: { additivityMaxAbsError: 1.2e-7 } });
+    // Stored studies come without their measurements; they are fetched once, when shown.
+    expect(study.runs[0]).toMatchObject({ title: info.title, quick: true, elapsedS: 3, finishedAt: '2026-11-27T10:00:00.000Z', result: null });
     expect(study.runs[0].startedAt).toBe(Date.parse('2026-11-27T10:00:00.000Z') - 3000);
+    await Promise.all([study.loadResult('ml-old'), study.loadResult('ml-old')]);
+    expect(fetched).toEqual(['ml-old']);
+    expect(study.runs[0].result).toEqual({ conclusions: ['max |difference| 1.2e-7'], additivityMaxAbsError: 1.2e-7 });
     expect(app.error).toBeNull();
 
-    // A fresh window on the same workspace opens on the newest stored study.
-    const again = await setup(new Router().handle('study.list', async () => [info]).handle('study.history', async () => stored));
+    // A fresh window on the same workspace opens on the newest stored study; a record gone from disk is one error line.
+    const again = await setup(new Router().handle('study.list', async () => [info]).handle('study.history', async () => [...heads, { ...heads[0], studyRunId: 'gone' }]).handle('study.result', (a, c) => results.call('study.result', a, c) as never));
     await again.study.load();
-    expect(again.study.current?.studyRunId).toBe('ml-new');
+    expect(again.study.current?.studyRunId).toBe('gone');
     expect(again.study.active).toBeNull();
+    await again.study.loadResult('gone');
+    expect(again.study.current).toMatchObject({ result: null, error: 'no stored study gone in this workspace' });
+    expect(again.app.error).toBe('no stored study gone in this workspace');
   });
 });

@@ -145,10 +145,14 @@ describe('studies on the open data set, stored in the workspace', () => {
 
     const h = await call('study.history', {});
     expect(h.ok).toBe(true);
-    const records = (h as { result: { studyRunId: string; name: string; finishedAt: string; result: unknown }[] }).result;
+    const records = (h as { result: { studyRunId: string; name: string; finishedAt: string; result?: unknown }[] }).result;
     const mine = records.find((x) => x.studyRunId === studyRunId)!;
     expect(mine).toMatchObject({ name: 'output-head', quick: true });
-    expect(mine.result).toEqual(end.payload && (end.payload as Payload<'study.finished'>).result);
+    expect(mine.result).toBeUndefined(); // the list stays small; the measurements come one at a time
+    const one = await call('study.result', { studyRunId });
+    expect(one).toMatchObject({ ok: true, result: { studyRunId, name: 'output-head' } });
+    expect((one as { result: { result: unknown } }).result.result).toEqual((end.payload as Payload<'study.finished'>).result);
+    expect(await call('study.result', { studyRunId: 'never-stored' })).toMatchObject({ ok: false, error: { code: 'user', message: expect.stringMatching(/no stored study/) } });
     // Oldest first: the studies finished earlier in this file come before it.
     expect(records.map((x) => x.finishedAt)).toEqual([...records.map((x) => x.finishedAt)].sort());
     expect(records.at(-1)!.studyRunId).toBe(studyRunId);

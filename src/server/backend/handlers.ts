@@ -41,6 +41,7 @@ export function createHandlers(o: BackendOptions): Backend {
     'runs.get': async (args) => runs.get(args.runId),
     'study.list': async () => studies.list(),
     'study.history': async () => studies.history(),
+    'study.result': async (args) => studies.result(args.studyRunId),
     'study.start': async (args) => studies.start(args),
     'study.cancel': async (args) => studies.cancel(args.studyRunId),
   };

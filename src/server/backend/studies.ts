@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Args, HandlerContext, Result, StudyInfo } from '../../contract/index.ts';
-import { ContractError, StudyRecord, describeZodError } from '../../contract/index.ts';
+import { ContractError, StudyRecord, StudyRecordHead, describeZodError } from '../../contract/index.ts';
 import { STUDIES, findStudy, runStudy, type StudyEntry } from '../../studies/index.ts';
 import { UserError } from '../../errors.ts';
 import { readJsonOrNull, writeJsonAtomic } from '../../experiments/store.ts';
@@ -29,8 +29,10 @@ interface Running {
 
 export interface Studies {
   list(): StudyInfo[];
-  /** Finished studies stored under <workspace>/studies/results, oldest first. */
-  history(): StudyRecord[];
+  /** Finished studies stored under <workspace>/studies/results, oldest first (without their measurements). */
+  history(): StudyRecordHead[];
+  /** One stored study with its measurements. */
+  result(studyRunId: string): StudyRecord;
   start(args: Args<'study.start'>): Promise<Result<'study.start'>>;
   cancel(studyRunId: string): Promise<{ cancelled: boolean }>;
   cancelAll(): Promise<void>;
@@ -55,18 +57,19 @@ export function studyResultsDir(workspace: string): string {
   return join(workspace, 'studies', 'results');
 }
 
-/** Reads the stored studies (unreadable or foreign files are skipped), oldest first, at most MAX_HISTORY. */
-export function readStudyHistory(workspace: string): StudyRecord[] {
+/** Reads the stored studies (unreadable or foreign files are skipped), oldest first, at most MAX_HISTORY, without their measurements. */
+export function readStudyHistory(workspace: string): StudyRecordHead[] {
   let files: string[];
   try {
     files = readdirSync(studyResultsDir(workspace)).filter((f) => f.endsWith('.json'));
   } catch {
     return [];
   }
-  const out: StudyRecord[] = [];
+  const out: StudyRecordHead[] = [];
   for (const f of files) {
-    const r = StudyRecord.safeParse(readJsonOrNull(join(studyResultsDir(workspace), f)));
-    if (r.success) out.push(r.data);
+    // Head only (zod drops the rest), but only from a file whose whole record is valid.
+    const raw = readJsonOrNull(join(studyResultsDir(workspace), f));
+    if (StudyRecord.safeParse(raw).success) out.push(StudyRecordHead.parse(raw));
   }
   out.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
   return out.slice(-MAX_HISTORY);
@@ -92,6 +95,13 @@ export function createStudies(o: {
       })),
 
     history: () => readStudyHistory(o.workspace),
+
+    result(studyRunId) {
+      // studyRunId is checked by the contract (letters, digits, dot, dash, underscore): it cannot leave the folder.
+      const r = StudyRecord.safeParse(readJsonOrNull(join(studyResultsDir(o.workspace), `${studyRunId}.json`)));
+      if (!r.success) throw new UserError(`no stored study ${studyRunId} in this workspace`);
+      return r.data;
+    },
 
     async start(args) {
       const entry = findStudy(args.name);

@@ -6,7 +6,7 @@
  * replaced, never mutated ($state.raw), so the Study view's charts see new
  * objects.
  */
-import type { Payload, StudyInfo, StudyRecord, StudyResult } from '../../../../src/contract/index.ts';
+import type { Payload, StudyInfo, StudyRecordHead, StudyResult } from '../../../../src/contract/index.ts';
 import type { AppState } from './app.svelte.ts';
 
 export type StudyPhase = 'starting' | 'running' | 'cancelling' | 'finished' | 'failed' | 'cancelled';
@@ -29,10 +29,10 @@ export interface StudyRun {
   finishedAt: string | null;
 }
 
-/** A stored study as a finished run of the Study view. */
-export function recordToRun(r: StudyRecord, title: string): StudyRun {
+/** A stored study as a finished run of the Study view; its result is fetched when it is shown (loadResult). */
+export function recordToRun(r: StudyRecordHead, title: string): StudyRun {
   return {
-    studyRunId: r.studyRunId, name: r.name, title, quick: r.quick, phase: 'finished', progress: null, result: r.result, error: null,
+    studyRunId: r.studyRunId, name: r.name, title, quick: r.quick, phase: 'finished', progress: null, result: null, error: null,
     elapsedS: r.elapsedS, startedAt: Date.parse(r.finishedAt) - r.elapsedS * 1000, finishedAt: r.finishedAt,
   };
 }
@@ -44,6 +44,8 @@ export class StudyState {
   selected = $state(-1);
   #app: AppState;
   #loading: Promise<void> | null = null;
+  /** Stored results being fetched or fetched, by id. */
+  #fetching = new Map<string, Promise<void>>();
   /** Events that arrived before study.start answered with the id (replayed in order). */
   #early: { id: string; apply(): void }[] = [];
 
@@ -88,12 +90,29 @@ export class StudyState {
   }
 
   /** Puts stored studies before this window's runs (skipping ones already shown); the view keeps showing what it showed, or the newest stored one. */
-  #addHistory(records: StudyRecord[]): void {
+  #addHistory(records: StudyRecordHead[]): void {
     const known = new Set(this.runs.map((r) => r.studyRunId));
     const stored = records.filter((r) => !known.has(r.studyRunId)).map((r) => recordToRun(r, this.info(r.name)?.title ?? r.name));
     if (!stored.length) return;
     this.runs = [...stored, ...this.runs];
     this.selected = this.selected >= 0 ? this.selected + stored.length : stored.length - 1;
+  }
+
+  /** Fetches a stored study's measurements once (the Study view calls it for the run it shows). */
+  loadResult(studyRunId: string): Promise<void> {
+    let p = this.#fetching.get(studyRunId);
+    if (!p) {
+      p = this.#app.client.request('study.result', { studyRunId }).then(
+        (rec) => this.#update(studyRunId, (r) => ({ ...r, result: rec.result })),
+        (err) => {
+          this.#fetching.delete(studyRunId);
+          this.#update(studyRunId, (r) => ({ ...r, error: err instanceof Error ? err.message : String(err) }));
+          this.#app.fail(err);
+        },
+      );
+      this.#fetching.set(studyRunId, p);
+    }
+    return p;
   }
 
   info(name: string): StudyInfo | null {
