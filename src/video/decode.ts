@@ -33,7 +33,7 @@ export interface DecodedFrame {
   index: number;
   /** Presentation time in seconds from the start of the video. */
   ptsS: number;
-  /** width*height*3 bytes, RGB, row-major; the caller owns them (often a view into a larger ArrayBuffer: mind byteOffset). */
+  /** width*height*3 bytes, RGB, row-major; the caller owns them, or with `lend` may read them only until it asks for the next frame (often a view into a larger ArrayBuffer: mind byteOffset). */
   rgb: Uint8Array;
 }
 
