@@ -11,6 +11,7 @@ import type { Comparison } from '../../experiments/compare.ts';
 import type { ExperimentEvent } from '../../experiments/events.ts';
 import type { PublishedReport } from '../../experiments/publish.ts';
 import type { ExperimentSummary } from '../../experiments/types.ts';
+import type { DatasetSpec } from '../../video/types.ts';
 
 /** Default workspace: `.steerlab/` in the current folder (runs/, experiments/, cache/, data/). */
 export const DEFAULT_WORKSPACE = '.steerlab';
@@ -95,7 +96,7 @@ export async function createProgress(o: { quiet?: boolean } = {}): Promise<{ onE
     let epochs = 0;
     return {
       onEvent(e) {
-        if (e.type === 'dataset-ready') log(`data: ${e.dataset.samples} samples at ${e.dataset.input.width}x${e.dataset.input.height} (${e.dataset.trainSamples} train, ${e.dataset.valSamples} val in ${e.dataset.valBlocks.length} blocks)${e.cacheHit ? ', frame cache hit' : ''}; engine ${e.engine}`);
+        if (e.type === 'dataset-ready') log(`data: ${e.dataset.samples} samples${e.dataset.videos ? ` from ${e.dataset.videos.length} videos` : ''} at ${e.dataset.input.width}x${e.dataset.input.height} (${e.dataset.trainSamples} train, ${e.dataset.valSamples} val in ${e.dataset.valBlocks.length} blocks)${e.cacheHit ? ', frame cache hit' : ''}; engine ${e.engine}`);
         else if (e.type === 'run-started') {
           epochs = e.config.epochs;
           log(`run ${e.index + 1}/${e.total}: ${e.name}`);
@@ -159,6 +160,9 @@ export function jsonResult(summary: ExperimentSummary, report: PublishedReport |
     engine: summary.engine,
     wallTimeS: summary.wallTimeS,
     dataset: summary.dataset,
+    /** The videos trained on, in order, each with its label file. */
+    videos: summary.dataset?.videos?.map((v) => ({ source: v.source, labels: v.labels, samples: v.samples }))
+      ?? (summary.dataset ? [{ source: summary.dataset.source, labels: summary.dataset.labels, samples: summary.dataset.samples }] : []),
     report: report?.paths ?? null,
     runs: comparison.rows.map((r) => {
       const cfg = summary.runs.find((x) => x.runId === r.runId);
@@ -251,8 +255,9 @@ export function printHuman(summary: ExperimentSummary, report: PublishedReport):
 
 /** Data options a config file may carry under "data" (CLI flags override them). */
 export interface DataSection {
-  video?: string;
-  labels?: string;
+  /** One video, or several (then `labels` lists one label file per video, in the same order). */
+  video?: string | string[];
+  labels?: string | string[];
   maxFrames?: number;
   offsetMs?: number;
   maxGapMs?: number;
@@ -286,6 +291,42 @@ export async function readConfigFile(path: string): Promise<{ run: RunConfigInpu
     throw new UserError(`config file ${path}: '${issue.path.join('.')}' ${issue.message}`);
   }
   return { run: run as RunConfigInput, data: (data ?? {}) as DataSection };
+}
+
+/** Commander collector for repeatable options (`--video a --video b`). */
+export function collect(v: string, prev: string[] | undefined): string[] {
+  return [...(prev ?? []), v];
+}
+
+const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/**
+ * Pairs videos with label files by order (flags win over the config file's
+ * "data" section, videos and labels each as a whole) and checks that every
+ * path exists before anything slow starts. No labels at all is allowed (image
+ * folders carry their own); otherwise the counts must match.
+ */
+export async function pairDataPaths(flags: { video?: string[]; labels?: string[] }, data: DataSection): Promise<{ video: string; labels?: string }[]> {
+  const videos = flags.video?.length ? flags.video : asList(data.video);
+  const labels = flags.labels?.length ? flags.labels : asList(data.labels);
+  if (videos.length === 0) return [{ video: await checkDataPaths(undefined, undefined) }];
+  if (labels.length > 0 && labels.length !== videos.length) {
+    throw new UserError(
+      `got ${videos.length} video(s) and ${labels.length} label file(s); they are paired by order, so give one --labels after each --video: --video a.mp4 --labels a.csv --video b.mp4 --labels b.csv`,
+    );
+  }
+  const pairs = videos.map((video, i) => ({ video, labels: labels[i] }));
+  for (const p of pairs) await checkDataPaths(p.video, p.labels);
+  return pairs;
+}
+
+/**
+ * The runner's data set from paired paths and the options every video
+ * shares: one spec for one video (recorded exactly as before), else a list.
+ */
+export function datasetFromPairs(pairs: { video: string; labels?: string }[], common: Omit<DatasetSpec, 'source' | 'labels'>): DatasetSpec | DatasetSpec[] {
+  const specs = pairs.map((p) => ({ source: p.video, labels: p.labels, ...common }));
+  return specs.length === 1 ? specs[0] : specs;
 }
 
 /** Checks the data paths exist before anything slow starts. */

@@ -8,13 +8,13 @@ import type { Command } from 'commander';
 import { addLabelFlags, labelOptionsFromFlags } from '../../data/label-flags.ts';
 import type { RunConfigInput } from '../../train/config.ts';
 import {
-  addTrainingOptions, applyTrainingFlags, checkDataPaths, DEFAULT_WORKSPACE, HEADS, jsonResult, parseIntOpt, parseList, parseNumOpt, printHuman,
+  addTrainingOptions, applyTrainingFlags, collect, datasetFromPairs, DEFAULT_WORKSPACE, HEADS, jsonResult, pairDataPaths, parseIntOpt, parseList, parseNumOpt, printHuman,
   readConfigFile, runWithProgress, TARGETS, type TrainingFlags,
 } from './_experiment.ts';
 
 interface CompareOptions extends TrainingFlags {
-  video?: string;
-  labels?: string;
+  video?: string[];
+  labels?: string[];
   config?: string;
   heads: string;
   targets: string;
@@ -28,8 +28,8 @@ export function register(program: Command): void {
   const cmd = program
     .command('compare')
     .description('train one run per output head x target transform on the same split and seed, and compare them in degrees against the zero and mean predictors')
-    .option('--video <file>', 'dashcam video (or image folder)')
-    .option('--labels <file>', 'steering labels (CSV, Sully data.txt, Udacity driving_log.csv, Donkey tub)')
+    .option('--video <file>', 'dashcam video (or image folder); repeat for a data set of several videos', collect)
+    .option('--labels <file>', 'steering labels (CSV, Sully data.txt, Udacity driving_log.csv, Donkey tub); repeat, one after each --video (paired by order)', collect)
     .option('--config <file>', 'base run config (JSON: fields of src/train/config.ts plus an optional "data" section)')
     .option('--heads <list>', 'output heads: linear, tanh, scaled_tanh', 'linear,tanh')
     .option('--targets <list>', 'target transforms: raw, normalized, standardized', 'raw,normalized')
@@ -40,8 +40,7 @@ export function register(program: Command): void {
   addLabelFlags(cmd).option('--offset-ms <ms>', 'milliseconds added to label times before matching');
   addTrainingOptions(cmd).action(async (o: CompareOptions) => {
     const file = o.config ? await readConfigFile(o.config) : { run: {} as RunConfigInput, data: {} };
-    const labels = o.labels ?? file.data.labels;
-    const video = await checkDataPaths(o.video ?? file.data.video, labels);
+    const pairs = await pairDataPaths(o, file.data);
     const heads = parseList(o.heads, 'heads', HEADS);
     const targets = parseList(o.targets, 'targets', TARGETS);
     const base = applyTrainingFlags({ ...file.run, name: o.name ?? file.run.name ?? 'compare' }, o);
@@ -49,11 +48,11 @@ export function register(program: Command): void {
     const { RunConfig } = await import('../../train/config.ts');
     const input = RunConfig.parse(base).model.input;
     const { summary, report } = await runWithProgress({
-      dataset: {
-        source: video, labels, input: { width: input.width, height: input.height }, maxFrames,
+      dataset: datasetFromPairs(pairs, {
+        input: { width: input.width, height: input.height }, maxFrames,
         offsetMs: parseNumOpt(o.offsetMs, 'offset-ms') ?? file.data.offsetMs, maxGapMs: file.data.maxGapMs, crop: file.data.crop,
         labelOptions: { ...file.data.labelOptions, ...labelOptionsFromFlags(o) },
-      },
+      }),
       base,
       axes: { 'model.head': heads, 'targets.kind': targets },
       workspace: o.workspace,

@@ -10,7 +10,7 @@ import { UserError } from '../../errors.ts';
 import type { VideoInfo } from '../../video/types.ts';
 
 interface InspectFlags extends Record<string, unknown> {
-  labels?: string;
+  labels?: string[];
   offsetMs?: string;
   maxGapMs?: string;
   json?: boolean;
@@ -32,133 +32,160 @@ export function register(program: Command): void {
   const cmd = program
     .command('inspect')
     .description('show what the lab sees in a video or image folder and its steering labels (frames, fps, size, label match, angle range in degrees, warnings)')
-    .argument('<source>', 'video file, image folder, or numbered image sequence (e.g. frames/%05d.jpg)')
-    .option('--labels <file>', 'label file or folder (CSV/TSV, data.txt, driving_log.csv, Donkey tub)');
+    .argument('<source...>', 'video file, image folder, or numbered image sequence (e.g. frames/%05d.jpg); several for a data set of several videos')
+    .option('--labels <file>', 'label file or folder (CSV/TSV, data.txt, driving_log.csv, Donkey tub); repeat, one per source, paired by order', (v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
   addLabelFlags(cmd)
     .option('--offset-ms <ms>', 'milliseconds added to label times before matching', '0')
     .option('--max-gap-ms <ms>', 'frames farther than this from a label are dropped (default: 2.5 label intervals, >= 200 ms)')
     .option('--json', 'print one JSON object on stdout')
-    .action(async (source: string, o: InspectFlags) => {
-      const { statSync } = await import('node:fs');
-      const { basename } = await import('node:path');
-      const { isImageSource } = await import('../../video/decode.ts');
-      const { probeVideoDetailed } = await import('../../video/probe.ts');
-      const { describeImages, defaultMaxGapMs, coverageWarning } = await import('../../video/dataset.ts');
-      const { readLabels } = await import('../../data/read-labels.ts');
-      const { alignByFrame, alignByImage, alignByTime, describeAlignment } = await import('../../data/align.ts');
-      const { angleStats } = await import('../../data/stats.ts');
-
-      const opts = labelOptionsFromFlags(o);
-      const offsetMs = num('--offset-ms', o.offsetMs) ?? 0;
-      const images = isImageSource(source);
-      if (!images) {
-        try {
-          statSync(source);
-        } catch {
-          throw new UserError(`"${source}": no such video or image folder; check the path (quote it if it has spaces)`);
-        }
+    .action(async (sources: string[], o: InspectFlags) => {
+      const labelList = o.labels ?? [];
+      if (labelList.length > 0 && labelList.length !== sources.length) {
+        throw new UserError(
+          `got ${sources.length} source(s) and ${labelList.length} --labels; they are paired by order, so give one --labels per source: inspect a.mp4 b.mp4 --labels a.csv --labels b.csv`,
+        );
       }
-      const warnings: string[] = [];
-      let video: VideoInfo;
-      let frameTimesS: Float64Array;
-      let names: string[] | undefined;
-      if (images) {
-        const d = await describeImages(source);
-        video = d.video;
-        names = d.names;
-        frameTimesS = Float64Array.from(names, (_, i) => i / video.fps);
-      } else {
-        const p = await probeVideoDetailed(source);
-        video = p.info;
-        frameTimesS = p.frameTimesS;
-        warnings.push(...p.warnings);
-        if (video.variableFrameRate) warnings.push(`${basename(source)} has a variable frame rate (average ${video.fps.toFixed(2)} fps); frames are matched to labels by their own timestamps`);
-        if (video.rotationDeg) warnings.push(`${basename(source)} is stored rotated by ${video.rotationDeg} deg; frames are turned upright when decoded (size shown upright)`);
-      }
-
-      let labelsOut: Record<string, unknown> | null = null;
-      let alignment = null;
-      const labelPath = o.labels ?? (images ? source : undefined);
-      if (labelPath) {
-        let labels;
-        try {
-          labels = await readLabels(labelPath, opts);
-        } catch (e) {
-          // An image folder without a label file is still worth inspecting.
-          if (!o.labels && e instanceof UserError) labels = null;
-          else throw e;
-        }
-        if (labels) {
-          warnings.push(...labels.warnings);
-          const maxGapMs = num('--max-gap-ms', o.maxGapMs) ?? defaultMaxGapMs(labels);
-          let r;
-          if (labels.key === 'time') r = alignByTime(frameTimesS, labels.rows, { offsetMs, maxGapMs });
-          else if (labels.key === 'frame') r = alignByFrame(video.frames, labels.rows, { fps: video.fps });
-          else if (names) r = alignByImage(names, labels.rows);
-          else throw new UserError(`${labels.path} names images, but "${source}" is a video; inspect the image folder instead, or use labels with a time or frame column`);
-          alignment = r.report;
-          warnings.push(...describeAlignment(r.report, video.frames).map((w) => `${basename(labels.path)}: ${w}`));
-          const cover = coverageWarning(labels, frameTimesS, offsetMs, r.report.unmatchedFrames);
-          if (cover) warnings.push(cover);
-          const st = angleStats(labels.rows.map((row) => row.steeringDeg));
-          const fin = (x: number) => (Number.isFinite(x) ? Number(x.toFixed(3)) : null);
-          labelsOut = {
-            path: labels.path,
-            format: labels.format,
-            key: labels.key,
-            rows: labels.rows.length,
-            matched: r.report.matched,
-            unmatchedFrames: r.report.unmatchedFrames,
-            unmatchedLabels: r.report.unmatchedLabels,
-            units: labels.units,
-            unitsInferred: labels.unitsInferred,
-            sign: labels.sign,
-            minDeg: fin(st.minDeg),
-            maxDeg: fin(st.maxDeg),
-            meanDeg: fin(st.meanDeg),
-            stdDeg: fin(st.stdDeg),
-            histogram: st.histogram,
-            extras: [...new Set(labels.rows.flatMap((row) => Object.keys(row.extras)))],
-          };
-        }
-      }
-      const out = {
-        source,
-        video: {
-          path: video.path,
-          frames: video.frames,
-          fps: Number(video.fps.toFixed(4)),
-          width: video.width,
-          height: video.height,
-          durationS: Number(video.durationS.toFixed(3)),
-          codec: video.codec,
-          rotationDeg: video.rotationDeg,
-          variableFrameRate: video.variableFrameRate,
-        },
-        labels: labelsOut,
-        alignment,
-        warnings,
-      };
-      if (o.json) {
-        process.stdout.write(JSON.stringify(out) + '\n');
+      const shown: Awaited<ReturnType<typeof inspectOne>>[] = [];
+      for (const [i, source] of sources.entries()) shown.push(await inspectOne(source, labelList[i], o));
+      if (shown.length === 1) {
+        process.stdout.write((o.json ? JSON.stringify(shown[0].out) : shown[0].lines.join('\n')) + '\n');
         return;
       }
-      const v = out.video;
-      const lines = [
-        `source     ${source}`,
-        `video      ${v.frames} frames, ${v.fps} fps${v.variableFrameRate ? ' (variable)' : ''}, ${v.durationS} s, ${v.width}x${v.height} px, ${v.codec}${v.rotationDeg ? `, rotated ${v.rotationDeg} deg` : ''}`,
-      ];
-      if (labelsOut) {
-        const l = labelsOut as Record<string, number | string | boolean | null> & { histogram: { edgesDeg: number[]; counts: number[] } };
-        lines.push(
-          `labels     ${l.rows} rows from ${l.path} (${l.format}, matched by ${l.key}; units ${l.units}${l.unitsInferred ? ' (inferred)' : ''}, ${l.sign})`,
-          `matched    ${l.matched} frames; ${l.unmatchedFrames} frames without a label; ${l.unmatchedLabels} labels without a frame`,
-          `angle      ${l.minDeg} deg to ${l.maxDeg} deg, mean ${l.meanDeg} deg, std ${l.stdDeg} deg (steering wheel, positive = right)`,
-          'histogram (label rows):',
-          ...histogramLines(l.histogram.edgesDeg, l.histogram.counts),
-        );
-      } else lines.push('labels     none (pass --labels FILE)');
-      for (const w of warnings) lines.push(`warning    ${w}`);
+      // Several videos: each as for one, plus totals over the data set they make together.
+      const sum = (f: (x: (typeof shown)[number]['out']) => number): number => shown.reduce((n, x) => n + f(x.out), 0);
+      const totals = {
+        videos: shown.length,
+        frames: sum((x) => x.video.frames),
+        durationS: Number(sum((x) => x.video.durationS).toFixed(3)),
+        matched: shown.every((x) => x.out.alignment) ? sum((x) => x.alignment?.matched ?? 0) : null,
+      };
+      if (o.json) {
+        process.stdout.write(JSON.stringify({ sources, videos: shown.map((x) => x.out), totals }) + '\n');
+        return;
+      }
+      const lines = shown.flatMap((x) => [...x.lines, '']);
+      lines.push(`total      ${totals.videos} videos, ${totals.frames} frames, ${totals.durationS} s${totals.matched === null ? '' : `, ${totals.matched} frames matched to a label`}`);
       process.stdout.write(lines.join('\n') + '\n');
     });
+}
+
+/** Probes one source and matches its labels: the JSON object and the lines `inspect` prints for it. */
+async function inspectOne(source: string, labelFile: string | undefined, o: InspectFlags) {
+  const { statSync } = await import('node:fs');
+  const { basename } = await import('node:path');
+  const { isImageSource } = await import('../../video/decode.ts');
+  const { probeVideoDetailed } = await import('../../video/probe.ts');
+  const { describeImages, defaultMaxGapMs, coverageWarning } = await import('../../video/dataset.ts');
+  const { readLabels } = await import('../../data/read-labels.ts');
+  const { alignByFrame, alignByImage, alignByTime, describeAlignment } = await import('../../data/align.ts');
+  const { angleStats } = await import('../../data/stats.ts');
+
+  const opts = labelOptionsFromFlags(o);
+  const offsetMs = num('--offset-ms', o.offsetMs) ?? 0;
+  const images = isImageSource(source);
+  if (!images) {
+    try {
+      statSync(source);
+    } catch {
+      throw new UserError(`"${source}": no such video or image folder; check the path (quote it if it has spaces)`);
+    }
+  }
+  const warnings: string[] = [];
+  let video: VideoInfo;
+  let frameTimesS: Float64Array;
+  let names: string[] | undefined;
+  if (images) {
+    const d = await describeImages(source);
+    video = d.video;
+    names = d.names;
+    frameTimesS = Float64Array.from(names, (_, i) => i / video.fps);
+  } else {
+    const p = await probeVideoDetailed(source);
+    video = p.info;
+    frameTimesS = p.frameTimesS;
+    warnings.push(...p.warnings);
+    if (video.variableFrameRate) warnings.push(`${basename(source)} has a variable frame rate (average ${video.fps.toFixed(2)} fps); frames are matched to labels by their own timestamps`);
+    if (video.rotationDeg) warnings.push(`${basename(source)} is stored rotated by ${video.rotationDeg} deg; frames are turned upright when decoded (size shown upright)`);
+  }
+
+  let labelsOut: Record<string, unknown> | null = null;
+  let alignment = null;
+  const labelPath = labelFile ?? (images ? source : undefined);
+  if (labelPath) {
+    let labels;
+    try {
+      labels = await readLabels(labelPath, opts);
+    } catch (e) {
+      // An image folder without a label file is still worth inspecting.
+      if (!labelFile && e instanceof UserError) labels = null;
+      else throw e;
+    }
+    if (labels) {
+      warnings.push(...labels.warnings);
+      const maxGapMs = num('--max-gap-ms', o.maxGapMs) ?? defaultMaxGapMs(labels);
+      let r;
+      if (labels.key === 'time') r = alignByTime(frameTimesS, labels.rows, { offsetMs, maxGapMs });
+      else if (labels.key === 'frame') r = alignByFrame(video.frames, labels.rows, { fps: video.fps });
+      else if (names) r = alignByImage(names, labels.rows);
+      else throw new UserError(`${labels.path} names images, but "${source}" is a video; inspect the image folder instead, or use labels with a time or frame column`);
+      alignment = r.report;
+      warnings.push(...describeAlignment(r.report, video.frames).map((w) => `${basename(labels.path)}: ${w}`));
+      const cover = coverageWarning(labels, frameTimesS, offsetMs, r.report.unmatchedFrames);
+      if (cover) warnings.push(cover);
+      const st = angleStats(labels.rows.map((row) => row.steeringDeg));
+      const fin = (x: number) => (Number.isFinite(x) ? Number(x.toFixed(3)) : null);
+      labelsOut = {
+        path: labels.path,
+        format: labels.format,
+        key: labels.key,
+        rows: labels.rows.length,
+        matched: r.report.matched,
+        unmatchedFrames: r.report.unmatchedFrames,
+        unmatchedLabels: r.report.unmatchedLabels,
+        units: labels.units,
+        unitsInferred: labels.unitsInferred,
+        sign: labels.sign,
+        minDeg: fin(st.minDeg),
+        maxDeg: fin(st.maxDeg),
+        meanDeg: fin(st.meanDeg),
+        stdDeg: fin(st.stdDeg),
+        histogram: st.histogram,
+        extras: [...new Set(labels.rows.flatMap((row) => Object.keys(row.extras)))],
+      };
+    }
+  }
+  const out = {
+    source,
+    video: {
+      path: video.path,
+      frames: video.frames,
+      fps: Number(video.fps.toFixed(4)),
+      width: video.width,
+      height: video.height,
+      durationS: Number(video.durationS.toFixed(3)),
+      codec: video.codec,
+      rotationDeg: video.rotationDeg,
+      variableFrameRate: video.variableFrameRate,
+    },
+    labels: labelsOut,
+    alignment,
+    warnings,
+  };
+  const v = out.video;
+  const lines = [
+    `source     ${source}`,
+    `video      ${v.frames} frames, ${v.fps} fps${v.variableFrameRate ? ' (variable)' : ''}, ${v.durationS} s, ${v.width}x${v.height} px, ${v.codec}${v.rotationDeg ? `, rotated ${v.rotationDeg} deg` : ''}`,
+  ];
+  if (labelsOut) {
+    const l = labelsOut as Record<string, number | string | boolean | null> & { histogram: { edgesDeg: number[]; counts: number[] } };
+    lines.push(
+      `labels     ${l.rows} rows from ${l.path} (${l.format}, matched by ${l.key}; units ${l.units}${l.unitsInferred ? ' (inferred)' : ''}, ${l.sign})`,
+      `matched    ${l.matched} frames; ${l.unmatchedFrames} frames without a label; ${l.unmatchedLabels} labels without a frame`,
+      `angle      ${l.minDeg} deg to ${l.maxDeg} deg, mean ${l.meanDeg} deg, std ${l.stdDeg} deg (steering wheel, positive = right)`,
+      'histogram (label rows):',
+      ...histogramLines(l.histogram.edgesDeg, l.histogram.counts),
+    );
+  } else lines.push('labels     none (pass --labels FILE)');
+  for (const w of warnings) lines.push(`warning    ${w}`);
+  return { out, lines };
 }

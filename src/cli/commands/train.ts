@@ -8,15 +8,15 @@ import type { Command } from 'commander';
 import { addLabelFlags, labelOptionsFromFlags } from '../../data/label-flags.ts';
 import type { RunConfigInput } from '../../train/config.ts';
 import {
-  addTrainingOptions, applyTrainingFlags, cancelOnSigint, checkDataPaths, createProgress, DEFAULT_WORKSPACE, jsonResult, parseIntOpt,
+  addTrainingOptions, applyTrainingFlags, cancelOnSigint, collect, datasetFromPairs, createProgress, DEFAULT_WORKSPACE, jsonResult, pairDataPaths, parseIntOpt,
   parseNumOpt, printHuman, readConfigFile, runWithProgress, type TrainingFlags,
 } from './_experiment.ts';
 
 interface TrainOptions extends TrainingFlags {
   config?: string;
   resume?: string;
-  video?: string;
-  labels?: string;
+  video?: string[];
+  labels?: string[];
   maxFrames?: string;
   workspace: string;
   json?: boolean;
@@ -26,10 +26,10 @@ export function register(program: Command): void {
   const cmd = program
     .command('train')
     .description('train one steering regressor from a run config and record it in the workspace')
-    .option('--config <file>', 'run config (JSON: fields of src/train/config.ts, all optional, plus "data": {video, labels, maxFrames, offsetMs, labelOptions})')
+    .option('--config <file>', 'run config (JSON: fields of src/train/config.ts, all optional, plus "data": {video, labels, maxFrames, offsetMs, labelOptions}; video and labels may be lists paired by order)')
     .option('--resume <run-dir>', 'continue a crashed, killed or cancelled run (runs/<id>) from its last epoch checkpoint')
-    .option('--video <file>', 'dashcam video (overrides data.video)')
-    .option('--labels <file>', 'steering labels (overrides data.labels)')
+    .option('--video <file>', 'dashcam video (overrides data.video); repeat for a data set of several videos', collect)
+    .option('--labels <file>', 'steering labels (overrides data.labels); repeat, one after each --video (paired by order)', collect)
     .option('--max-frames <n>', 'use only the first N frames')
     .option('--workspace <dir>', 'where runs, experiments and the frame cache are stored', DEFAULT_WORKSPACE)
     .option('--json', 'print one JSON object on stdout (progress stays on stderr)');
@@ -37,18 +37,17 @@ export function register(program: Command): void {
   addTrainingOptions(cmd).action(async (o: TrainOptions) => {
     if (o.resume) return resume(o.resume, Boolean(o.json));
     const file = o.config ? await readConfigFile(o.config) : { run: {} as RunConfigInput, data: {} };
-    const labels = o.labels ?? file.data.labels;
-    const video = await checkDataPaths(o.video ?? file.data.video, labels);
+    const pairs = await pairDataPaths(o, file.data);
     const base = applyTrainingFlags({ ...file.run, name: file.run.name ?? 'train' }, o);
     const { RunConfig } = await import('../../train/config.ts');
     const input = RunConfig.parse(base).model.input;
     const { summary, report } = await runWithProgress({
-      dataset: {
-        source: video, labels, input: { width: input.width, height: input.height },
+      dataset: datasetFromPairs(pairs, {
+        input: { width: input.width, height: input.height },
         maxFrames: parseIntOpt(o.maxFrames, 'max-frames', 2) ?? file.data.maxFrames,
         offsetMs: parseNumOpt(o.offsetMs, 'offset-ms') ?? file.data.offsetMs, maxGapMs: file.data.maxGapMs, crop: file.data.crop,
         labelOptions: { ...file.data.labelOptions, ...labelOptionsFromFlags(o) },
-      },
+      }),
       base,
       axes: {},
       workspace: o.workspace,
