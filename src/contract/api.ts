@@ -8,7 +8,7 @@ import { RunConfig } from '../train/config.ts';
 import { StepEvent, EpochEvent, RunResult } from '../train/events.ts';
 import { DiagnosticsSnapshot, Finding } from '../diagnostics/types.ts';
 import {
-  AppInfo, Axes, Comparison, CropPreview, DatasetSpec, DatasetSummary, ExperimentListEntry, FrameImage,
+  AppInfo, Axes, Comparison, CropPreview, DatasetSpec, DatasetSummary, ExperimentListEntry, ExtraVideo, FrameImage,
   InputSize, Preset, RunDetail, RunListEntry,
 } from './schemas.ts';
 import { studyEvents, studyRequests } from './studies.ts';
@@ -20,7 +20,8 @@ const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9._-]+$/, 'ids are letter
 export const requests = {
   'app.info': { args: Empty, result: AppInfo },
   'dataset.open': {
-    args: DatasetSpec.extend({ input: InputSize.default({ width: 200, height: 66 }) }).strict(),
+    /** `more`: further videos of the same data set, each with its own labels, trained on as one (video/multi.ts). */
+    args: DatasetSpec.extend({ input: InputSize.default({ width: 200, height: 66 }), more: z.array(ExtraVideo).max(32).optional() }).strict(),
     result: DatasetSummary,
   },
   /** Synthesises the demo drive in the workspace (once) and opens it. */

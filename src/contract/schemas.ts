@@ -50,6 +50,9 @@ export const DatasetSpec = z.object({
 });
 export type DatasetSpec = z.infer<typeof DatasetSpec>;
 
+/** A further video of a data set and its own label source; it shares the first video's options (labels, crop, input). */
+export const ExtraVideo = z.object({ source: z.string().min(1), labels: z.string().min(1).optional() }).strict();
+
 export const VideoInfo = z.object({
   path: z.string(),
   frames: z.number().int(),
@@ -107,6 +110,20 @@ export const DatasetSummary = z.object({
   cacheHit: z.boolean(),
   /** Seconds spent opening (decode + align), for the status line. */
   openS: z.number(),
+  /**
+   * A data set of several videos: each one's file, labels and where its
+   * samples sit (samples firstSample .. firstSample + samples - 1). Absent
+   * for one video; then `video` and `labels` above describe it.
+   */
+  videos: z.array(z.object({
+    source: z.string(),
+    labels: z.string().nullable(),
+    frames: z.number().int(),
+    firstSample: z.number().int(),
+    samples: z.number().int(),
+    matched: z.number().int(),
+    droppedFrames: z.number().int(),
+  })).optional(),
 });
 export type DatasetSummary = z.infer<typeof DatasetSummary>;
 

@@ -256,4 +256,31 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     await expect.poll(() => page.getByTestId('multi-loss-additivity').textContent()).toMatch(/\d(\.\d+)?e-\d+/);
     await shot('13-study-after-reload');
   }, 90_000);
+  it('opens two drives, each with its own steering log, as one data set', async () => {
+    if (!page.url().startsWith('http')) await page.goto(url);
+    const { synthesizeDrive } = await import('../../src/synth/index.ts');
+    const a = await synthesizeDrive(join(ws, 'drive-a'), { frames: 40, seed: 5, width: 64, height: 32, fps: 20 });
+    const c = await synthesizeDrive(join(ws, 'drive-c'), { frames: 50, seed: 6, width: 64, height: 32, fps: 20 });
+    await page.getByTestId('nav-dataset').click();
+    const form = page.getByTestId('open-form');
+    if (!(await page.getByTestId('open-source').isVisible())) await form.click();
+    await page.getByTestId('open-source').fill(a.videoPath);
+    await page.getByLabel('Labels').fill(a.labelsPath);
+    await page.getByTestId('add-video').click();
+    await page.getByTestId('more-source').fill(c.videoPath);
+    await page.getByTestId('more-labels').fill(c.labelsPath);
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    const card = page.getByTestId('videos-card');
+    await card.waitFor({ timeout: 60_000 });
+    expect(await card.locator('h3').textContent()).toMatch(/^2 videos/);
+    const rows = await card.locator('tbody tr').allTextContents();
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/drive-a\/synth\.mp4\s*\S*drive-a\/labels\.csv\s*40\s*1–/);
+    expect(rows[1]).toMatch(/drive-c\/synth\.mp4\s*\S*drive-c\/labels\.csv\s*50\s*\d+–90/);
+    // No error banner: every request of the Data set view (frames, crop preview) found its video.
+    await expect.poll(() => page.getByTestId('crop-preview').locator('img').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await page.getByTestId('video-card').textContent()).toMatch(/2 videos, one after another.*frames\s*90 at/);
+    await shot('14-two-videos');
+  }, 90_000);
 });

@@ -11,6 +11,7 @@ import { PNG } from 'pngjs';
 import { startBackendInProcess } from '../../src/server/backend-process.ts';
 import type { BackendLink } from '../../src/server/link.ts';
 import { DatasetSummary, FrameImage, CropPreview } from '../../src/contract/index.ts';
+import { synthesizeDrive } from '../../src/synth/index.ts';
 
 let dir: string;
 let b: BackendLink;
@@ -55,6 +56,36 @@ describe('backend data-set handlers', () => {
 
     const past = await b.request({ t: 'req', name: 'dataset.frame', args: { datasetId: s.datasetId, sample: 10_000 } });
     expect(past).toMatchObject({ ok: false, error: { code: 'user', message: expect.stringMatching(/past the end/) } });
+  }, 120_000);
+
+  it('opens two videos, each with its own labels, as one data set: samples in order, frames read from the right video', async () => {
+    const a = await synthesizeDrive(join(dir, 'drive-a'), { frames: 40, seed: 3, width: 64, height: 32, fps: 20 });
+    const c = await synthesizeDrive(join(dir, 'drive-c'), { frames: 50, seed: 4, width: 64, height: 32, fps: 20 });
+    const input = { width: 32, height: 16 };
+    const one = async (v: { videoPath: string; labelsPath: string }) =>
+      DatasetSummary.parse(((await b.request({ t: 'req', name: 'dataset.open', args: { source: v.videoPath, labels: v.labelsPath, input } })) as { result: unknown }).result);
+    const sa = await one(a);
+    const sc = await one(c);
+    expect(sa.videos).toBeUndefined(); // one video: summarised as before
+    const res = await b.request({ t: 'req', name: 'dataset.open', args: { source: a.videoPath, labels: a.labelsPath, input, more: [{ source: c.videoPath, labels: c.labelsPath }] } });
+    expect(res.ok).toBe(true);
+    const s = DatasetSummary.parse((res as { result: unknown }).result);
+    expect(s.videos?.map((v) => [v.source, v.labels, v.frames, v.firstSample, v.samples])).toEqual([
+      [a.videoPath, a.labelsPath, 40, 0, sa.anglesDeg.length],
+      [c.videoPath, c.labelsPath, 50, sa.anglesDeg.length, sc.anglesDeg.length],
+    ]);
+    expect(s.anglesDeg).toEqual([...sa.anglesDeg, ...sc.anglesDeg]);
+    expect(s.video.frames).toBe(90);
+    // The first sample of the second video is that video's first sample, with its pixels.
+    const k = sa.anglesDeg.length;
+    const fr = FrameImage.parse(((await b.request({ t: 'req', name: 'dataset.frame', args: { datasetId: s.datasetId, sample: k } })) as { result: unknown }).result);
+    const own = FrameImage.parse(((await b.request({ t: 'req', name: 'dataset.frame', args: { datasetId: sc.datasetId, sample: 0 } })) as { result: unknown }).result);
+    expect(fr.frameIndex).toBe(40 + own.frameIndex);
+    expect(fr.angleDeg).toBe(own.angleDeg);
+    expect(fr.dataUrl).toBe(own.dataUrl);
+    // The lab studies train on one drive and say so rather than silently using the first video.
+    const st = await b.request({ t: 'req', name: 'study.start', args: { name: 'output-head', quick: true, datasetId: s.datasetId } });
+    expect(st).toMatchObject({ ok: false, error: { code: 'user', message: expect.stringMatching(/one video; this data set has 2/) } });
   }, 120_000);
 
   it('answers unknown ids with one-line user errors', async () => {

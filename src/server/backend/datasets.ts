@@ -18,6 +18,8 @@ const MAX_OPEN = 4;
 export interface OpenDataset {
   id: string;
   dataset: Dataset;
+  /** Every video's spec (one for a single video): what an experiment on this data set loads. */
+  specs: DatasetSpec[];
 }
 
 export interface Datasets {
@@ -36,18 +38,19 @@ export function demoFrames(asked: number | undefined, fallback: number): number 
   return Number.isInteger(env) && env > 0 ? env : fallback;
 }
 
-function datasetId(spec: DatasetSpec): string {
-  return createHash('sha1').update(JSON.stringify(spec)).digest('hex').slice(0, 12);
+function datasetId(specs: DatasetSpec[]): string {
+  // One video hashes its spec alone, as before this took several (ids stay stable across versions).
+  return createHash('sha1').update(JSON.stringify(specs.length === 1 ? specs[0] : specs)).digest('hex').slice(0, 12);
 }
 
 export function createDatasets(o: { workspace: string; emit: HandlerContext['emit'] }): Datasets {
   const open = new Map<string, OpenDataset>();
   const paths = workspacePaths(o.workspace);
 
-  function remember(id: string, dataset: Dataset): void {
+  function remember(id: string, dataset: Dataset, specs: DatasetSpec[]): void {
     open.get(id)?.dataset.frames.close();
     open.delete(id);
-    open.set(id, { id, dataset });
+    open.set(id, { id, dataset, specs });
     while (open.size > MAX_OPEN) {
       const [oldest] = open.keys();
       open.get(oldest)?.dataset.frames.close();
@@ -55,22 +58,23 @@ export function createDatasets(o: { workspace: string; emit: HandlerContext['emi
     }
   }
 
-  async function openSpec(spec: DatasetSpec): Promise<DatasetSummary> {
+  async function openSpecs(specs: DatasetSpec[]): Promise<DatasetSummary> {
     const t0 = performance.now();
-    const { loadDataset } = await import('../../video/dataset.ts');
+    const { loadDatasets, datasetParts } = await import('../../video/multi.ts');
     const { angleStats } = await import('../../data/stats.ts');
     mkdirSync(paths.cache, { recursive: true });
-    const dataset = await loadDataset(spec, {
+    const dataset = await loadDatasets(specs, {
       cacheDir: paths.cache,
       onProgress: (p) => o.emit('progress', { task: 'decode', experimentId: null, done: p.done, total: p.total, etaS: p.etaS, message: `decoding ${p.done}/${p.total} frames` }),
     });
-    const id = datasetId(spec);
-    remember(id, dataset);
+    const id = datasetId(specs);
+    remember(id, dataset, specs);
     const stats = angleStats(dataset.anglesDeg);
     const ts = dataset.frames.timestampsS;
+    const parts = datasetParts(dataset);
     return {
       datasetId: id,
-      spec: { ...spec },
+      spec: { ...specs[0] },
       video: { ...dataset.video },
       labels: {
         path: dataset.labels.path,
@@ -89,6 +93,14 @@ export function createDatasets(o: { workspace: string; emit: HandlerContext['emi
       anglesDeg: Array.from(dataset.anglesDeg),
       cacheHit: dataset.cacheHit,
       openS: (performance.now() - t0) / 1000,
+      ...(parts.length > 1
+        ? {
+            videos: parts.map((p) => ({
+              source: p.spec.source, labels: p.spec.labels ?? null, frames: p.frames, firstSample: p.firstSample, samples: p.samples,
+              matched: p.alignment.matched, droppedFrames: p.alignment.unmatchedFrames,
+            })),
+          }
+        : {}),
     };
   }
 
@@ -100,7 +112,7 @@ export function createDatasets(o: { workspace: string; emit: HandlerContext['emi
 
   return {
     get,
-    open: (args) => openSpec({ ...args }),
+    open: ({ more, ...first }) => openSpecs([first, ...(more ?? []).map((m) => ({ ...first, source: m.source, labels: m.labels }))]),
     async demo(args) {
       const { synthesizeDrive, DEMO_DRIVE } = await import('../../synth/index.ts');
       const frames = demoFrames(args.frames, DEMO_DRIVE.frames);
@@ -123,7 +135,7 @@ export function createDatasets(o: { workspace: string; emit: HandlerContext['emi
         const { readJsonOrNull } = await import('../../experiments/store.ts');
         drive = readJsonOrNull(marker) as typeof drive;
       }
-      return openSpec({ source: drive.videoPath, labels: drive.labelsPath, input: args.input });
+      return openSpecs([{ source: drive.videoPath, labels: drive.labelsPath, input: args.input }]);
     },
     async frame(id, sample) {
       const { dataset } = get(id);
@@ -143,7 +155,9 @@ export function createDatasets(o: { workspace: string; emit: HandlerContext['emi
     async preview(id) {
       const { dataset } = get(id);
       const { decodeFrames } = await import('../../video/decode.ts');
-      const v = dataset.video;
+      const { datasetParts } = await import('../../video/multi.ts');
+      // The first video's frame (a data set of several videos shares one crop and input size).
+      const v = datasetParts(dataset)[0].video;
       // Preview at most 320 px wide, even sizes (ffmpeg's scaler wants them for yuv sources).
       const scale = Math.min(1, 320 / v.width);
       const width = Math.max(2, Math.round((v.width * scale) / 2) * 2);

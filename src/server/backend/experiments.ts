@@ -32,7 +32,7 @@ export function createExperiments(o: { workspace: string; emit: HandlerContext['
     presets: () => PRESETS,
 
     async start(args) {
-      const { dataset } = o.datasets.get(args.datasetId);
+      const { specs } = o.datasets.get(args.datasetId);
       await engineReady();
       const { runExperiment } = await import('../../experiments/runner.ts');
       const { expandGrid } = await import('../../experiments/grid.ts');
@@ -89,7 +89,7 @@ export function createExperiments(o: { workspace: string; emit: HandlerContext['
       let resolveStarted: (id: string) => void = () => {};
       const started = new Promise<string>((r) => (resolveStarted = r));
       const entry: Running = { ac, runIds, done: Promise.resolve() };
-      const job = runExperiment({ dataset: dataset.spec, base: args.base, axes: args.axes, workspace: o.workspace, signal: ac.signal, onEvent });
+      const job = runExperiment({ dataset: specs.length === 1 ? specs[0] : specs, base: args.base, axes: args.axes, workspace: o.workspace, signal: ac.signal, onEvent });
       entry.done = job.then(
         (summary) => {
           const status = summary.status === 'cancelled' ? 'cancelled' : summary.status === 'completed' ? 'finished' : 'failed';

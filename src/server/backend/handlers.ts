@@ -9,6 +9,7 @@ import { createExperiments } from './experiments.ts';
 import { createRuns } from './runs.ts';
 import { createStudies } from './studies.ts';
 import { appInfo } from './info.ts';
+import { UserError } from '../../errors.ts';
 
 export interface BackendOptions {
   workspace: string;
@@ -24,7 +25,12 @@ export function createHandlers(o: BackendOptions): Backend {
   const datasets = createDatasets({ workspace: o.workspace, emit: o.emit });
   const experiments = createExperiments({ workspace: o.workspace, emit: o.emit, datasets });
   const runs = createRuns({ workspace: o.workspace });
-  const studies = createStudies({ workspace: o.workspace, emit: o.emit, datasetSpec: (id) => datasets.get(id).dataset.spec });
+  const studies = createStudies({ workspace: o.workspace, emit: o.emit, datasetSpec: (id) => {
+    const { specs } = datasets.get(id);
+    // The lab studies train on one drive: a data set of several videos would be cut to its first without saying so.
+    if (specs.length > 1) throw new UserError(`the lab studies train on one video; this data set has ${specs.length} (open one of them on its own to study it)`);
+    return specs[0];
+  } });
   const handlers: Handlers = {
     'app.info': async () => appInfo(o.workspace),
     'dataset.open': async (args) => datasets.open(args),
