@@ -297,6 +297,13 @@ function mdCell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/** One line per video of a several-video data set: its samples and how many the split put in training and validation. */
+export function videoLines(videos: NonNullable<DatasetSummary['videos']>): string[] {
+  return videos.map(
+    (v, i) => `video ${i + 1}: ${v.source}${v.labels ? ` with ${v.labels}` : ''}: samples ${v.firstSample}–${v.firstSample + v.samples} (${v.samples}; ${v.trainSamples} train, ${v.valSamples} validation)`,
+  );
+}
+
 /** Markdown: the table, then conclusions, then findings per run. */
 export function toMarkdown(c: Comparison): string {
   const cols = columns(c.rows);
@@ -304,6 +311,7 @@ export function toMarkdown(c: Comparison): string {
   if (c.dataset) {
     const d = c.dataset;
     out.push(`Data: ${d.source} (${d.samples} samples at ${d.input.width}x${d.input.height}; ${d.trainSamples} train, ${d.valSamples} validation in ${d.valBlocks.length} blocks).`, '');
+    if (d.videos) out.push(videoLines(d.videos).map((l) => `- ${l}`).join('\n'), '');
   }
   out.push(`| ${cols.map((x) => x.header).join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`);
   for (const r of c.rows) out.push(`| ${cols.map((x) => mdCell(x.md(r))).join(' | ')} |`);

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { deg, tableCells, type Comparison } from './compare.ts';
+import { deg, tableCells, videoLines, type Comparison } from './compare.ts';
 import type { LoadedRun } from './load.ts';
 
 const require = createRequire(import.meta.url);
@@ -177,6 +177,7 @@ export function renderReport(c: Comparison, runs: LoadedRun[], o: { generatedAt?
 <h1>${esc(c.title)}</h1>
 <p class="muted">Steering Lab report${o.generatedAt ? `, generated ${esc(o.generatedAt)}` : ''}. All angles are steering-wheel degrees (positive = right), measured on the validation split.</p>
 ${d ? `<p>Data: ${esc(d.source)}: ${d.samples} samples at ${d.input.width}x${d.input.height} px; ${d.trainSamples} for training, ${d.valSamples} for validation in ${d.valBlocks.length} blocks spread across the drive (sample ranges ${esc(d.valBlocks.map((b) => `${b.start}–${b.end}`).join(', '))}).</p>` : ''}
+${d?.videos ? `<ul>${videoLines(d.videos).map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : ''}
 <h2>Comparison</h2>
 <div class="wide">${table(c)}</div>
 ${c.conclusions.length ? `<h2>Conclusions (computed from the numbers above)</h2><ul>${c.conclusions.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>` : ''}

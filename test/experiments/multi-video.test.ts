@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishReport } from '../../src/experiments/publish.ts';
 import { resumeRun, runExperiment } from '../../src/experiments/runner.ts';
 import { readExperiment, readRun } from '../../src/experiments/store.ts';
 import { synthesizeDrive } from '../../src/synth/index.ts';
@@ -51,6 +52,13 @@ describe('runExperiment with several videos', () => {
     expect(vp.predDeg).toHaveLength(d.valSamples);
     // Validation times follow the data set's clock: increasing across the joint.
     for (let i = 1; i < vp.timeS.length; i++) expect(vp.timeS[i]).toBeGreaterThan(vp.timeS[i - 1]);
+
+    // The Markdown table and the HTML report name each video with its share of the split.
+    const report = publishReport(s.dir);
+    const v2 = d.videos![1];
+    const line = `video 2: ${b.source} with ${b.labels}: samples 120–200 (80; ${v2.trainSamples} train, ${v2.valSamples} validation)`;
+    expect(report.markdown).toContain(line);
+    expect(readFileSync(report.paths.html, 'utf8')).toContain(`video 1: ${a.source}`);
   }, 90_000);
 
   it('one video is recorded exactly as before (the spec itself, no videos list)', async () => {

@@ -102,7 +102,7 @@ export async function createProgress(o: { quiet?: boolean } = {}): Promise<{ onE
           log(`run ${e.index + 1}/${e.total}: ${e.name}`);
         } else if (e.type === 'run-event' && e.event.type === 'epoch') {
           const ev = e.event;
-          log(`  epoch ${ev.epoch + 1}/${epochs}: train loss ${ev.trainLoss.toPrecision(4)}, val loss ${ev.valLoss.toPrecision(4)} (target units), val MAE ${ev.val.model.maeDeg.toFixed(2)}°, RMSE ${ev.val.model.rmseDeg.toFixed(2)}°, ${fmtS(ev.elapsedS)}`);
+          log(`  epoch ${ev.epoch + 1}${epochs ? `/${epochs}` : ''}: train loss ${ev.trainLoss.toPrecision(4)}, val loss ${ev.valLoss.toPrecision(4)} (target units), val MAE ${ev.val.model.maeDeg.toFixed(2)}°, RMSE ${ev.val.model.rmseDeg.toFixed(2)}°, ${fmtS(ev.elapsedS)}`);
         } else if (e.type === 'run-finished') log(`  ${e.result.status} in ${fmtS(e.result.wallTimeS)}`);
       },
       stop() {},
