@@ -4,14 +4,13 @@
  * Checks the --json shape and that a linear head on normalised targets
  * beats the zero predictor's MAE.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runSteerlab } from './helpers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthesizeDrive } from '../../src/synth/index.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 let dir: string;
 let drive: { videoPath: string; labelsPath: string };
 
@@ -23,12 +22,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'base.json'), JSON.stringify({ name: 'tiny', optimizer: { learningRate: 0.001 }, data: { crop: { top: 18, bottom: 0, left: 0, right: 0 } } }));
 });
 
-function steerlab(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'steerlab.mjs'), ...args], {
-    cwd: dir, encoding: 'utf8', env: { ...process.env, STEERLAB_ENGINE: 'wasm' }, timeout: 110_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const steerlab = (args: string[]) => runSteerlab(dir, args, { env: { STEERLAB_ENGINE: 'wasm' } });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -5,13 +5,12 @@
  * object (or the table and conclusions), writes a self-contained HTML report,
  * and reuses the drive on the next call.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runSteerlab } from './helpers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 let dir: string;
 
 beforeAll(() => {
@@ -19,12 +18,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function steerlab(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'steerlab.mjs'), ...args], {
-    cwd: dir, encoding: 'utf8', env: { ...process.env, STEERLAB_ENGINE: 'wasm' }, timeout: 110_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const steerlab = (args: string[]) => runSteerlab(dir, args, { env: { STEERLAB_ENGINE: 'wasm' } });
 
 const TINY = ['--frames', '400', '--epochs', '1', '--steps-per-epoch', '3', '--input', '16x48', '--targets', 'normalized', '--workspace', 'ws'];
 

@@ -4,14 +4,13 @@
  * train, several sources for inspect, and the one-line error when the counts
  * do not pair. Tiny synthetic drives, 16x48 input, wasm engine, few steps.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runSteerlab } from './helpers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthesizeDrive } from '../../src/synth/index.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 let dir: string;
 let a: { videoPath: string; labelsPath: string };
 let b: { videoPath: string; labelsPath: string };
@@ -24,12 +23,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function steerlab(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'steerlab.mjs'), ...args], {
-    cwd: dir, encoding: 'utf8', env: { ...process.env, STEERLAB_ENGINE: 'wasm' }, timeout: 110_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const steerlab = (args: string[]) => runSteerlab(dir, args, { env: { STEERLAB_ENGINE: 'wasm' } });
 
 const tiny = ['--input', '16x48', '--epochs', '1', '--steps-per-epoch', '3', '--batch-size', '16', '--seed', '1', '--engine', 'wasm'];
 

@@ -1,17 +1,13 @@
 /** `steerlab train` argument and config-file errors: one line each, no training started. */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runSteerlab } from './helpers.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'steerlab-cli-train-'));
 
-function steerlab(args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'steerlab.mjs'), ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const steerlab = (args: string[]) => runSteerlab(dir, args, { timeoutMs: 60_000 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
