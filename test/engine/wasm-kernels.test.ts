@@ -7,6 +7,10 @@ import { initEngine, tf } from '../../src/engine/index.ts';
 import { gemmPolicy } from '../../src/engine/gemm-conv.ts';
 import { registerWasmGradientKernels } from '../../src/engine/wasm-kernels.ts';
 import { relErr } from './helpers.ts';
+import { createRegressor } from '../../src/model/index.ts';
+import { createOptimizer } from '../../src/train/optimizer.ts';
+import { OptimizerConfig } from '../../src/train/config.ts';
+import { disposeStep, lossAndGrads } from '../../src/train/step.ts';
 import { createRng, type Rng } from '../../src/rng.ts';
 
 function randArray(rng: Rng, n: number): Float32Array {
@@ -190,4 +194,37 @@ describe('wasm gradient kernels', () => {
       expect(relErr(r, got[i])).toBeLessThan(1e-4);
     });
   });
+  it('one training step of the full PilotNet (66x200x3, ELU, tanh head, the lab\'s Adam) gives the cpu backend\'s updated weights', async () => {
+    const rng = createRng(21);
+    const B = 2;
+    const xv = Float32Array.from({ length: B * 66 * 200 * 3 }, () => rng.next());
+    const yv = Float32Array.from({ length: B }, () => rng.next() * 2 - 1);
+    const step = () => {
+      // Seeded initialisers draw on the JS side, so both backends start from the same weights.
+      const model = createRegressor({ arch: 'pilotnet', activation: 'elu', head: 'tanh', init: 'he_normal' }, 5);
+      const before = model.getWeights();
+      const opt = createOptimizer(OptimizerConfig.parse({ name: 'adam', learningRate: 1e-3 }));
+      const x = tf.tensor4d(xv, [B, 66, 200, 3]);
+      const y = tf.tensor2d(yv, [B, 1]);
+      const r = lossAndGrads(model, x, y, { l2: 1e-4 });
+      const loss = r.loss.dataSync()[0];
+      opt.applyGradients(model.variables, r.grads, 1e-3, false);
+      disposeStep(r);
+      const after = model.getWeights();
+      tf.dispose([x, y]);
+      opt.dispose();
+      model.dispose();
+      return { loss, before, after };
+    };
+    const ref = await onBackend('cpu', step);
+    const got = await onBackend('wasm', step);
+    expect(got.before.length).toBe(18); // 5 conv + 3 dense layers + the head, kernel and bias each
+    expect(Math.abs(got.loss - ref.loss) / Math.abs(ref.loss)).toBeLessThan(1e-5);
+    ref.after.forEach((w, i) => {
+      expect(relErr(ref.before[i], got.before[i])).toBe(0);
+      // Every variable moved, and both backends moved it the same way.
+      expect(relErr(ref.before[i], w)).toBeGreaterThan(1e-6);
+      expect(relErr(w, got.after[i]), `variable ${i}`).toBeLessThan(1e-4);
+    });
+  }, 120_000);
 });
