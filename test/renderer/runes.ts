@@ -9,7 +9,9 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const OUT = fileURLToPath(new URL('./.compiled/', import.meta.url));
+// One folder per test process: test files run in parallel forks, and one file's cleanCompiled()
+// must not delete the modules another is still importing (that failed a run here).
+const OUT = join(fileURLToPath(new URL('./.compiled/', import.meta.url)), String(process.pid));
 
 export async function loadRunes<T>(path: string): Promise<T> {
   const abs = resolve(path);
@@ -18,7 +20,7 @@ export async function loadRunes<T>(path: string): Promise<T> {
   let code = compileModule(js, { filename: basename(abs), generate: 'client', dev: false }).js.code;
   code = code.replace(/from\s+['"](\.{1,2}\/[^'"]+)['"]/g, (_m, rel: string) => `from '${pathToFileURL(join(dirname(abs), rel)).href}'`);
   mkdirSync(OUT, { recursive: true });
-  const file = join(OUT, `${basename(abs).replace(/\W/g, '_')}-${process.pid}.mjs`);
+  const file = join(OUT, `${basename(abs).replace(/\W/g, '_')}.mjs`);
   writeFileSync(file, code);
   return (await import(pathToFileURL(file).href)) as T;
 }

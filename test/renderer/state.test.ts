@@ -1,25 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
 import { loadRunes, cleanCompiled } from './runes.ts';
-import { createClient, eventMessage, Router, type Client, type Payload, type ServerMessage, type Transport } from '../../src/contract/index.ts';
+import { harness, stateSrc } from './harness.ts';
+import { Router } from '../../src/contract/index.ts';
 import { RunConfig } from '../../src/train/config.ts';
 import type * as AppMod from '../../renderer/src/lib/state/app.svelte.ts';
 import type * as LiveMod from '../../renderer/src/lib/state/live.svelte.ts';
 
-const src = (p: string): string => fileURLToPath(new URL(`../../renderer/src/lib/state/${p}`, import.meta.url));
+const src = stateSrc;
 
 afterAll(() => cleanCompiled());
 
-/** A client over a Router in memory, with a hook to push events as the backend would. */
-function harness(router: Router): { client: Client; push<E extends Parameters<typeof eventMessage>[0]>(name: E, p: Payload<E>): void } {
-  const subs = new Set<(m: ServerMessage) => void>();
-  const transport: Transport = {
-    ready: async () => {},
-    send: (m) => void router.dispatch(m, { emit: () => {} }).then((r) => subs.forEach((s) => s(r))),
-    onMessage: (cb) => (subs.add(cb), () => subs.delete(cb)),
-  };
-  return { client: createClient(transport), push: (name, p) => subs.forEach((s) => s(eventMessage(name, p))) };
-}
 
 const metrics = (mae: number) => ({ n: 10, maeDeg: mae, rmseDeg: mae * 1.5, maxErrDeg: mae * 3, bins: [] });
 

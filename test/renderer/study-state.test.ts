@@ -5,26 +5,15 @@
  * one error line.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { fileURLToPath } from 'node:url';
 import { loadRunes, cleanCompiled } from './runes.ts';
-import { createClient, eventMessage, Router, type Client, type Payload, type ServerMessage, type Transport } from '../../src/contract/index.ts';
+import { harness, stateSrc, type Push } from './harness.ts';
+import { Router } from '../../src/contract/index.ts';
 import type * as AppMod from '../../renderer/src/lib/state/app.svelte.ts';
 import type * as StudyMod from '../../renderer/src/lib/state/study.svelte.ts';
 
-const src = (p: string): string => fileURLToPath(new URL(`../../renderer/src/lib/state/${p}`, import.meta.url));
+const src = stateSrc;
 afterAll(() => cleanCompiled());
 
-type Push = <E extends Parameters<typeof eventMessage>[0]>(name: E, p: Payload<E>) => void;
-
-function harness(router: Router): { client: Client; push: Push } {
-  const subs = new Set<(m: ServerMessage) => void>();
-  const transport: Transport = {
-    ready: async () => {},
-    send: (m) => void router.dispatch(m, { emit: () => {} }).then((r) => subs.forEach((s) => s(r))),
-    onMessage: (cb) => (subs.add(cb), () => subs.delete(cb)),
-  };
-  return { client: createClient(transport), push: (name, p) => subs.forEach((s) => s(eventMessage(name, p))) };
-}
 
 async function setup(router: Router) {
   const { AppState } = await loadRunes<typeof AppMod>(src('app.svelte.ts'));
