@@ -15,13 +15,14 @@ import { planModel } from '../model/plan.ts';
 import type { RunConfig, RunConfigInput } from '../train/config.ts';
 import type { RunResult, TrainEvent } from '../train/events.ts';
 import { trainRun } from '../train/trainer.ts';
-import { datasetParts, loadDatasets } from '../video/multi.ts';
+import { loadDatasets } from '../video/multi.ts';
 import type { Dataset, DatasetSpec, DecodeProgress } from '../video/types.ts';
+import { datasetRecord, datasetSpecsOfRecord, specList, summarizeDataset } from './dataset-record.ts';
 import type { ExperimentEvent } from './events.ts';
 import { expandGrid, gridCells, type GridAxes, type GridCell } from './grid.ts';
 import { RunWriter, reserveDir, workspacePaths, writeExperiment, type TargetTransformFile } from './store.ts';
 import { datasetToTrainingData, FrameLru, type DatasetTrainingData } from './training-data.ts';
-import type { DatasetSummary, ExperimentRecord, ExperimentSummary } from './types.ts';
+import type { ExperimentRecord, ExperimentSummary } from './types.ts';
 
 export interface RunExperimentOptions {
   /**
@@ -59,67 +60,6 @@ export function targetTransformFile(t: { kind: string; params: Record<string, nu
     throw new Error(`target transform '${t.kind}' is not affine; cannot describe it as scale and offset`);
   }
   return { kind: t.kind, params: t.params, degrees: { scale, offset }, formula: `degrees = ${scale} * output + ${offset}` };
-}
-
-/** The specs of an experiment's data set: a list stays a list, one spec becomes a list of one. */
-export function specList(dataset: DatasetSpec | DatasetSpec[]): DatasetSpec[] {
-  const specs = Array.isArray(dataset) ? dataset : [dataset];
-  if (specs.length === 0) throw new UserError('the data set names no video; give at least one');
-  return specs;
-}
-
-/**
- * What experiment.json records as its data set: one spec as itself (as
- * always), several as { videos: [spec, ...] }. datasetSpecsOfRecord reads both.
- */
-export function datasetRecord(specs: DatasetSpec[]): Record<string, unknown> {
-  return specs.length === 1 ? { ...specs[0] } : { videos: specs.map((s) => ({ ...s })) };
-}
-
-/** The specs an experiment record's data set holds (see datasetRecord). */
-export function datasetSpecsOfRecord(dataset: Record<string, unknown>): DatasetSpec[] {
-  const videos = dataset.videos;
-  if (Array.isArray(videos)) return videos as DatasetSpec[];
-  return [dataset as unknown as DatasetSpec];
-}
-
-/** Samples of [start, end) that are in a sorted index list. */
-function countIn(sorted: Int32Array, start: number, end: number): number {
-  let n = 0;
-  for (const i of sorted) if (i >= start && i < end) n++;
-  return n;
-}
-
-function summarize(ds: Dataset, td: DatasetTrainingData): DatasetSummary {
-  const parts = datasetParts(ds);
-  const several = parts.length > 1;
-  const labelPaths = parts.map((p) => p.spec.labels).filter((l): l is string => Boolean(l));
-  return {
-    source: several ? parts.map((p) => p.spec.source).join(' + ') : ds.spec.source,
-    labels: several ? (labelPaths.length ? labelPaths.join(' + ') : null) : (ds.spec.labels ?? null),
-    input: { width: ds.frames.width, height: ds.frames.height },
-    frames: ds.frames.count,
-    samples: ds.anglesDeg.length,
-    trainSamples: td.trainIndices.length,
-    valSamples: td.valIndices.length,
-    valBlocks: td.valBlocks,
-    fps: ds.video.fps,
-    warnings: ds.warnings,
-    ...(several && {
-      videos: parts.map((p) => ({
-        source: p.spec.source,
-        labels: p.spec.labels ?? null,
-        frames: p.frames,
-        firstSample: p.firstSample,
-        samples: p.samples,
-        trainSamples: countIn(td.trainIndices, p.firstSample, p.firstSample + p.samples),
-        valSamples: countIn(td.valIndices, p.firstSample, p.firstSample + p.samples),
-        fps: p.video.fps,
-        timeOffsetS: p.timeOffsetS,
-        cacheHit: p.cacheHit,
-      })),
-    }),
-  };
 }
 
 function emptyResult(status: RunResult['status'], engine: string, error: string | null, wallTimeS: number): RunResult {
@@ -280,7 +220,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
       noteEngine(runEngine);
       o.onWorkerPlan?.({ ...plan, index: i, name: config.name, engine: runEngine });
       if (!record.datasetSummary) {
-        record.datasetSummary = summarize(ds, td);
+        record.datasetSummary = summarizeDataset(ds, td);
         save();
         emit({ type: 'dataset-ready', dataset: record.datasetSummary, cacheHit: ds.cacheHit, engine: runEngine });
       }
