@@ -7,38 +7,12 @@
  * that backend can reach: a convolution is at best a GEMM.
  */
 import { tf } from '../src/engine/index.ts';
-import { planModel } from '../src/model/index.ts';
+import { planFlops, planModel, type PlanFlops } from '../src/model/plan.ts';
 import { ModelConfig } from '../src/model/config.ts';
-import type { LayerSpec, ModelPlan } from '../src/model/plan.ts';
-
-/** Multiply-adds of one layer's forward pass for one sample. */
-function layerMacs(l: LayerSpec): number {
-  return l.kind === 'conv' ? l.outH * l.outW * l.outC * l.kernel * l.kernel * l.inC : l.inUnits * l.outUnits;
-}
-
-export interface StepFlops {
-  /** Forward pass, FLOPs per sample (2 per multiply-add). */
-  forward: number;
-  /**
-   * Training step, FLOPs per sample: forward, the weight gradients (as many
-   * multiply-adds as the forward pass) and the input gradients of every layer
-   * but the first (nothing needs the gradient of the image).
-   */
-  train: number;
-}
-
-/** FLOPs per sample of a model plan (heads included; element-wise work excluded: it is not multiply-adds). */
-export function stepFlops(plan: ModelPlan): StepFlops {
-  const macs = plan.trunk.map(layerMacs);
-  const head = plan.head.inUnits + plan.aux.reduce((a, h) => a + h.inUnits, 0);
-  const fwd = macs.reduce((a, b) => a + b, 0) + head;
-  const train = 3 * fwd - (macs[0] ?? 0);
-  return { forward: 2 * fwd, train: 2 * train };
-}
 
 /** FLOPs per sample of the benchmark model config. */
-export function flopsOf(model: Partial<ModelConfig>): StepFlops {
-  return stepFlops(planModel(ModelConfig.parse(model)));
+export function flopsOf(model: Partial<ModelConfig>): PlanFlops {
+  return planFlops(planModel(ModelConfig.parse(model)));
 }
 
 export interface GemmCeiling {

@@ -25,7 +25,7 @@
  * with workers 103%).
  */
 import type { ModelConfig } from '../model/config.ts';
-import { planModel } from '../model/plan.ts';
+import { planFlops, planModel } from '../model/plan.ts';
 
 export type WorkersOption = number | 'auto';
 
@@ -53,11 +53,7 @@ export const AUTO_MAX_WORKERS = 4;
 
 /** Forward-pass MFLOP per sample (2 x multiply-adds of convs and dense layers; activations not counted). */
 export function forwardMflopPerSample(model: ModelConfig): number {
-  const plan = planModel(model);
-  let macs = 0;
-  for (const l of plan.trunk) macs += l.kind === 'conv' ? l.outH * l.outW * l.outC * l.kernel * l.kernel * l.inC : l.inUnits * l.outUnits;
-  for (const h of [plan.head, ...plan.aux]) macs += h.inUnits;
-  return (2 * macs) / 1e6;
+  return planFlops(planModel(model)).forward / 1e6;
 }
 
 /** Label for records and tables: 'wasm' or 'wasm x2 workers'. */

@@ -128,3 +128,26 @@ export function planParamCount(plan: ModelPlan, batchnorm: boolean): number {
   for (const h of [plan.head, ...plan.aux]) n += h.inUnits + 1;
   return n;
 }
+
+/** Multiply-adds of one trunk layer's forward pass, for one sample. */
+export function layerMacs(l: LayerSpec): number {
+  return l.kind === 'conv' ? l.outH * l.outW * l.outC * l.kernel * l.kernel * l.inC : l.inUnits * l.outUnits;
+}
+
+/** FLOPs per sample (2 per multiply-add; element-wise work such as activations is not counted). */
+export interface PlanFlops {
+  /** The forward pass, heads included. */
+  forward: number;
+  /**
+   * A training step: the forward pass, the weight gradients (as many
+   * multiply-adds again) and the input gradients of every layer but the
+   * first (nothing needs the gradient of the image).
+   */
+  train: number;
+}
+
+export function planFlops(plan: ModelPlan): PlanFlops {
+  const macs = plan.trunk.map(layerMacs);
+  const fwd = macs.reduce((a, b) => a + b, 0) + [plan.head, ...plan.aux].reduce((a, h) => a + h.inUnits, 0);
+  return { forward: 2 * fwd, train: 2 * (3 * fwd - (macs[0] ?? 0)) };
+}
