@@ -221,7 +221,11 @@ function makeBatchMatMul(original: tf.KernelConfig): tf.KernelFunc {
     const m = attrs.transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
     if ((!attrs.transposeA && !attrs.transposeB) || n === 1 || m === 1 || a.dtype !== 'float32' || b.dtype !== 'float32') return original.kernelFunc(args);
     const s = new KernelScope(args.backend as tf.KernelBackend);
-    const swapLast = (t: TensorInfo) => s.run('Transpose', { x: t }, { perm: [...t.shape.keys()].map((i, _, all) => (i < all.length - 2 ? i : i === all.length - 2 ? all.length - 1 : all.length - 2)) });
+    // Swap the last two axes, keeping any batch axes in front.
+    const swapLast = (t: TensorInfo) => {
+      const r = t.shape.length;
+      return s.run('Transpose', { x: t }, { perm: [...Array(r - 2).keys(), r - 1, r - 2] });
+    };
     const a2 = attrs.transposeA ? swapLast(a) : a;
     const b2 = attrs.transposeB ? swapLast(b) : b;
     return s.finish(s.run('BatchMatMul', { a: a2, b: b2 }, { ...attrs, transposeA: false, transposeB: false }));

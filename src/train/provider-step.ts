@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardResult, Regressor } from '../model/types.ts';
 import type { GradientProvider } from './provider.ts';
-import { mse } from './step.ts';
+import { forwardTensors, mse } from './step.ts';
 
 /**
  * One step through a GradientProvider. It returns plain arrays (no activation
@@ -25,7 +25,7 @@ export async function providerStep(p: GradientProvider, model: Regressor, xArr: 
       const fw = model.apply(x, { training: true, trace: log, updateStats: hasBn, seed });
       if (!log) return;
       headLosses = [fw.output, ...fw.aux.map((a) => a.output)].map((t) => tf.keep(mse(t, y)));
-      for (const t of [fw.output, fw.headPre, ...fw.aux.flatMap((a) => [a.output, a.pre]), ...(fw.traces ?? []).flatMap((t) => [t.pre, t.post])]) tf.keep(t);
+      for (const t of forwardTensors(fw)) tf.keep(t);
       forward = fw;
     });
   }
@@ -35,7 +35,7 @@ export async function providerStep(p: GradientProvider, model: Regressor, xArr: 
     if (res.grads.length !== model.variables.length) throw new Error(`gradient provider returned ${res.grads.length} gradients for ${model.variables.length} variables`);
   } catch (err) {
     const fw = forward as ForwardResult | undefined;
-    if (fw) tf.dispose([fw.output, fw.headPre, ...fw.aux.flatMap((a) => [a.output, a.pre]), ...(fw.traces ?? []).flatMap((t) => [t.pre, t.post])]);
+    if (fw) tf.dispose(forwardTensors(fw));
     tf.dispose(headLosses);
     throw err;
   }

@@ -64,16 +64,7 @@ export function lossAndGrads(model: Regressor, x: tf.Tensor, yTarget: tf.Tensor2
     headLosses = [main, ...auxLosses].map((t) => tf.keep(t));
     actSums = tf.keep(tf.stack([...fw.traces!.map((t) => tf.sum(t.post)), tf.sum(fw.headPre)]) as tf.Tensor1D);
     if (o.trace) {
-      for (const t of fw.traces!) {
-        tf.keep(t.pre);
-        tf.keep(t.post);
-      }
-      tf.keep(fw.output);
-      tf.keep(fw.headPre);
-      for (const a of fw.aux) {
-        tf.keep(a.output);
-        tf.keep(a.pre);
-      }
+      for (const t of forwardTensors(fw)) tf.keep(t);
       forward = fw;
     }
     return total;
@@ -82,13 +73,14 @@ export function lossAndGrads(model: Regressor, x: tf.Tensor, yTarget: tf.Tensor2
   return { loss: value, grads: model.variables.map((v) => grads[v.name] ?? tf.zerosLike(v)) /* an aux head with weight 0 has no gradient */, headLosses, actSums: actSums!, forward };
 }
 
+/** Every tensor a forward pass returned (a tensor may appear twice: a linear layer's pre is its post). */
+export function forwardTensors(fw: ForwardResult): tf.Tensor[] {
+  return [fw.output, fw.headPre, ...fw.aux.flatMap((a) => [a.output, a.pre]), ...(fw.traces ?? []).flatMap((t) => [t.pre, t.post])];
+}
+
 /** Disposes every tensor a StepResult holds. */
 export function disposeStep(r: StepResult): void {
-  const ts: tf.Tensor[] = [r.loss, ...r.grads, ...r.headLosses, r.actSums];
-  if (r.forward) {
-    const fw = r.forward;
-    ts.push(fw.output, fw.headPre, ...fw.aux.flatMap((a) => [a.output, a.pre]), ...(fw.traces ?? []).flatMap((t) => [t.pre, t.post]));
-  }
+  const ts: tf.Tensor[] = [r.loss, ...r.grads, ...r.headLosses, r.actSums, ...(r.forward ? forwardTensors(r.forward) : [])];
   // The same tensor can appear twice (e.g. a linear layer's pre === post, a linear head's output === pre).
   for (const t of new Set(ts)) if (!t.isDisposed) t.dispose();
 }
