@@ -1,12 +1,19 @@
 /**
- * Per-kernel wall time (ms) of the wasm convolution gradient kernels at
- * PilotNet's layer shapes, batch 16 (one worker's shard), for each gradient
- * path: 'never' = forward-conv reformulations, 'always' = im2col GEMM,
- * 'auto' = the shape rule the kernels use. Usage:
+ * Per-kernel time of the wasm convolution kernels at PilotNet's layer shapes
+ * (default batch 16, one worker's shard): the lab's SIMD kernels for the
+ * forward pass and both gradients, and XNNPACK's forward convolution beside
+ * them in the same process. Usage:
  *   npx tsx bench/kernel-micro.ts [reps] [batch]
+ *
+ * Runs are interleaved (ours, XNNPACK, ours, ...) and the minimum is
+ * reported next to the median: on a shared machine the minimum is the
+ * steadiest estimate of what the code itself costs (other work only adds
+ * time). GFLOP/s counts 2 FLOP per multiply-add of the convolution.
  */
+import { backend_util } from '@tensorflow/tfjs-core';
+
 import { initEngine, tf } from '../src/engine/index.ts';
-import { gemmPolicy } from '../src/engine/gemm-conv.ts';
+import { simdConvPolicy } from '../src/engine/simd-conv.ts';
 
 const LAYERS = [
   { name: 'conv1', x: [16, 66, 200, 3], f: [5, 5, 3, 24], s: 2 },
@@ -16,36 +23,29 @@ const LAYERS = [
   { name: 'conv5', x: [16, 3, 20, 64], f: [3, 3, 64, 64], s: 1 },
 ];
 
-type Mode = typeof gemmPolicy.mode;
+interface Timing { min: number; median: number }
 
-/**
- * Per mode: median wall ms and mean process CPU ms, runs interleaved (A B C A B C ...) so
- * drift and GC hit every mode alike. CPU time is the figure to trust while other
- * processes share the cores (wall time then includes time spent descheduled).
- */
-function timeModes(reps: number, modes: Mode[], f: () => tf.Tensor): { wall: number; cpu: number }[] {
-  const ts: number[][] = modes.map(() => []);
-  const cpu = modes.map(() => 0);
+function timeInterleaved(reps: number, fs: (() => tf.Tensor)[]): Timing[] {
+  const ts: number[][] = fs.map(() => []);
   for (let i = -1; i < reps; i++) {
-    modes.forEach((m, j) => {
-      gemmPolicy.mode = m;
-      const c0 = process.cpuUsage();
+    fs.forEach((f, j) => {
       const t0 = performance.now();
       const out = f();
       out.dataSync();
       const dt = performance.now() - t0;
-      const dc = process.cpuUsage(c0);
       tf.dispose(out);
-      if (i >= 0) { ts[j].push(dt); cpu[j] += (dc.user + dc.system) / 1000; }
+      if (i >= 0) ts[j].push(dt);
     });
   }
-  gemmPolicy.mode = 'auto';
-  return ts.map((t, j) => ({ wall: t.sort((p, q) => p - q)[Math.floor(t.length / 2)], cpu: cpu[j] / reps }));
+  return ts.map((t) => {
+    t.sort((p, q) => p - q);
+    return { min: t[0], median: t[Math.floor(t.length / 2)] };
+  });
 }
 
 export async function main(): Promise<void> {
   await initEngine('wasm');
-  const reps = Number(process.argv[2] ?? 5);
+  const reps = Number(process.argv[2] ?? 9);
   const batch = Number(process.argv[3] ?? 16);
   for (const L of LAYERS) {
     L.x[0] = batch;
@@ -53,21 +53,23 @@ export async function main(): Promise<void> {
     const w = tf.randomNormal(L.f as [number, number, number, number]);
     const y = tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, L.s, 'valid');
     const dy = tf.randomNormal(y.shape);
+    const info = backend_util.computeConv2DInfo(L.x as [number, number, number, number], L.f as [number, number, number, number], L.s, 1, 'valid');
+    const gflop = (2 * info.batchSize * info.outHeight * info.outWidth * info.outChannels * info.filterHeight * info.filterWidth * info.inChannels) / 1e9;
     const attrs = { strides: [L.s, L.s], pad: 'valid', dataFormat: 'NHWC', dimRoundingMode: undefined } as Record<string, unknown>;
-    const modes: Mode[] = ['never', 'always', 'auto'];
-    const row: Record<string, number | string> = { layer: L.name };
-    const fwd = timeModes(reps, ['auto'], () => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, L.s, 'valid'))[0];
-    row.fwd = fwd.wall;
-    row.fwd_cpu = fwd.cpu;
-    const dW = timeModes(reps, modes, () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: L.f } as tf.NamedAttrMap) as tf.Tensor);
-    const dX = timeModes(reps, modes, () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: L.x } as tf.NamedAttrMap) as tf.Tensor);
-    modes.forEach((m, j) => {
-      row[`dW_${m}`] = dW[j].wall;
-      row[`dW_${m}_cpu`] = dW[j].cpu;
-      row[`dX_${m}`] = dX[j].wall;
-      row[`dX_${m}_cpu`] = dX[j].cpu;
-    });
-    console.log(JSON.stringify(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toFixed(2)) : v]))));
+    const fwd = () => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, L.s, 'valid');
+    const xnnFwd = () => {
+      simdConvPolicy.enabled = false;
+      try {
+        return fwd();
+      } finally {
+        simdConvPolicy.enabled = true;
+      }
+    };
+    const dW = () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: L.f } as tf.NamedAttrMap) as tf.Tensor;
+    const dX = () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: L.x } as tf.NamedAttrMap) as tf.Tensor;
+    const [f, fx, gw, gx] = timeInterleaved(reps, [fwd, xnnFwd, dW, dX]);
+    const row = (t: Timing) => ({ minMs: Number(t.min.toFixed(2)), medianMs: Number(t.median.toFixed(2)), gflopPerS: Number((gflop / (t.min / 1000)).toFixed(1)) });
+    console.log(JSON.stringify({ layer: L.name, batch, gflop: Number(gflop.toFixed(3)), fwd: row(f), fwdXnnpack: row(fx), dW: row(gw), dX: row(gx) }));
     tf.dispose([x, w, y, dy]);
   }
 }

@@ -1,10 +1,11 @@
 /**
- * The lab's wasm gradient kernels against the pure-JS cpu backend (the
- * reference): random convolution shapes, and a whole small-CNN Adam step.
+ * The lab's wasm kernels against the pure-JS cpu backend (the reference):
+ * convolutions (forward and both gradients) on random and block-crossing
+ * shapes, and whole small-CNN and PilotNet training steps.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
-import { gemmPolicy } from '../../src/engine/gemm-conv.ts';
+import { simdConvPolicy } from '../../src/engine/simd-conv.ts';
 import { registerWasmGradientKernels } from '../../src/engine/wasm-kernels.ts';
 import { relErr } from './helpers.ts';
 import { createRegressor } from '../../src/model/index.ts';
@@ -39,17 +40,18 @@ function randomCase(rng: Rng): Case {
   };
 }
 
-/** dx and dW of sum(conv2d(x, w) * dy) through tfjs' gradient machinery, i.e. through the registered kernels. */
-function convGrads(c: Case, xv: Float32Array, wv: Float32Array, dyv: Float32Array): [Float32Array, Float32Array] {
+/** y = conv2d(x, w), and dx, dW of sum(y * dy) through tfjs' gradient machinery, i.e. through the registered kernels. */
+function convAll(c: Case, xv: Float32Array, wv: Float32Array, dyv: Float32Array): [Float32Array, Float32Array, Float32Array] {
   return tf.tidy(() => {
     const x = tf.tensor4d(xv, [c.B, c.H, c.W, c.CI]);
     const w = tf.tensor4d(wv, [c.KH, c.KW, c.CI, c.CO]);
+    const y = tf.conv2d(x, w, c.strides, c.pad);
     const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => {
-      const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad);
-      return tf.sum(tf.mul(y, tf.tensor(dyv, y.shape)));
+      const yy = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad);
+      return tf.sum(tf.mul(yy, tf.tensor(dyv, yy.shape)));
     });
     const [gx, gw] = g([x, w]);
-    return [gx.dataSync() as Float32Array, gw.dataSync() as Float32Array];
+    return [y.dataSync() as Float32Array, gx.dataSync() as Float32Array, gw.dataSync() as Float32Array];
   });
 }
 
@@ -57,12 +59,30 @@ function outSize(n: number, k: number, s: number, pad: 'valid' | 'same'): number
   return pad === 'same' ? Math.ceil(n / s) : Math.floor((n - k) / s) + 1;
 }
 
-describe('wasm gradient kernels', () => {
+/** Worst relative error of forward, dx and dW on wasm against cpu over the cases; fails on the first above 1e-4. */
+async function checkCases(rng: Rng, cases: Case[]): Promise<number> {
+  let worst = 0;
+  for (const c of cases) {
+    const xv = randArray(rng, c.B * c.H * c.W * c.CI);
+    const wv = randArray(rng, c.KH * c.KW * c.CI * c.CO);
+    const dyv = randArray(rng, c.B * outSize(c.H, c.KH, c.strides[0], c.pad) * outSize(c.W, c.KW, c.strides[1], c.pad) * c.CO);
+    const ref = await onBackend('cpu', () => convAll(c, xv, wv, dyv));
+    const got = await onBackend('wasm', () => convAll(c, xv, wv, dyv));
+    ['y', 'dx', 'dW'].forEach((what, k) => {
+      const e = relErr(ref[k], got[k]);
+      worst = Math.max(worst, e);
+      expect(e, `${what} ${JSON.stringify(c)}`).toBeLessThan(1e-4);
+    });
+  }
+  return worst;
+}
+
+describe('wasm kernels', () => {
   beforeAll(async () => {
     await initEngine('wasm');
   });
   afterEach(() => {
-    gemmPolicy.mode = 'auto'; // a failed case must not leave the other tests on a forced path
+    simdConvPolicy.enabled = true; // a failed case must not leave the other tests on XNNPACK
   });
 
   it('registration is idempotent and the kernels exist for wasm', () => {
@@ -72,29 +92,41 @@ describe('wasm gradient kernels', () => {
     expect(tf.getKernel('Conv2DBackpropInput', 'wasm')).toBeDefined();
   });
 
-  // 'never': forward-conv reformulations only; 'always': im2col GEMM wherever there is no padding; 'auto': the shape rule.
-  it.each(['auto', 'never', 'always'] as const)('Conv2DBackpropFilter and Conv2DBackpropInput match the cpu backend on 120 random shapes (rel. error < 1e-4, gemm %s)', async (mode) => {
-    gemmPolicy.mode = mode;
+  it('Conv2D, Conv2DBackpropFilter and Conv2DBackpropInput match the cpu backend on 120 random shapes (rel. error < 1e-4)', async () => {
     const rng = createRng(20261128);
-    let worst = 0;
-    const seen = new Set<string>();
-    for (let t = 0; t < 120; t++) {
-      const c = randomCase(rng);
-      const xv = randArray(rng, c.B * c.H * c.W * c.CI);
-      const wv = randArray(rng, c.KH * c.KW * c.CI * c.CO);
-      const dyv = randArray(rng, c.B * outSize(c.H, c.KH, c.strides[0], c.pad) * outSize(c.W, c.KW, c.strides[1], c.pad) * c.CO);
-      const ref = await onBackend('cpu', () => convGrads(c, xv, wv, dyv));
-      const got = await onBackend('wasm', () => convGrads(c, xv, wv, dyv));
-      for (let k = 0; k < 2; k++) {
-        const e = relErr(ref[k], got[k]);
-        worst = Math.max(worst, e);
-        expect(e, `${k ? 'dW' : 'dx'} ${JSON.stringify(c)}`).toBeLessThan(1e-4);
-      }
-      seen.add(`${c.strides.join('x')}/${c.pad}`);
-    }
+    const cases = Array.from({ length: 120 }, () => randomCase(rng));
+    const worst = await checkCases(rng, cases);
     // The random draw covered every stride/padding combination.
-    expect(seen.size).toBe(8);
+    expect(new Set(cases.map((c) => `${c.strides.join('x')}/${c.pad}`)).size).toBe(8);
     expect(worst).toBeGreaterThan(0); // the two backends really ran different code
+  });
+
+  // The kernels work in blocks: 4x8 output tiles, 8-column panels, row blocks of the
+  // unrolled input. These shapes cross every boundary: output channels 15, 17 and 36 (a
+  // partial panel), window sizes 75 and 600 (not a multiple of 8), more pixels than
+  // one row block, pixel counts that are not a multiple of 4, and asymmetric 'same' padding.
+  it('matches the cpu backend on shapes that span several blocks, with partial tiles and panels', async () => {
+    const rng = createRng(5);
+    const cases: Case[] = [
+      { B: 3, H: 19, W: 23, CI: 3, CO: 15, KH: 5, KW: 5, strides: [2, 2], pad: 'same' },
+      { B: 2, H: 20, W: 28, CI: 24, CO: 36, KH: 5, KW: 5, strides: [2, 2], pad: 'valid' },
+      { B: 1, H: 9, W: 31, CI: 10, CO: 17, KH: 3, KW: 3, strides: [1, 1], pad: 'same' },
+      { B: 5, H: 7, W: 7, CI: 2, CO: 9, KH: 2, KW: 4, strides: [1, 2], pad: 'valid' },
+    ];
+    await checkCases(rng, cases);
+  });
+
+  it('gives what the XNNPACK-based forward convolution gives (same process, kernels switched)', async () => {
+    await tf.setBackend('wasm');
+    const rng = createRng(9);
+    const x = tf.tensor4d(randArray(rng, 2 * 31 * 40 * 24), [2, 31, 40, 24]);
+    const w = tf.tensor4d(randArray(rng, 5 * 5 * 24 * 36), [5, 5, 24, 36]);
+    const ours = tf.conv2d(x, w, 2, 'valid');
+    simdConvPolicy.enabled = false;
+    const xnn = tf.conv2d(x, w, 2, 'valid');
+    simdConvPolicy.enabled = true;
+    expect(relErr(xnn.dataSync() as Float32Array, ours.dataSync() as Float32Array)).toBeLessThan(1e-5);
+    tf.dispose([x, w, ours, xnn]);
   });
 
   it('Sum over leading axes (bias gradients) and other reductions match the cpu backend', async () => {

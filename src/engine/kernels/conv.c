@@ -1,0 +1,305 @@
+/*
+ * Convolution kernels for the tfjs wasm backend: forward, filter gradient and
+ * input gradient of a 2-D NHWC float32 convolution (any stride and padding,
+ * no dilation), each as im2col panels + one register-blocked SIMD GEMM.
+ *
+ * Why: XNNPACK as built into tfjs-backend-wasm 4.22 runs PilotNet's
+ * convolutions at 8-12 GFLOP/s on this project's machine, while a plain 4x8
+ * wasm-SIMD microkernel reaches 25-32 GFLOP/s on the same shapes (measured,
+ * see src/engine/simd-conv.ts). PilotNet's layers have few channels (3-64),
+ * where XNNPACK's indirect GEMM handles short runs per pointer poorly.
+ *
+ * Memory rules (this module shares the tfjs wasm backend's linear memory):
+ * - every buffer is passed in by pointer and owned by the caller;
+ * - the module must have no data segment and must never touch a shadow stack
+ *   (no locals whose address is taken, no arrays on the stack). The loader
+ *   refuses a build that has a data section or globals (simd-conv.ts), so a
+ *   change that makes clang spill to memory fails loudly instead of silently
+ *   writing into tfjs's heap.
+ *
+ * Build: scripts/build-kernels.sh (Debian's clang + lld, wasm32, -msimd128).
+ */
+#include <wasm_simd128.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* ---------- GEMM: C[m x n] (+)= A[m x k] * B[k x n] ----------
+ * A row-major with row stride lda. B is read in panels of 8 columns: panel j
+ * starts at b + j*bps and its row p at + p*ldb (row-major B with padded
+ * columns: bps = 8, ldb = row length; packed panels: bps = k*8, ldb = 8).
+ * B must be readable (finite) up to column ceil(n/8)*8. C row-major, ldc;
+ * only its first n columns are written. */
+
+static inline v128_t load_part(const float* c, int nv) {
+  v128_t v = wasm_f32x4_splat(0.0f);
+  if (nv >= 4) return wasm_v128_load(c);
+  if (nv >= 1) v = wasm_f32x4_replace_lane(v, 0, c[0]);
+  if (nv >= 2) v = wasm_f32x4_replace_lane(v, 1, c[1]);
+  if (nv >= 3) v = wasm_f32x4_replace_lane(v, 2, c[2]);
+  return v;
+}
+
+static inline void store_part(float* c, v128_t v, int nv) {
+  if (nv >= 4) { wasm_v128_store(c, v); return; }
+  if (nv >= 1) c[0] = wasm_f32x4_extract_lane(v, 0);
+  if (nv >= 2) c[1] = wasm_f32x4_extract_lane(v, 1);
+  if (nv >= 3) c[2] = wasm_f32x4_extract_lane(v, 2);
+}
+
+static inline void load_row(const float* c, int nv, v128_t* v0, v128_t* v1) {
+  *v0 = load_part(c, nv);
+  *v1 = nv > 4 ? load_part(c + 4, nv - 4) : wasm_f32x4_splat(0.0f);
+}
+
+static inline void store_row(float* c, int nv, v128_t v0, v128_t v1) {
+  store_part(c, v0, nv);
+  if (nv > 4) store_part(c + 4, v1, nv - 4);
+}
+
+#define MADD(acc, x, b) wasm_f32x4_add(acc, wasm_f32x4_mul(x, b))
+
+/* 4 rows x 8 columns: 8 accumulators + 2 B vectors + 1 broadcast fit V8's
+ * 16 xmm registers; 5 or 6 rows spilled and ran at half speed (measured). */
+static inline void k4x8(int k, const float* a, int lda, const float* b, int ldb,
+                        float* c, int ldc, int nv, int acc) {
+  v128_t c00, c01, c10, c11, c20, c21, c30, c31;
+  if (acc) {
+    load_row(c, nv, &c00, &c01);
+    load_row(c + ldc, nv, &c10, &c11);
+    load_row(c + 2 * ldc, nv, &c20, &c21);
+    load_row(c + 3 * ldc, nv, &c30, &c31);
+  } else {
+    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = wasm_f32x4_splat(0.0f);
+  }
+  const float* a0 = a;
+  const float* a1 = a + lda;
+  const float* a2 = a1 + lda;
+  const float* a3 = a2 + lda;
+  for (int p = 0; p < k; p++) {
+    v128_t b0 = wasm_v128_load(b);
+    v128_t b1 = wasm_v128_load(b + 4);
+    b += ldb;
+    v128_t x = wasm_v128_load32_splat(a0 + p);
+    c00 = MADD(c00, x, b0); c01 = MADD(c01, x, b1);
+    x = wasm_v128_load32_splat(a1 + p);
+    c10 = MADD(c10, x, b0); c11 = MADD(c11, x, b1);
+    x = wasm_v128_load32_splat(a2 + p);
+    c20 = MADD(c20, x, b0); c21 = MADD(c21, x, b1);
+    x = wasm_v128_load32_splat(a3 + p);
+    c30 = MADD(c30, x, b0); c31 = MADD(c31, x, b1);
+  }
+  store_row(c, nv, c00, c01);
+  store_row(c + ldc, nv, c10, c11);
+  store_row(c + 2 * ldc, nv, c20, c21);
+  store_row(c + 3 * ldc, nv, c30, c31);
+}
+
+static inline void k1x8(int k, const float* a, const float* b, int ldb, float* c, int nv, int acc) {
+  v128_t c0, c1;
+  if (acc) load_row(c, nv, &c0, &c1);
+  else c0 = c1 = wasm_f32x4_splat(0.0f);
+  for (int p = 0; p < k; p++) {
+    v128_t x = wasm_v128_load32_splat(a + p);
+    c0 = MADD(c0, x, wasm_v128_load(b));
+    c1 = MADD(c1, x, wasm_v128_load(b + 4));
+    b += ldb;
+  }
+  store_row(c, nv, c0, c1);
+}
+
+static void gemm(int m, int n, int k, const float* a, int lda, const float* b, int bps, int ldb,
+                 float* c, int ldc, int acc) {
+  for (int j = 0; j < n; j += 8) {
+    int nv = n - j < 8 ? n - j : 8;
+    const float* bj = b + (j >> 3) * bps;
+    int i = 0;
+    for (; i + 4 <= m; i += 4) k4x8(k, a + i * lda, lda, bj, ldb, c + i * ldc + j, ldc, nv, acc);
+    for (; i < m; i++) k1x8(k, a + i * lda, bj, ldb, c + i * ldc + j, nv, acc);
+  }
+}
+
+/* ---------- copies ---------- */
+
+static inline void copy(float* dst, const float* src, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(dst + i, wasm_v128_load(src + i));
+  for (; i < n; i++) dst[i] = src[i];
+}
+
+static inline void zero(float* dst, int n) {
+  int i = 0;
+  v128_t z = wasm_f32x4_splat(0.0f);
+  for (; i + 4 <= n; i += 4) wasm_v128_store(dst + i, z);
+  for (; i < n; i++) dst[i] = 0.0f;
+}
+
+static inline void add_into(float* dst, const float* src, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(dst + i, wasm_f32x4_add(wasm_v128_load(dst + i), wasm_v128_load(src + i)));
+  for (; i < n; i++) dst[i] += src[i];
+}
+
+/* Geometry of one convolution, in the order the exports take it. */
+typedef struct {
+  int B, H, W, CI, KH, KW, CO, sh, sw, pt, pl, OH, OW;
+} Geo;
+
+/* cols[r, (kh*KW + kw)*CI + ci] = x[b, oh*sh + kh - pt, ow*sw + kw - pl, ci] (0 outside x)
+ * for output pixels n0 .. n0+rows-1 (n = (b*OH + oh)*OW + ow); row stride ldc >= K,
+ * columns K .. ldc-1 zeroed (they meet zero-padded filter columns or are dropped). */
+static inline __attribute__((always_inline)) void im2col(const float* x, Geo g, int n0, int rows, float* cols, int ldc) {
+  int K = g.KH * g.KW * g.CI;
+  int run = g.KW * g.CI;
+  /* Pixel coordinates advance by counters: three integer divisions per row
+   * cost about as much as copying conv1's 75 floats. */
+  int ow = n0 % g.OW;
+  int oh = (n0 / g.OW) % g.OH;
+  int b = n0 / (g.OW * g.OH);
+  for (int r = 0; r < rows; r++, ow = ow + 1 == g.OW ? 0 : ow + 1, oh = ow ? oh : oh + 1 == g.OH ? 0 : oh + 1, b = ow || oh ? b : b + 1) {
+    float* dst = cols + r * ldc;
+    int iw0 = ow * g.sw - g.pl;
+    int inside_w = iw0 >= 0 && iw0 + g.KW <= g.W;
+    for (int kh = 0; kh < g.KH; kh++, dst += run) {
+      int ih = oh * g.sh + kh - g.pt;
+      if (ih < 0 || ih >= g.H) { zero(dst, run); continue; }
+      const float* src = x + ((b * g.H + ih) * g.W) * g.CI;
+      if (inside_w) { copy(dst, src + iw0 * g.CI, run); continue; }
+      for (int kw = 0; kw < g.KW; kw++) {
+        int iw = iw0 + kw;
+        if (iw < 0 || iw >= g.W) zero(dst + kw * g.CI, g.CI);
+        else copy(dst + kw * g.CI, src + iw * g.CI, g.CI);
+      }
+    }
+    if (ldc > K) zero(cols + r * ldc + K, ldc - K);
+  }
+}
+
+/* dx[b, oh*sh + kh - pt, ow*sw + kw - pl, ci] += cols[r, (kh*KW + kw)*CI + ci], inside x only. */
+static inline __attribute__((always_inline)) void col2im_add(const float* cols, int ldc, Geo g, int n0, int rows, float* dx) {
+  int run = g.KW * g.CI;
+  int ow = n0 % g.OW;
+  int oh = (n0 / g.OW) % g.OH;
+  int b = n0 / (g.OW * g.OH);
+  for (int r = 0; r < rows; r++, ow = ow + 1 == g.OW ? 0 : ow + 1, oh = ow ? oh : oh + 1 == g.OH ? 0 : oh + 1, b = ow || oh ? b : b + 1) {
+    const float* src = cols + r * ldc;
+    int iw0 = ow * g.sw - g.pl;
+    int inside_w = iw0 >= 0 && iw0 + g.KW <= g.W;
+    for (int kh = 0; kh < g.KH; kh++, src += run) {
+      int ih = oh * g.sh + kh - g.pt;
+      if (ih < 0 || ih >= g.H) continue;
+      float* dst = dx + ((b * g.H + ih) * g.W) * g.CI;
+      if (inside_w) { add_into(dst + iw0 * g.CI, src, run); continue; }
+      for (int kw = 0; kw < g.KW; kw++) {
+        int iw = iw0 + kw;
+        if (iw >= 0 && iw < g.W) add_into(dst + iw * g.CI, src + kw * g.CI, g.CI);
+      }
+    }
+  }
+}
+
+static inline int round8(int v) { return (v + 7) & ~7; }
+
+/* Rows per im2col block: about 96 KiB of columns (L2-resident while the
+ * GEMM sweeps it once per 8-column panel), in whole 4-row kernel steps. */
+static inline int block_rows(int ldc) {
+  int r = 24576 / ldc;
+  r = r < 8 ? 8 : r > 256 ? 256 : r;
+  return r & ~3;
+}
+
+/* Scratch floats conv2d_fwd needs (wp + cols). */
+EXPORT int conv2d_fwd_scratch(int KH, int KW, int CI, int CO) {
+  int K = KH * KW * CI;
+  return K * round8(CO) + block_rows(K) * K;
+}
+
+/* y[B, OH, OW, CO] = conv(x[B, H, W, CI], w[KH, KW, CI, CO]). */
+EXPORT void conv2d_fwd(const float* x, const float* w, float* y, float* scratch,
+                       int B, int H, int W, int CI, int KH, int KW, int CO,
+                       int sh, int sw, int pt, int pl, int OH, int OW) {
+  Geo g = {B, H, W, CI, KH, KW, CO, sh, sw, pt, pl, OH, OW};
+  int K = KH * KW * CI;
+  int panels = round8(CO) >> 3;
+  /* Pack w [K, CO] into panels of 8 output channels, [panel][K][8], zero-padded:
+   * each panel is one contiguous L1-sized block the kernel streams. */
+  float* wp = scratch;
+  for (int j = 0; j < panels; j++) {
+    float* dst = wp + j * K * 8;
+    for (int p = 0; p < K; p++) {
+      for (int q = 0; q < 8; q++) {
+        int co = j * 8 + q;
+        dst[p * 8 + q] = co < CO ? w[p * CO + co] : 0.0f;
+      }
+    }
+  }
+  float* cols = wp + K * panels * 8;
+  int N = B * OH * OW;
+  int mb = block_rows(K);
+  for (int n0 = 0; n0 < N; n0 += mb) {
+    int rows = N - n0 < mb ? N - n0 : mb;
+    im2col(x, g, n0, rows, cols, K);
+    gemm(rows, CO, K, cols, K, wp, K * 8, 8, y + n0 * CO, CO, 0);
+  }
+}
+
+/* Scratch floats conv2d_dw needs (dy^T block + cols block + dW^T accumulator). */
+EXPORT int conv2d_dw_scratch(int KH, int KW, int CI, int CO) {
+  int Kp = round8(KH * KW * CI);
+  int nb = block_rows(Kp);
+  return CO * nb + nb * Kp + CO * Kp;
+}
+
+/* dw[KH, KW, CI, CO] = sum over pixels of x-window (x) dy, as
+ * dW^T[CO, K] = dy^T[CO, N] x cols[N, K] accumulated block by block of N. */
+EXPORT void conv2d_dw(const float* x, const float* dy, float* dw, float* scratch,
+                      int B, int H, int W, int CI, int KH, int KW, int CO,
+                      int sh, int sw, int pt, int pl, int OH, int OW) {
+  Geo g = {B, H, W, CI, KH, KW, CO, sh, sw, pt, pl, OH, OW};
+  int K = KH * KW * CI;
+  int Kp = round8(K);
+  int nb = block_rows(Kp);
+  float* dyt = scratch;
+  float* cols = dyt + CO * nb;
+  float* acc = cols + nb * Kp;
+  int N = B * OH * OW;
+  for (int n0 = 0; n0 < N; n0 += nb) {
+    int rows = N - n0 < nb ? N - n0 : nb;
+    im2col(x, g, n0, rows, cols, Kp);
+    const float* d = dy + n0 * CO;
+    for (int r = 0; r < rows; r++)
+      for (int co = 0; co < CO; co++) dyt[co * rows + r] = d[r * CO + co];
+    gemm(CO, Kp, rows, dyt, rows, cols, 8, Kp, acc, Kp, n0 > 0);
+  }
+  if (N == 0) zero(acc, CO * Kp);
+  for (int p = 0; p < K; p++)
+    for (int co = 0; co < CO; co++) dw[p * CO + co] = acc[co * Kp + p];
+}
+
+/* Scratch floats conv2d_dx needs (W^T + dcols block). */
+EXPORT int conv2d_dx_scratch(int KH, int KW, int CI, int CO) {
+  int Kp = round8(KH * KW * CI);
+  return CO * Kp + block_rows(Kp) * Kp;
+}
+
+/* dx[B, H, W, CI] = col2im(dy[N, CO] x W^T[CO, K]), block by block of N. */
+EXPORT void conv2d_dx(const float* dy, const float* w, float* dx, float* scratch,
+                      int B, int H, int W, int CI, int KH, int KW, int CO,
+                      int sh, int sw, int pt, int pl, int OH, int OW) {
+  Geo g = {B, H, W, CI, KH, KW, CO, sh, sw, pt, pl, OH, OW};
+  int K = KH * KW * CI;
+  int Kp = round8(K);
+  float* wt = scratch;
+  for (int co = 0; co < CO; co++) {
+    for (int p = 0; p < K; p++) wt[co * Kp + p] = w[p * CO + co];
+    for (int p = K; p < Kp; p++) wt[co * Kp + p] = 0.0f;
+  }
+  float* cols = wt + CO * Kp;
+  zero(dx, B * H * W * CI);
+  int N = B * OH * OW;
+  int nb = block_rows(Kp);
+  for (int n0 = 0; n0 < N; n0 += nb) {
+    int rows = N - n0 < nb ? N - n0 : nb;
+    gemm(rows, Kp, CO, dy + n0 * CO, CO, wt, 8, Kp, cols, Kp, 0);
+    col2im_add(cols, Kp, g, n0, rows, dx);
+  }
+}
