@@ -30,14 +30,22 @@ export interface EngineResult {
   steps: number;
   /** Worker rows: mean time a worker spent computing its shard per step, ms (the rest of a step is messaging, averaging and Adam). */
   workerComputeMs?: number;
+  /** Samples/s of each timed training segment (trainSamplesPerS is over all of them). */
+  trainSegments?: number[];
+  fwdSegments?: number[];
   note?: string;
 }
 
 export interface Budget {
-  /** Minimum timed steps and seconds per measurement (whichever ends later). */
+  /** Minimum timed steps and seconds per measurement (whichever ends later), split over the segments. */
   minSteps: number;
   seconds: number;
+  /** Timed segments per measurement (default 1); `between` runs after each. */
+  segments?: number;
 }
+
+/** Runs after each timed segment (the bench times the peer there, so the two alternate). */
+export type Between = (kind: 'train' | 'fwd', segment: number) => Promise<void>;
 
 /** Times `f` after `warmup` calls until both budgets are spent; returns ms per call and calls made. */
 async function timeLoop(f: () => void | Promise<void>, warmup: number, b: Budget): Promise<{ ms: number; cpuMs: number; n: number }> {
@@ -53,6 +61,33 @@ async function timeLoop(f: () => void | Promise<void>, warmup: number, b: Budget
   return { ms: (performance.now() - t0) / n, cpuMs: (c.user + c.system) / 1000 / n, n };
 }
 
+interface Timed {
+  /** ms and process CPU ms per call over all segments, calls made, samples/s of each segment. */
+  ms: number;
+  cpuMs: number;
+  n: number;
+  segments: number[];
+}
+
+/** timeLoop over b.segments segments, calling `between` after each. */
+async function timeSegments(f: () => void | Promise<void>, warmup: number, b: Budget, kind: 'train' | 'fwd', between?: Between): Promise<Timed> {
+  const k = Math.max(1, b.segments ?? 1);
+  const part = { minSteps: Math.ceil(b.minSteps / k), seconds: b.seconds / k };
+  let ms = 0;
+  let cpuMs = 0;
+  let n = 0;
+  const segments: number[] = [];
+  for (let i = 0; i < k; i++) {
+    const t = await timeLoop(f, i === 0 ? warmup : 0, part);
+    ms += t.ms * t.n;
+    cpuMs += t.cpuMs * t.n;
+    n += t.n;
+    segments.push((BATCH * 1000) / t.ms);
+    await between?.(kind, i);
+  }
+  return { ms: ms / n, cpuMs: cpuMs / n, n, segments };
+}
+
 function batchData(seed: number): { x: Float32Array; y: Float32Array } {
   const rng = createRng(seed);
   const x = new Float32Array(BATCH * 66 * 200 * 3);
@@ -66,7 +101,7 @@ function batchData(seed: number): { x: Float32Array; y: Float32Array } {
  * workers > 1: gradients from the worker pool, Adam in this process (as
  * trainRun does with a gradient provider).
  */
-export async function measureEngine(engine: EngineName, workers: number, b: Budget): Promise<EngineResult> {
+export async function measureEngine(engine: EngineName, workers: number, b: Budget, between?: Between): Promise<EngineResult> {
   const info = await initEngine(engine);
   const name = workers > 1 ? `${engine} x${workers} workers` : `${engine} (1 thread, in-process)`;
   const model = createRegressor(PILOTNET, 1);
@@ -101,13 +136,13 @@ export async function measureEngine(engine: EngineName, workers: number, b: Budg
     await step();
     workerMs = 0;
     workerSteps = 0;
-    const train = await timeLoop(step, 0, b);
+    const train = await timeSegments(step, 0, b, 'train', between);
     const workerComputeMs = workerSteps > 0 ? workerMs / workerSteps : undefined;
-    let fwd: { ms: number; n: number } | null = null;
+    let fwd: Timed | null = null;
     if (!provider) {
-      fwd = await timeLoop(() => {
+      fwd = await timeSegments(() => {
         tf.tidy(() => model.apply(x, { training: false }).output.dataSync());
-      }, 2, { minSteps: b.minSteps, seconds: b.seconds / 2 });
+      }, 2, { ...b, seconds: b.seconds / 2 }, 'fwd', between);
     }
     return {
       name, engine: info.name, workers,
@@ -116,6 +151,8 @@ export async function measureEngine(engine: EngineName, workers: number, b: Budg
       trainStepMs: train.ms,
       trainCpuMsPerStep: train.cpuMs,
       steps: train.n,
+      trainSegments: train.segments,
+      ...(fwd ? { fwdSegments: fwd.segments } : {}),
       ...(workerComputeMs !== undefined ? { workerComputeMs } : {}),
       ...(provider ? { note: 'forward pass runs in-process: see the 1-thread row' } : {}),
     };

@@ -1,10 +1,9 @@
 /**
  * Where the offline engine's time goes, in numbers: the multiply-adds a
  * PilotNet training step needs (from the model plan, so PyTorch and tfjs are
- * charged the same work), each engine's effective GFLOP/s, and the fastest
- * single-threaded matrix product the wasm backend (XNNPACK) runs on this
- * machine. Their ratio bounds what any formulation of the convolutions on
- * that backend can reach: a convolution is at best a GEMM.
+ * charged the same work), each engine's effective GFLOP/s, and the speed of
+ * the lab's wasm convolution kernel on one thread. Their ratio says how much
+ * of a step is convolution at full speed and how much is everything else.
  */
 import { tf } from '../src/engine/index.ts';
 import { planFlops, planModel, type PlanFlops } from '../src/model/plan.ts';
@@ -15,33 +14,35 @@ export function flopsOf(model: Partial<ModelConfig>): PlanFlops {
   return planFlops(planModel(ModelConfig.parse(model)));
 }
 
-export interface GemmCeiling {
-  /** Square matrix product size n (n x n times n x n). */
-  n: number;
-  /** Best of the timed repeats, GFLOP/s, one thread. */
+export interface KernelSpeed {
+  /** What was timed. */
+  what: string;
+  /** Best of the timed repeats, GFLOP/s (2 FLOP per multiply-add), one thread. */
   gflops: number;
 }
 
 /**
- * The wasm backend's single-threaded GEMM speed on a large square product:
- * the best case for the convolution kernels, which are all GEMMs underneath.
- * Call with the wasm engine active.
+ * The speed of the lab's wasm convolution kernel on PilotNet's largest layer
+ * (conv2: 5x5, 24 -> 36 channels, stride 2, one worker's batch of 16), one
+ * thread, best of `repeats`: what the offline engine's convolutions reach at
+ * best, all of them being the same GEMM underneath. Call with wasm active.
  */
-export async function measureGemmCeiling(n = 1024, repeats = 5): Promise<GemmCeiling> {
-  const a = tf.randomNormal([1, n, n]);
-  const b = tf.randomNormal([1, n, n]);
+export async function measureConvKernel(repeats = 7, batch = 16): Promise<KernelSpeed> {
+  const x = tf.randomNormal([batch, 31, 98, 24]) as tf.Tensor4D;
+  const w = tf.randomNormal([5, 5, 24, 36]) as tf.Tensor4D;
+  const macs = batch * 14 * 47 * 36 * 5 * 5 * 24;
   let best = Infinity;
   try {
     for (let i = -1; i < repeats; i++) {
       const t0 = performance.now();
-      const c = tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D);
-      c.dataSync();
+      const y = tf.conv2d(x, w, 2, 'valid');
+      y.dataSync();
       const ms = performance.now() - t0;
-      c.dispose();
+      y.dispose();
       if (i >= 0) best = Math.min(best, ms);
     }
   } finally {
-    tf.dispose([a, b]);
+    tf.dispose([x, w]);
   }
-  return { n, gflops: (2 * n * n * n) / (best * 1e6) };
+  return { what: `forward conv 5x5 24->36 stride 2, batch ${batch}, ${batch}x31x98 input`, gflops: (2 * macs) / (best * 1e6) };
 }

@@ -10,13 +10,15 @@ import { probeEngines, type EngineName } from '../src/engine/index.ts';
 import { synthesizeDrive } from '../src/synth/index.ts';
 import { measureDecode, type DecodeResult } from './decode.ts';
 import { measureDiagnosticsOverhead, type DiagnosticsOverhead } from './diagnostics.ts';
-import { BATCH, measureEngine, PILOTNET, skipped, type EngineResult } from './engines.ts';
-import { flopsOf, measureGemmCeiling, type GemmCeiling } from './flops.ts';
-import { findTorchPython, runPeer, type PeerResult } from './peer.ts';
+import { BATCH, measureEngine, PILOTNET, skipped, type Between, type EngineResult } from './engines.ts';
+import { flopsOf, measureConvKernel, type KernelSpeed } from './flops.ts';
+import { findTorchPython, startPeer, type PeerInfo, type PeerResult, type PeerSegment, type PeerSession } from './peer.ts';
 
 export interface BenchOptions {
   /** Seconds per training measurement (forward gets half). */
   seconds: number;
+  /** Segments each measurement is split into, alternating with the peer's (default 4). */
+  segments?: number;
   /** Minimum timed steps per measurement. */
   minSteps: number;
   /** Steps per diagnostics-overhead run (0 = skip that part). */
@@ -35,7 +37,11 @@ export interface BenchReport {
   date: string;
   machine: { cpu: string; cores: number; memoryGB: number; node: string; platform: string };
   model: { name: string; input: [number, number, number]; batch: number; optimizer: string };
-  engines: (EngineResult & { trainVsPeer: number | null; fwdVsPeer: number | null })[];
+  /**
+   * trainVsPeer / fwdVsPeer: median over segments of (engine segment / the peer segment
+   * timed right after it); the Range fields give the lowest and highest segment ratio.
+   */
+  engines: (EngineResult & { trainVsPeer: number | null; fwdVsPeer: number | null; trainVsPeerRange?: [number, number]; fwdVsPeerRange?: [number, number] })[];
   peer: (PeerResult & { note?: string }) | null;
   peerNote: string | null;
   decode: DecodeResult | null;
@@ -58,16 +64,31 @@ export interface Work {
   forwardFlopsPerSample: number;
   /** Effective training GFLOP/s by row name (engines and peer): samples/s x FLOPs per sample. */
   trainGflops: Record<string, number>;
-  /** Single-threaded wasm GEMM speed (null when wasm was not measured). */
-  wasmGemm: GemmCeiling | null;
+  /** The lab's wasm convolution kernel on one thread (null when wasm was not measured). */
+  wasmConv: KernelSpeed | null;
   /**
-   * Training samples/s if every FLOP ran at that GEMM speed on every core:
-   * an optimistic bound for any wasm formulation (no element-wise work, no
-   * contention between cores); null without the ceiling.
+   * Training samples/s if every FLOP ran at that kernel speed on every core:
+   * an optimistic bound (no element-wise work, no contention between cores);
+   * null without the kernel figure.
    */
   wasmBoundSamplesPerS: number | null;
   /** That bound over the peer's measured train samples/s. */
   wasmBoundVsPeer: number | null;
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/**
+ * Engine over peer, segment by segment (each engine segment is paired with the
+ * peer segment timed right after it): the median ratio and the range; null
+ * when there are no pairs.
+ */
+export function segmentRatio(mine: number[] | undefined, theirs: number[]): { median: number; range: [number, number] } | null {
+  const r = (mine ?? []).slice(0, theirs.length).map((v, i) => v / theirs[i]);
+  return r.length ? { median: median(r), range: [Math.min(...r), Math.max(...r)] } : null;
 }
 
 function loadAvg(): number[] {
@@ -79,32 +100,12 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const loadStart = loadAvg();
   // Bench compares engines: a forced engine from the environment would make every row the same one.
   delete process.env.STEERLAB_ENGINE;
-  const budget = { minSteps: o.minSteps, seconds: o.seconds };
-  const engines: EngineResult[] = [];
-  let wasmGemm: GemmCeiling | null = null;
-  for (const e of probeEngines()) {
-    const name: EngineName = e.name;
-    if (!e.available) {
-      engines.push(skipped(name, 1, `not available: ${e.reason}`));
-      continue;
-    }
-    if (name === 'cpu' && !o.cpu) {
-      engines.push(skipped(name, 1, 'skipped: the pure-JS backend needs minutes per PilotNet step; pass --cpu to time it'));
-      continue;
-    }
-    say(`timing ${name} (1 thread)`);
-    engines.push(await measureEngine(name, 1, name === 'cpu' ? { minSteps: 1, seconds: 0 } : budget));
-    if (name === 'wasm' && o.workers > 1) {
-      say(`timing ${name} with ${o.workers} worker threads`);
-      engines.push(await measureEngine(name, o.workers, budget));
-    }
-    if (name === 'wasm') {
-      say('timing the wasm GEMM ceiling (1024x1024x1024, one thread)');
-      wasmGemm = await measureGemmCeiling();
-    }
-  }
+  const budget = { minSteps: o.minSteps, seconds: o.seconds, segments: o.segments ?? 4 };
 
-  let peer: PeerResult | null = null;
+  // The peer process stays up through the engine rows: each engine segment is followed by
+  // a peer segment of the same length, and ratios are taken segment by segment.
+  let session: PeerSession | null = null;
+  let peerInfo: PeerInfo | undefined;
   let peerNote: string | null = null;
   if (o.noPeer) {
     peerNote = 'skipped (--no-peer)';
@@ -113,14 +114,78 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     if ('reason' in py) {
       peerNote = py.reason;
     } else {
-      say('timing the PyTorch peer');
+      say('starting the PyTorch peer');
       try {
-        peer = await runPeer(py.python, o.seconds, 2);
+        session = await startPeer(py.python, 2);
+        peerInfo = session.info;
       } catch (err) {
         peerNote = (err as Error).message;
       }
     }
   }
+  const peerSegments = { train: [] as PeerSegment[], fwd: [] as PeerSegment[] };
+  const pairs = new Map<EngineResult, { train: number[]; fwd: number[] }>();
+  const alternate = (into: { train: number[]; fwd: number[] }, seconds: number): Between | undefined => {
+    if (!session) return undefined;
+    const s = session;
+    return async (kind) => {
+      try {
+        const seg = await s.run(kind, kind === 'train' ? seconds : seconds / 2);
+        into[kind].push(seg.samplesPerS);
+        peerSegments[kind].push(seg);
+      } catch (err) {
+        peerNote = (err as Error).message;
+        session = null;
+      }
+    };
+  };
+
+  const engines: EngineResult[] = [];
+  let wasmConv: KernelSpeed | null = null;
+  try {
+    for (const e of probeEngines()) {
+      const name: EngineName = e.name;
+      if (!e.available) {
+        engines.push(skipped(name, 1, `not available: ${e.reason}`));
+        continue;
+      }
+      if (name === 'cpu' && !o.cpu) {
+        engines.push(skipped(name, 1, 'skipped: the pure-JS backend needs minutes per PilotNet step; pass --cpu to time it'));
+        continue;
+      }
+      const rows: [number, string][] = [[1, `timing ${name} (1 thread)`]];
+      if (name === 'wasm' && o.workers > 1) rows.push([o.workers, `timing ${name} with ${o.workers} worker threads`]);
+      for (const [workers, what] of rows) {
+        say(session && name !== 'cpu' ? `${what}, alternating with the PyTorch peer` : what);
+        const peerPart = { train: [] as number[], fwd: [] as number[] };
+        const row = name === 'cpu'
+          ? await measureEngine(name, 1, { minSteps: 1, seconds: 0 })
+          : await measureEngine(name, workers, budget, alternate(peerPart, budget.seconds / budget.segments));
+        pairs.set(row, peerPart);
+        engines.push(row);
+      }
+      if (name === 'wasm') {
+        say('timing the wasm convolution kernel (one thread)');
+        wasmConv = await measureConvKernel();
+      }
+    }
+  } finally {
+    session?.close();
+  }
+
+  const overall = (segs: PeerSegment[]) => segs.reduce((a, g) => a + g.samplesPerS * g.seconds, 0) / segs.reduce((a, g) => a + g.seconds, 0);
+  let peer: PeerResult | null = null;
+  if (peerSegments.train.length > 0) {
+    const info = peerInfo ?? { name: 'PyTorch peer', threads: 2, params: 0 };
+    peer = {
+      name: info.name, threads: info.threads, params: info.params,
+      // Over all its segments, as the engine rows are: samples done / seconds spent.
+      trainSamplesPerS: overall(peerSegments.train),
+      fwdSamplesPerS: overall(peerSegments.fwd),
+      segments: peerSegments.train.length + peerSegments.fwd.length,
+    };
+  }
+
 
   let decode: DecodeResult | null = null;
   let decodeNote: string | null = null;
@@ -147,16 +212,28 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   }
 
   const ratio = (a: number | null, b: number | undefined) => (a !== null && b ? a / b : null);
+  const vsPeer = (e: EngineResult) => {
+    const p = pairs.get(e);
+    const t = p ? segmentRatio(e.trainSegments, p.train) : null;
+    const f = p ? segmentRatio(e.fwdSegments, p.fwd) : null;
+    return {
+      // Rows timed without alternation (the cpu row): against the peer over all its segments.
+      trainVsPeer: t?.median ?? ratio(e.trainSamplesPerS, peer?.trainSamplesPerS),
+      fwdVsPeer: f?.median ?? ratio(e.fwdSamplesPerS, peer?.fwdSamplesPerS),
+      ...(t ? { trainVsPeerRange: t.range } : {}),
+      ...(f ? { fwdVsPeerRange: f.range } : {}),
+    };
+  };
   const flops = flopsOf(PILOTNET);
   const trainGflops: Record<string, number> = {};
   for (const e of engines) if (e.trainSamplesPerS !== null) trainGflops[e.name] = (e.trainSamplesPerS * flops.train) / 1e9;
   if (peer) trainGflops[peer.name] = (peer.trainSamplesPerS * flops.train) / 1e9;
-  const bound = wasmGemm ? (cpus().length * wasmGemm.gflops * 1e9) / flops.train : null;
+  const bound = wasmConv ? (cpus().length * wasmConv.gflops * 1e9) / flops.train : null;
   return {
     date: new Date().toISOString(),
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` },
     model: { name: 'PilotNet (ELU, tanh head)', input: [66, 200, 3], batch: BATCH, optimizer: 'Adam lr 1e-3' },
-    engines: engines.map((e) => ({ ...e, trainVsPeer: ratio(e.trainSamplesPerS, peer?.trainSamplesPerS), fwdVsPeer: ratio(e.fwdSamplesPerS, peer?.fwdSamplesPerS) })),
+    engines: engines.map((e) => ({ ...e, ...vsPeer(e) })),
     peer,
     peerNote,
     decode,
@@ -168,7 +245,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       trainFlopsPerSample: flops.train,
       forwardFlopsPerSample: flops.forward,
       trainGflops,
-      wasmGemm,
+      wasmConv,
       wasmBoundSamplesPerS: bound,
       wasmBoundVsPeer: ratio(bound, peer?.trainSamplesPerS),
     },
@@ -185,12 +262,13 @@ export function formatReport(r: BenchReport): string {
   lines.push(`machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGB} GB, Node ${r.machine.node}; load average ${r.loadAverage.start.join('/')} -> ${r.loadAverage.end.join('/')}`);
   lines.push(`model: ${r.model.name}, input ${r.model.input.join('x')}, batch ${r.model.batch}, ${r.model.optimizer}`);
   lines.push('');
-  const rows: string[][] = [['engine', 'train samples/s', 'forward samples/s', 'train step ms', 'train vs peer', 'note']];
+  const rows: string[][] = [['engine', 'train samples/s', 'forward samples/s', 'train step ms', 'train vs peer (segment range)', 'note']];
   for (const e of r.engines) {
     const notes = [e.note, e.trainCpuMsPerStep !== undefined ? `${e.trainCpuMsPerStep.toFixed(0)} CPU-ms per step` : undefined, e.workerComputeMs !== undefined ? `a worker computes its shard in ${e.workerComputeMs.toFixed(0)} ms of each step` : undefined].filter(Boolean);
-    rows.push([e.name, f1(e.trainSamplesPerS), f1(e.fwdSamplesPerS), f1(e.trainStepMs), e.trainVsPeer === null ? '—' : `${e.trainVsPeer.toFixed(2)}x`, notes.join('; ')]);
+    const range = e.trainVsPeerRange ? ` (${e.trainVsPeerRange[0].toFixed(2)}-${e.trainVsPeerRange[1].toFixed(2)})` : '';
+    rows.push([e.name, f1(e.trainSamplesPerS), f1(e.fwdSamplesPerS), f1(e.trainStepMs), e.trainVsPeer === null ? '—' : `${e.trainVsPeer.toFixed(2)}x${range}`, notes.join('; ')]);
   }
-  if (r.peer) rows.push([r.peer.name, f1(r.peer.trainSamplesPerS), f1(r.peer.fwdSamplesPerS), f1((BATCH * 1000) / r.peer.trainSamplesPerS), '1.00x', 'peer']);
+  if (r.peer) rows.push([r.peer.name, f1(r.peer.trainSamplesPerS), f1(r.peer.fwdSamplesPerS), f1((BATCH * 1000) / r.peer.trainSamplesPerS), '1.00x', `peer: ${r.peer.segments ?? 1} segments, each timed right after an engine segment`]);
   else rows.push(['PyTorch peer', '—', '—', '—', '—', r.peerNote ?? '']);
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   for (const row of rows) lines.push(row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
@@ -209,8 +287,8 @@ export function formatReport(r: BenchReport): string {
   if (w) {
     const per = Object.entries(w.trainGflops).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
     lines.push(`work: ${(w.trainFlopsPerSample / 1e6).toFixed(0)} MFLOP per training sample (forward ${(w.forwardFlopsPerSample / 1e6).toFixed(0)}); effective training GFLOP/s: ${per}`);
-    if (w.wasmGemm && w.wasmBoundSamplesPerS !== null) {
-      lines.push(`wasm GEMM ceiling: ${w.wasmGemm.gflops.toFixed(1)} GFLOP/s on one thread (${w.wasmGemm.n}^3); every FLOP at that speed on all ${r.machine.cores} cores would train ${w.wasmBoundSamplesPerS.toFixed(0)} samples/s${w.wasmBoundVsPeer !== null ? ` = ${w.wasmBoundVsPeer.toFixed(2)}x the peer` : ''} (an optimistic bound: no element-wise work, no contention)`);
+    if (w.wasmConv && w.wasmBoundSamplesPerS !== null) {
+      lines.push(`wasm convolution kernel: ${w.wasmConv.gflops.toFixed(1)} GFLOP/s on one thread (${w.wasmConv.what}); every FLOP at that speed on all ${r.machine.cores} cores would train ${w.wasmBoundSamplesPerS.toFixed(0)} samples/s${w.wasmBoundVsPeer !== null ? ` = ${w.wasmBoundVsPeer.toFixed(2)}x the peer` : ''} (an optimistic bound: no element-wise work, no contention)`);
     }
   }
   lines.push(`peak RSS of the bench process: ${r.peakRssMB} MB`);

@@ -1,8 +1,11 @@
 /**
  * Runs the PyTorch peer (bench/peer_pytorch.py) when a Python with torch is
- * present; otherwise says why not.
+ * present; otherwise says why not. The bench keeps one peer process alive and
+ * alternates short timed segments with its own engines' (PeerSession), so a
+ * change in the machine's speed during the run hits both sides of a ratio.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export interface PeerResult {
@@ -11,6 +14,28 @@ export interface PeerResult {
   fwdSamplesPerS: number;
   threads: number;
   params: number;
+  /** Timed segments behind the figures (the median segment is reported). */
+  segments?: number;
+}
+
+export interface PeerInfo {
+  name: string;
+  torch: string;
+  threads: number;
+  params: number;
+}
+
+export interface PeerSegment {
+  samplesPerS: number;
+  steps: number;
+  seconds: number;
+}
+
+/** A warmed-up peer process that times training or forward passes on request. */
+export interface PeerSession {
+  info: PeerInfo;
+  run(kind: 'train' | 'fwd', seconds: number): Promise<PeerSegment>;
+  close(): void;
 }
 
 const SCRIPT = fileURLToPath(new URL('./peer_pytorch.py', import.meta.url));
@@ -27,21 +52,52 @@ export function findTorchPython(): { python: string } | { reason: string } {
   return { reason: `no Python with PyTorch (${tried.join('; ')})` };
 }
 
-export function runPeer(python: string, seconds: number, threads = 2): Promise<PeerResult> {
+/** Starts the peer in --serve mode; resolves once it has built the model and warmed up. */
+export function startPeer(python: string, threads = 2): Promise<PeerSession> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [SCRIPT, '--threads', String(threads), '--seconds', String(seconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
+    const child = spawn(python, [SCRIPT, '--serve', '--threads', String(threads)], { stdio: ['pipe', 'pipe', 'pipe'] });
     let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`PyTorch peer exited with ${code}: ${err.trim().split('\n').pop() ?? ''}`));
+    const waiting: { resolve(v: unknown): void; reject(e: Error): void }[] = [];
+    let exited = false;
+    const fail = (e: Error) => {
+      exited = true;
+      for (const w of waiting.splice(0)) w.reject(e);
+      reject(e);
+    };
+    child.on('error', fail);
+    child.on('close', (code) => fail(new Error(`PyTorch peer exited with ${code}: ${err.trim().split('\n').pop() ?? ''}`)));
+    const lines = createInterface({ input: child.stdout });
+    let info: PeerInfo | null = null;
+    lines.on('line', (line) => {
+      let msg: unknown;
       try {
-        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as PeerResult);
+        msg = JSON.parse(line);
       } catch {
-        reject(new Error(`PyTorch peer printed no JSON: ${out.slice(0, 200)}`));
+        return fail(new Error(`PyTorch peer printed something that is not JSON: ${line.slice(0, 200)}`));
       }
+      if (!info) {
+        info = msg as PeerInfo;
+        resolve({
+          info,
+          run(kind, seconds) {
+            if (exited) return Promise.reject(new Error('PyTorch peer is not running'));
+            return new Promise((res, rej) => {
+              waiting.push({ resolve: res as (v: unknown) => void, reject: rej });
+              child.stdin.write(`${kind} ${seconds}\n`);
+            });
+          },
+          close() {
+            if (!exited) child.stdin.end('quit\n');
+          },
+        });
+        return;
+      }
+      const w = waiting.shift();
+      const m = msg as PeerSegment & { error?: string };
+      if (!w) return;
+      if (m.error) w.reject(new Error(`PyTorch peer: ${m.error}`));
+      else w.resolve(m);
     });
   });
 }

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { measureDecode } from '../../bench/decode.ts';
-import { formatReport, type BenchReport } from '../../bench/index.ts';
-import { findTorchPython } from '../../bench/peer.ts';
+import { formatReport, segmentRatio, type BenchReport } from '../../bench/index.ts';
+import { findTorchPython, startPeer } from '../../bench/peer.ts';
 import { resolveFfmpeg } from '../../src/video/ffmpeg.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'steerlab-bench-test-'));
@@ -32,6 +32,32 @@ describe('bench', () => {
     const py = findTorchPython();
     if ('python' in py) expect(py.python.length).toBeGreaterThan(0);
     else expect(py.reason).toMatch(/PyTorch/);
+  });
+
+  it('pairs engine and peer segments: median and range of the per-segment ratios', () => {
+    // Segment 2 of the engine ran while the machine was slow, and so did the peer right after it.
+    expect(segmentRatio([100, 60, 110], [200, 120, 200])).toEqual({ median: 0.5, range: [0.5, 0.55] });
+    expect(segmentRatio([100, 90], [200, 100])).toEqual({ median: 0.7, range: [0.5, 0.9] });
+    // Unpaired engine segments (the peer failed part-way) are left out; no pairs, no ratio.
+    expect(segmentRatio([100, 100], [400])).toEqual({ median: 0.25, range: [0.25, 0.25] });
+    expect(segmentRatio([100], [])).toBeNull();
+  });
+
+  it.runIf('python' in findTorchPython())('keeps a PyTorch peer process up and times training and forward segments on request', { timeout: 180_000 }, async () => {
+    const py = findTorchPython() as { python: string };
+    const peer = await startPeer(py.python, 1);
+    try {
+      expect(peer.info.params).toBe(252219); // the same PilotNet as the lab's
+      const t = await peer.run('train', 0.2);
+      const f = await peer.run('fwd', 0.1);
+      for (const seg of [t, f]) {
+        expect(seg.steps).toBeGreaterThanOrEqual(3);
+        expect(seg.samplesPerS).toBeCloseTo((seg.steps * 32) / seg.seconds, 6);
+      }
+      expect(f.samplesPerS).toBeGreaterThan(t.samplesPerS); // a forward pass is cheaper than a training step
+    } finally {
+      peer.close();
+    }
   });
 
   it('prints every number with its unit and marks unmeasured rows with a reason', () => {
