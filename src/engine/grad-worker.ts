@@ -62,7 +62,7 @@ port.on('message', (req: WorkerRequest) => {
     model.setWeights(req.weights);
     const x = model.config.arch === 'mlp' ? tf.tensor2d(req.x, [req.n, h * w * c]) : tf.tensor4d(req.x, [req.n, h, w, c]);
     const y = tf.tensor2d(req.y, [req.n, 1]);
-    const r = lossAndGrads(model, x, y, { l2, seed: req.seed });
+    const r = lossAndGrads(model, x, y, { l2, seed: req.seed, actSums: false });
     const loss = r.loss.dataSync()[0];
     const grads = r.grads.map((g) => g.dataSync() as Float32Array);
     disposeStep(r);

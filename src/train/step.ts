@@ -17,6 +17,12 @@ export interface StepOptions {
   seed?: number;
   /** Keep the forward pass (outputs and per-layer traces) for diagnostics; caller disposes it with disposeStep. */
   trace?: boolean;
+  /**
+   * Compute actSums (default true). Gradient workers skip them: they send back
+   * only loss and gradients, and the sums cost one reduction per layer (about
+   * 2-3% of a PilotNet step). Without them, actSums is an empty tensor.
+   */
+  actSums?: boolean;
 }
 
 export interface StepResult {
@@ -62,7 +68,7 @@ export function lossAndGrads(model: Regressor, x: tf.Tensor, yTarget: tf.Tensor2
     });
     if (o.l2 > 0) total = tf.add(total, tf.mul(kernelSquares(model), o.l2));
     headLosses = [main, ...auxLosses].map((t) => tf.keep(t));
-    actSums = tf.keep(tf.stack([...fw.traces!.map((t) => tf.sum(t.post)), tf.sum(fw.headPre)]) as tf.Tensor1D);
+    actSums = tf.keep(o.actSums === false ? tf.tensor1d([]) : tf.stack([...fw.traces!.map((t) => tf.sum(t.post)), tf.sum(fw.headPre)]) as tf.Tensor1D);
     if (o.trace) {
       for (const t of forwardTensors(fw)) tf.keep(t);
       forward = fw;
