@@ -15,6 +15,11 @@ interface WasmBackendLike {
   readSync(dataId: object): unknown;
 }
 
+/** A new float32 tensor on the backend, owned by the caller (e.g. a kernel's output); uninitialised unless values are given. */
+export function allocOutput(backend: tf.KernelBackend, shape: number[], values?: Float32Array): TensorInfo {
+  return (backend as unknown as WasmBackendLike).makeOutput(shape, 'float32', undefined, values);
+}
+
 /** Runs wasm kernels inside a kernel and frees the temporaries at the end. */
 export class KernelScope {
   readonly temps: TensorInfo[] = [];
@@ -37,7 +42,7 @@ export class KernelScope {
 
   /** A new float32 tensor (uninitialised unless values are given). */
   alloc(shape: number[], values?: Float32Array): TensorInfo {
-    const out = this.backend.makeOutput(shape, 'float32', undefined, values);
+    const out = allocOutput(this.backend as unknown as tf.KernelBackend, shape, values);
     this.temps.push(out);
     return out;
   }

@@ -9,7 +9,8 @@
  *   A dilated forward convolution still goes to XNNPACK (tfjs has no
  *   gradient for dilated convolutions, so training never needs one).
  * - Sum, Identity and BatchMatMul get faster paths for the shapes a training
- *   step produces (each explained below).
+ *   step produces, and a fused Adam step replaces 14 kernels per variable
+ *   (each explained below).
  *
  * The convolutions are exact reformulations (the same sums in another order),
  * so they agree with the cpu backend to float32 rounding; test/engine checks that.
@@ -17,8 +18,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
 
-import { KernelScope, type TensorInfo } from './heap-ops.ts';
+import { allocOutput, KernelScope, type TensorInfo } from './heap-ops.ts';
 import { runSimdConv, simdConvHandles } from './simd-conv.ts';
+import { heapPtr, labKernels } from './wasm-module.ts';
 
 function conv2dInfo(xShape: number[], filterShape: number[], strides: number | [number, number], pad: unknown,
   dimRoundingMode: unknown, dataFormat: 'NHWC' | 'NCHW', dilations: number | [number, number] = 1): backend_util.Conv2DInfo {
@@ -72,9 +74,10 @@ function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: tf.
 }
 
 /**
- * Sum over leading axes (bias gradients: sum of dy over batch, rows, columns)
- * as dy^T[C, N] x ones[N, 1] through BatchMatMul: about 5 ms instead of 12 ms
- * for conv1's fresh [32, 31, 98, 24] gradient (measured, same result). Other
+ * Sum over leading axes (bias gradients: dy summed over batch, rows and
+ * columns) as one pass of the lab's sum_rows kernel (optim.c), in blocks of
+ * 256 rows. The shipped kernel took 12 ms for conv1's [16, 31, 98, 24]
+ * gradient, a BatchMatMul with a ones vector 2.7 ms (measured). Other
  * reductions go to the shipped kernel.
  */
 function makeSum(original: tf.KernelConfig): tf.KernelFunc {
@@ -85,17 +88,49 @@ function makeSum(original: tf.KernelConfig): tf.KernelFunc {
     const k = axes.length;
     const leading = k > 0 && k < x.shape.length && axes.every((a, i) => a === i);
     if (!leading || x.dtype !== 'float32') return original.kernelFunc(args);
-    const N = x.shape.slice(0, k).reduce((p, q) => p * q, 1);
+    const rows = x.shape.slice(0, k).reduce((p, q) => p * q, 1);
     const rest = x.shape.slice(k);
-    const C = rest.reduce((p, q) => p * q, 1);
-    const s = new KernelScope(args.backend as tf.KernelBackend);
-    // dy^T[C, N] x ones[N, 1]: the small operand (ones) is the matmul's packed "weights";
-    // with dy in that role every call re-packed it and cost 20 ms (measured).
-    const ones = s.run('Fill', {}, { shape: [1, N, 1], value: 1, dtype: 'float32' });
-    const x3 = s.run('Reshape', { x }, { shape: [1, N, C] });
-    const prod = s.run('BatchMatMul', { a: x3, b: ones }, { transposeA: true, transposeB: false });
-    return s.finish(s.run('Reshape', { x: prod }, { shape: keepDims ? [...axes.map(() => 1), ...rest] : rest }));
+    const cols = rest.reduce((p, q) => p * q, 1);
+    const backend = args.backend as tf.KernelBackend;
+    const s = new KernelScope(backend);
+    const out = s.alloc(keepDims ? [...axes.map(() => 1), ...rest] : rest);
+    const part = s.alloc([cols]);
+    labKernels(backend).sum_rows(heapPtr(backend, x), rows, cols, heapPtr(backend, out), heapPtr(backend, part));
+    return s.finish(out);
   };
+}
+
+/** Name of the fused Adam kernel (registered for wasm only; see src/train/optimizer.ts). */
+export const FUSED_ADAM = 'SteerlabAdam';
+
+/** Attributes of one fused Adam step at iteration t (each computed in float64, as the op-by-op version's scalars are). */
+export interface FusedAdamAttrs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  /** 1 - beta1, 1 - beta2 */
+  oneMinusBeta1: number;
+  oneMinusBeta2: number;
+  /** 1 - beta1^t, 1 - beta2^t (bias corrections) */
+  c1: number;
+  c2: number;
+  epsilon: number;
+}
+
+/**
+ * One Adam step of one variable in a single pass (optim.c adam_step), where
+ * the op-by-op version runs 14 kernels: outputs [w', m', v', sum of update^2].
+ * Same float32 operations in the same order, so the same bits (tested).
+ */
+function fusedAdam(args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap }): TensorInfo[] {
+  const { w, g, m, v } = args.inputs as { w: TensorInfo; g: TensorInfo; m: TensorInfo; v: TensorInfo };
+  const a = args.attrs as unknown as FusedAdamAttrs;
+  const backend = args.backend;
+  const [w2, m2, v2] = [0, 1, 2].map(() => allocOutput(backend, w.shape));
+  const n = w.shape.reduce((p, q) => p * q, 1);
+  const sq = labKernels(backend).adam_step(heapPtr(backend, w), heapPtr(backend, g), heapPtr(backend, m), heapPtr(backend, v),
+    heapPtr(backend, w2), heapPtr(backend, m2), heapPtr(backend, v2), n, a.lr, a.beta1, a.oneMinusBeta1, a.beta2, a.oneMinusBeta2, a.c1, a.c2, a.epsilon);
+  return [w2, m2, v2, allocOutput(backend, [], Float32Array.of(sq))];
 }
 
 /**
@@ -168,6 +203,7 @@ export function registerWasmGradientKernels(): void {
     tf.unregisterKernel('BatchMatMul', 'wasm');
     tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', setupFunc: bmm.setupFunc, kernelFunc: makeBatchMatMul(bmm) });
   }
+  if (!tf.getKernel(FUSED_ADAM, 'wasm')) tf.registerKernel({ kernelName: FUSED_ADAM, backendName: 'wasm', kernelFunc: fusedAdam as unknown as tf.KernelFunc });
   const sum = tf.getKernel('Sum', 'wasm');
   if (sum) {
     tf.unregisterKernel('Sum', 'wasm');

@@ -131,17 +131,21 @@ describe('wasm kernels', () => {
 
   it('Sum over leading axes (bias gradients) and other reductions match the cpu backend', async () => {
     const rng = createRng(3);
-    const xv = randArray(rng, 3 * 4 * 5 * 6);
-    const cases: [number | number[], boolean][] = [[[0, 1, 2], false], [[0, 1, 2], true], [0, false], [[1, 0], false], [[0, 1, 2, 3], false], [[1, 2], false], [-1, true], [[3], false]];
-    for (const [axis, keepDims] of cases) {
-      const run = () => tf.tidy(() => {
-        const r = tf.sum(tf.tensor4d(xv, [3, 4, 5, 6]), axis, keepDims);
-        return { shape: r.shape, v: r.dataSync() as Float32Array };
-      });
-      const ref = await onBackend('cpu', run);
-      const got = await onBackend('wasm', run);
-      expect(got.shape, `axis ${axis}`).toEqual(ref.shape);
-      expect(relErr(ref.v, got.v), `axis ${axis}`).toBeLessThan(1e-5);
+    // [3, 4, 5, 6] reduces a few rows; [4, 31, 9, 5] over its first three axes sums 1,116 rows,
+    // more than one 256-row block of the sum_rows kernel, into 5 columns (not a multiple of 4).
+    for (const shape of [[3, 4, 5, 6], [4, 31, 9, 5]] as [number, number, number, number][]) {
+      const xv = randArray(rng, shape.reduce((p, q) => p * q, 1));
+      const cases: [number | number[], boolean][] = [[[0, 1, 2], false], [[0, 1, 2], true], [0, false], [[1, 0], false], [[0, 1, 2, 3], false], [[1, 2], false], [-1, true], [[3], false]];
+      for (const [axis, keepDims] of cases) {
+        const run = () => tf.tidy(() => {
+          const r = tf.sum(tf.tensor4d(xv, shape), axis, keepDims);
+          return { shape: r.shape, v: r.dataSync() as Float32Array };
+        });
+        const ref = await onBackend('cpu', run);
+        const got = await onBackend('wasm', run);
+        expect(got.shape, `${shape} axis ${axis}`).toEqual(ref.shape);
+        expect(relErr(ref.v, got.v), `${shape} axis ${axis}`).toBeLessThan(1e-5);
+      }
     }
   });
 

@@ -24,7 +24,8 @@
 #define EXPORT __attribute__((visibility("default")))
 
 /* ---------- GEMM: C[m x n] (+)= A[m x k] * B[k x n] ----------
- * A row-major with row stride lda. B is read in panels of 8 columns: panel j
+ * A[i][p] is at a[i*lda + p*ask] (ask = 1: row-major; lda = 1, ask = rows:
+ * a row-major matrix read transposed, as the filter gradient reads dy). B is read in panels of 8 columns: panel j
  * starts at b + j*bps and its row p at + p*ldb (row-major B with padded
  * columns: bps = 8, ldb = row length; packed panels: bps = k*8, ldb = 8).
  * B must be readable (finite) up to column ceil(n/8)*8. C row-major, ldc;
@@ -60,7 +61,7 @@ static inline void store_row(float* c, int nv, v128_t v0, v128_t v1) {
 
 /* 4 rows x 8 columns: 8 accumulators + 2 B vectors + 1 broadcast fit V8's
  * 16 xmm registers; 5 or 6 rows spilled and ran at half speed (measured). */
-static inline void k4x8(int k, const float* a, int lda, const float* b, int ldb,
+static inline void k4x8(int k, const float* a, int lda, int ask, const float* b, int ldb,
                         float* c, int ldc, int nv, int acc) {
   v128_t c00, c01, c10, c11, c20, c21, c30, c31;
   if (acc) {
@@ -79,14 +80,15 @@ static inline void k4x8(int k, const float* a, int lda, const float* b, int ldb,
     v128_t b0 = wasm_v128_load(b);
     v128_t b1 = wasm_v128_load(b + 4);
     b += ldb;
-    v128_t x = wasm_v128_load32_splat(a0 + p);
+    v128_t x = wasm_v128_load32_splat(a0);
     c00 = MADD(c00, x, b0); c01 = MADD(c01, x, b1);
-    x = wasm_v128_load32_splat(a1 + p);
+    x = wasm_v128_load32_splat(a1);
     c10 = MADD(c10, x, b0); c11 = MADD(c11, x, b1);
-    x = wasm_v128_load32_splat(a2 + p);
+    x = wasm_v128_load32_splat(a2);
     c20 = MADD(c20, x, b0); c21 = MADD(c21, x, b1);
-    x = wasm_v128_load32_splat(a3 + p);
+    x = wasm_v128_load32_splat(a3);
     c30 = MADD(c30, x, b0); c31 = MADD(c31, x, b1);
+    a0 += ask; a1 += ask; a2 += ask; a3 += ask;
   }
   store_row(c, nv, c00, c01);
   store_row(c + ldc, nv, c10, c11);
@@ -94,12 +96,12 @@ static inline void k4x8(int k, const float* a, int lda, const float* b, int ldb,
   store_row(c + 3 * ldc, nv, c30, c31);
 }
 
-static inline void k1x8(int k, const float* a, const float* b, int ldb, float* c, int nv, int acc) {
+static inline void k1x8(int k, const float* a, int ask, const float* b, int ldb, float* c, int nv, int acc) {
   v128_t c0, c1;
   if (acc) load_row(c, nv, &c0, &c1);
   else c0 = c1 = wasm_f32x4_splat(0.0f);
-  for (int p = 0; p < k; p++) {
-    v128_t x = wasm_v128_load32_splat(a + p);
+  for (int p = 0; p < k; p++, a += ask) {
+    v128_t x = wasm_v128_load32_splat(a);
     c0 = MADD(c0, x, wasm_v128_load(b));
     c1 = MADD(c1, x, wasm_v128_load(b + 4));
     b += ldb;
@@ -107,14 +109,14 @@ static inline void k1x8(int k, const float* a, const float* b, int ldb, float* c
   store_row(c, nv, c0, c1);
 }
 
-static void gemm(int m, int n, int k, const float* a, int lda, const float* b, int bps, int ldb,
+static void gemm(int m, int n, int k, const float* a, int lda, int ask, const float* b, int bps, int ldb,
                  float* c, int ldc, int acc) {
   for (int j = 0; j < n; j += 8) {
     int nv = n - j < 8 ? n - j : 8;
     const float* bj = b + (j >> 3) * bps;
     int i = 0;
-    for (; i + 4 <= m; i += 4) k4x8(k, a + i * lda, lda, bj, ldb, c + i * ldc + j, ldc, nv, acc);
-    for (; i < m; i++) k1x8(k, a + i * lda, bj, ldb, c + i * ldc + j, nv, acc);
+    for (; i + 4 <= m; i += 4) k4x8(k, a + i * lda, lda, ask, bj, ldb, c + i * ldc + j, ldc, nv, acc);
+    for (; i < m; i++) k1x8(k, a + i * lda, ask, bj, ldb, c + i * ldc + j, nv, acc);
   }
 }
 
@@ -238,19 +240,19 @@ EXPORT void conv2d_fwd(const float* x, const float* w, float* y, float* scratch,
   for (int n0 = 0; n0 < N; n0 += mb) {
     int rows = N - n0 < mb ? N - n0 : mb;
     im2col(x, g, n0, rows, cols, K);
-    gemm(rows, CO, K, cols, K, wp, K * 8, 8, y + n0 * CO, CO, 0);
+    gemm(rows, CO, K, cols, K, 1, wp, K * 8, 8, y + n0 * CO, CO, 0);
   }
 }
 
-/* Scratch floats conv2d_dw needs (dy^T block + cols block + dW^T accumulator). */
+/* Scratch floats conv2d_dw needs (cols block + dW^T accumulator). */
 EXPORT int conv2d_dw_scratch(int KH, int KW, int CI, int CO) {
   int Kp = round8(KH * KW * CI);
-  int nb = block_rows(Kp);
-  return CO * nb + nb * Kp + CO * Kp;
+  return block_rows(Kp) * Kp + CO * Kp;
 }
 
 /* dw[KH, KW, CI, CO] = sum over pixels of x-window (x) dy, as
- * dW^T[CO, K] = dy^T[CO, N] x cols[N, K] accumulated block by block of N. */
+ * dW^T[CO, K] = dy^T[CO, N] x cols[N, K] accumulated block by block of N
+ * (dy^T is read in place, not transposed). */
 EXPORT void conv2d_dw(const float* x, const float* dy, float* dw, float* scratch,
                       int B, int H, int W, int CI, int KH, int KW, int CO,
                       int sh, int sw, int pt, int pl, int OH, int OW) {
@@ -258,17 +260,14 @@ EXPORT void conv2d_dw(const float* x, const float* dy, float* dw, float* scratch
   int K = KH * KW * CI;
   int Kp = round8(K);
   int nb = block_rows(Kp);
-  float* dyt = scratch;
-  float* cols = dyt + CO * nb;
+  float* cols = scratch;
   float* acc = cols + nb * Kp;
   int N = B * OH * OW;
   for (int n0 = 0; n0 < N; n0 += nb) {
     int rows = N - n0 < nb ? N - n0 : nb;
     im2col(x, g, n0, rows, cols, Kp);
-    const float* d = dy + n0 * CO;
-    for (int r = 0; r < rows; r++)
-      for (int co = 0; co < CO; co++) dyt[co * rows + r] = d[r * CO + co];
-    gemm(CO, Kp, rows, dyt, rows, cols, 8, Kp, acc, Kp, n0 > 0);
+    /* A = dy^T: row co of A is column co of this block of dy (lda 1, k-stride CO). */
+    gemm(CO, Kp, rows, dy + n0 * CO, 1, CO, cols, 8, Kp, acc, Kp, n0 > 0);
   }
   if (N == 0) zero(acc, CO * Kp);
   for (int p = 0; p < K; p++)
@@ -299,7 +298,7 @@ EXPORT void conv2d_dx(const float* dy, const float* w, float* dx, float* scratch
   int nb = block_rows(Kp);
   for (int n0 = 0; n0 < N; n0 += nb) {
     int rows = N - n0 < nb ? N - n0 : nb;
-    gemm(rows, Kp, CO, dy + n0 * CO, CO, wt, 8, Kp, cols, Kp, 0);
+    gemm(rows, Kp, CO, dy + n0 * CO, CO, 1, wt, 8, Kp, cols, Kp, 0);
     col2im_add(cols, Kp, g, n0, rows, dx);
   }
 }

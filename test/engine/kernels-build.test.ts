@@ -1,7 +1,7 @@
 /**
- * The convolution kernels ship as a wasm module embedded in
- * src/engine/kernels/conv-wasm.ts. These tests check that the committed module
- * is what scripts/build-kernels.sh makes from conv.c (when Debian's clang, lld
+ * The lab's wasm kernels ship as one module embedded in
+ * src/engine/kernels/kernels-wasm.ts. These tests check that the committed module
+ * is what scripts/build-kernels.sh makes from kernels/*.c (when Debian's clang, lld
  * and llvm are installed; CI installs them and sets
  * STEERLAB_REQUIRE_KERNEL_BUILD=1 so the check cannot be skipped there), and
  * that it can only touch the memory it is handed.
@@ -11,28 +11,28 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONV_WASM_BASE64 } from '../../src/engine/kernels/conv-wasm.ts';
+import { KERNELS_WASM_BASE64 } from '../../src/engine/kernels/kernels-wasm.ts';
 
-const embedded = Buffer.from(CONV_WASM_BASE64, 'base64');
+const embedded = Buffer.from(KERNELS_WASM_BASE64, 'base64');
 const haveTools = ['clang', 'wasm-ld', 'llvm-objdump'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
 const required = process.env.STEERLAB_REQUIRE_KERNEL_BUILD === '1';
 
-describe('kernels/conv.wasm', () => {
-  it('imports only a memory and exports the six kernel entry points', () => {
+describe('the lab\'s wasm kernel module', () => {
+  it('imports only a memory and exports the kernel entry points', () => {
     const mod = new WebAssembly.Module(embedded);
     expect(WebAssembly.Module.imports(mod)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
     const names = WebAssembly.Module.exports(mod).filter((e) => e.kind === 'function').map((e) => e.name).sort();
-    expect(names).toEqual(['conv2d_dw', 'conv2d_dw_scratch', 'conv2d_dx', 'conv2d_dx_scratch', 'conv2d_fwd', 'conv2d_fwd_scratch']);
+    expect(names).toEqual(['adam_step', 'conv2d_dw', 'conv2d_dw_scratch', 'conv2d_dx', 'conv2d_dx_scratch', 'conv2d_fwd', 'conv2d_fwd_scratch', 'sum_rows']);
   });
 
-  it.runIf(haveTools || required)('is exactly what scripts/build-kernels.sh builds from conv.c', () => {
+  it.runIf(haveTools || required)('is exactly what scripts/build-kernels.sh builds from kernels/*.c', () => {
     expect(haveTools, 'clang, wasm-ld and llvm-objdump are needed (apt-get install clang lld llvm)').toBe(true);
     const dir = mkdtempSync(join(tmpdir(), 'steerlab-kernels-'));
     try {
-      const out = join(dir, 'conv.wasm');
+      const out = join(dir, 'kernels.wasm');
       execFileSync('bash', ['scripts/build-kernels.sh', out], { stdio: 'pipe' });
       const built = readFileSync(out);
-      expect(built.equals(embedded), 'conv-wasm.ts is stale: run bash scripts/build-kernels.sh and commit it').toBe(true);
+      expect(built.equals(embedded), 'kernels-wasm.ts is stale: run bash scripts/build-kernels.sh and commit it').toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

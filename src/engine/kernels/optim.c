@@ -1,0 +1,73 @@
+/*
+ * Element-wise kernels for the tfjs wasm backend where tfjs would run a dozen
+ * separate passes: the Adam update of one variable, and column sums (the bias
+ * gradient: dy summed over batch, rows and columns). Same memory rules as
+ * conv.c: pointers in, no data section, no shadow stack.
+ */
+#include <wasm_simd128.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+/*
+ * One Adam step, in the order and float32 rounding of the lab's op-by-op
+ * version (src/train/optimizer.ts), so both give the same bits:
+ *   m' = m*b1 + g*ob1;  v' = v*b2 + g*g*ob2
+ *   u  = (m'/c1) / (sqrt(v'/c2) + eps) * lr;  w' = w - u
+ * with ob1 = 1 - b1, ob2 = 1 - b2, c1 = 1 - b1^t, c2 = 1 - b2^t, each
+ * computed in float64 by the caller and rounded once, as tfjs does with scalars. Writes w', m', v' to new buffers and
+ * returns the sum of u^2 (the update-size diagnostic), accumulated in float64.
+ */
+EXPORT double adam_step(const float* w, const float* g, const float* m, const float* v,
+                        float* w2, float* m2, float* v2, int n,
+                        float lr, float b1, float ob1, float b2, float ob2, float c1, float c2, float eps) {
+  double sq = 0.0;
+  int i = 0;
+  v128_t vb1 = wasm_f32x4_splat(b1), vob1 = wasm_f32x4_splat(ob1);
+  v128_t vb2 = wasm_f32x4_splat(b2), vob2 = wasm_f32x4_splat(ob2);
+  v128_t vc1 = wasm_f32x4_splat(c1), vc2 = wasm_f32x4_splat(c2);
+  v128_t veps = wasm_f32x4_splat(eps), vlr = wasm_f32x4_splat(lr);
+  for (; i + 4 <= n; i += 4) {
+    v128_t gi = wasm_v128_load(g + i);
+    v128_t mi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), vb1), wasm_f32x4_mul(gi, vob1));
+    v128_t vi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), vb2), wasm_f32x4_mul(wasm_f32x4_mul(gi, gi), vob2));
+    v128_t u = wasm_f32x4_mul(wasm_f32x4_div(wasm_f32x4_div(mi, vc1), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(vi, vc2)), veps)), vlr);
+    wasm_v128_store(m2 + i, mi);
+    wasm_v128_store(v2 + i, vi);
+    wasm_v128_store(w2 + i, wasm_f32x4_sub(wasm_v128_load(w + i), u));
+    v128_t uu = wasm_f32x4_mul(u, u);
+    sq += (double)wasm_f32x4_extract_lane(uu, 0) + (double)wasm_f32x4_extract_lane(uu, 1) +
+          (double)wasm_f32x4_extract_lane(uu, 2) + (double)wasm_f32x4_extract_lane(uu, 3);
+  }
+  for (; i < n; i++) {
+    float gi = g[i];
+    float mi = m[i] * b1 + gi * ob1;
+    float vi = v[i] * b2 + gi * gi * ob2;
+    float u = ((mi / c1) / (__builtin_sqrtf(vi / c2) + eps)) * lr;
+    m2[i] = mi;
+    v2[i] = vi;
+    w2[i] = w[i] - u;
+    sq += (double)(u * u);
+  }
+  return sq;
+}
+
+/*
+ * out[c] = sum over r < rows of x[r*cols + c]. Rows are summed in blocks of
+ * 256 into `part` (cols floats of scratch) and the block sums added to out:
+ * the rounding error grows with the number of blocks, not of rows (conv1's
+ * bias gradient sums 48,608 rows at batch 16).
+ */
+EXPORT void sum_rows(const float* x, int rows, int cols, float* out, float* part) {
+  for (int c = 0; c < cols; c++) out[c] = 0.0f;
+  for (int r0 = 0; r0 < rows; r0 += 256) {
+    int r1 = r0 + 256 < rows ? r0 + 256 : rows;
+    for (int c = 0; c < cols; c++) part[c] = 0.0f;
+    for (int r = r0; r < r1; r++) {
+      const float* row = x + r * cols;
+      int c = 0;
+      for (; c + 4 <= cols; c += 4) wasm_v128_store(part + c, wasm_f32x4_add(wasm_v128_load(part + c), wasm_v128_load(row + c)));
+      for (; c < cols; c++) part[c] += row[c];
+    }
+    for (int c = 0; c < cols; c++) out[c] += part[c];
+  }
+}
