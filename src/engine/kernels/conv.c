@@ -24,12 +24,15 @@
 #define EXPORT __attribute__((visibility("default")))
 
 /* ---------- GEMM: C[m x n] (+)= A[m x k] * B[k x n] ----------
- * A[i][p] is at a[i*lda + p*ask] (ask = 1: row-major; lda = 1, ask = rows:
- * a row-major matrix read transposed, as the filter gradient reads dy). B is read in panels of 8 columns: panel j
- * starts at b + j*bps and its row p at + p*ldb (row-major B with padded
- * columns: bps = 8, ldb = row length; packed panels: bps = k*8, ldb = 8).
- * B must be readable (finite) up to column ceil(n/8)*8. C row-major, ldc;
- * only its first n columns are written. */
+ * A is packed in groups of 4 rows: ap[(i/4)*4k + 4p + i%4] = A[i][p], rows
+ * past m zero (pack_a_rows / pack_a_cols). One pointer with constant offsets
+ * for the 4 broadcasts lets the compiler fold the offsets into the loads; with
+ * 4 separate row pointers V8 spent 4-6 integer instructions per k-step on
+ * addresses (about 8% slower, measured). B is read in panels of 8 columns:
+ * panel j starts at b + j*bps and its row p at + p*ldb (row-major B with
+ * padded columns: bps = 8, ldb = row length; packed panels: bps = k*8,
+ * ldb = 8); B must be readable (finite) up to column ceil(n/8)*8. C is
+ * row-major with row stride ldc; only its first n columns and m rows are written. */
 
 static inline v128_t load_part(const float* c, int nv) {
   v128_t v = wasm_f32x4_splat(0.0f);
@@ -59,64 +62,91 @@ static inline void store_row(float* c, int nv, v128_t v0, v128_t v1) {
 
 #define MADD(acc, x, b) wasm_f32x4_add(acc, wasm_f32x4_mul(x, b))
 
-/* 4 rows x 8 columns: 8 accumulators + 2 B vectors + 1 broadcast fit V8's
- * 16 xmm registers; 5 or 6 rows spilled and ran at half speed (measured). */
-static inline void k4x8(int k, const float* a, int lda, int ask, const float* b, int ldb,
-                        float* c, int ldc, int nv, int acc) {
+/* 4 rows x 8 columns (mv rows, nv columns valid): 8 accumulators + 2 B
+ * vectors + 1 broadcast fit V8's 16 xmm registers; 5 or 6 rows spilled and
+ * ran slower (measured). */
+static inline void k4x8(int k, const float* ap, const float* b, int ldb,
+                        float* c, int ldc, int nv, int mv, int acc) {
   v128_t c00, c01, c10, c11, c20, c21, c30, c31;
+  c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = wasm_f32x4_splat(0.0f);
   if (acc) {
     load_row(c, nv, &c00, &c01);
-    load_row(c + ldc, nv, &c10, &c11);
-    load_row(c + 2 * ldc, nv, &c20, &c21);
-    load_row(c + 3 * ldc, nv, &c30, &c31);
-  } else {
-    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = wasm_f32x4_splat(0.0f);
+    if (mv > 1) load_row(c + ldc, nv, &c10, &c11);
+    if (mv > 2) load_row(c + 2 * ldc, nv, &c20, &c21);
+    if (mv > 3) load_row(c + 3 * ldc, nv, &c30, &c31);
   }
-  const float* a0 = a;
-  const float* a1 = a + lda;
-  const float* a2 = a1 + lda;
-  const float* a3 = a2 + lda;
   for (int p = 0; p < k; p++) {
     v128_t b0 = wasm_v128_load(b);
     v128_t b1 = wasm_v128_load(b + 4);
     b += ldb;
-    v128_t x = wasm_v128_load32_splat(a0);
+    v128_t x = wasm_v128_load32_splat(ap);
     c00 = MADD(c00, x, b0); c01 = MADD(c01, x, b1);
-    x = wasm_v128_load32_splat(a1);
+    x = wasm_v128_load32_splat(ap + 1);
     c10 = MADD(c10, x, b0); c11 = MADD(c11, x, b1);
-    x = wasm_v128_load32_splat(a2);
+    x = wasm_v128_load32_splat(ap + 2);
     c20 = MADD(c20, x, b0); c21 = MADD(c21, x, b1);
-    x = wasm_v128_load32_splat(a3);
+    x = wasm_v128_load32_splat(ap + 3);
     c30 = MADD(c30, x, b0); c31 = MADD(c31, x, b1);
-    a0 += ask; a1 += ask; a2 += ask; a3 += ask;
+    ap += 4;
   }
   store_row(c, nv, c00, c01);
-  store_row(c + ldc, nv, c10, c11);
-  store_row(c + 2 * ldc, nv, c20, c21);
-  store_row(c + 3 * ldc, nv, c30, c31);
+  if (mv > 1) store_row(c + ldc, nv, c10, c11);
+  if (mv > 2) store_row(c + 2 * ldc, nv, c20, c21);
+  if (mv > 3) store_row(c + 3 * ldc, nv, c30, c31);
 }
 
-static inline void k1x8(int k, const float* a, int ask, const float* b, int ldb, float* c, int nv, int acc) {
-  v128_t c0, c1;
-  if (acc) load_row(c, nv, &c0, &c1);
-  else c0 = c1 = wasm_f32x4_splat(0.0f);
-  for (int p = 0; p < k; p++, a += ask) {
-    v128_t x = wasm_v128_load32_splat(a);
-    c0 = MADD(c0, x, wasm_v128_load(b));
-    c1 = MADD(c1, x, wasm_v128_load(b + 4));
-    b += ldb;
-  }
-  store_row(c, nv, c0, c1);
-}
-
-static void gemm(int m, int n, int k, const float* a, int lda, int ask, const float* b, int bps, int ldb,
+static void gemm(int m, int n, int k, const float* ap, const float* b, int bps, int ldb,
                  float* c, int ldc, int acc) {
   for (int j = 0; j < n; j += 8) {
     int nv = n - j < 8 ? n - j : 8;
     const float* bj = b + (j >> 3) * bps;
-    int i = 0;
-    for (; i + 4 <= m; i += 4) k4x8(k, a + i * lda, lda, ask, bj, ldb, c + i * ldc + j, ldc, nv, acc);
-    for (; i < m; i++) k1x8(k, a + i * lda, ask, bj, ldb, c + i * ldc + j, nv, acc);
+    for (int i = 0; i < m; i += 4) k4x8(k, ap + i * k, bj, ldb, c + i * ldc + j, ldc, nv, m - i < 4 ? m - i : 4, acc);
+  }
+}
+
+static inline int round4(int v) { return (v + 3) & ~3; }
+
+/* Packs m rows of a row-major A (row stride lda) for gemm: 4x4 blocks transposed with shuffles. */
+static void pack_a_rows(int m, int k, const float* a, int lda, float* ap) {
+  for (int g = 0; g < m; g += 4, ap += 4 * k) {
+    const float* r0 = a + g * lda;
+    if (g + 4 <= m) {
+      const float* r1 = r0 + lda;
+      const float* r2 = r1 + lda;
+      const float* r3 = r2 + lda;
+      int p = 0;
+      for (; p + 4 <= k; p += 4) {
+        v128_t v0 = wasm_v128_load(r0 + p), v1 = wasm_v128_load(r1 + p);
+        v128_t v2 = wasm_v128_load(r2 + p), v3 = wasm_v128_load(r3 + p);
+        v128_t t0 = wasm_i32x4_shuffle(v0, v1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(v2, v3, 0, 4, 1, 5);
+        v128_t t2 = wasm_i32x4_shuffle(v0, v1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(v2, v3, 2, 6, 3, 7);
+        float* d = ap + 4 * p;
+        wasm_v128_store(d, wasm_i64x2_shuffle(t0, t1, 0, 2));
+        wasm_v128_store(d + 4, wasm_i64x2_shuffle(t0, t1, 1, 3));
+        wasm_v128_store(d + 8, wasm_i64x2_shuffle(t2, t3, 0, 2));
+        wasm_v128_store(d + 12, wasm_i64x2_shuffle(t2, t3, 1, 3));
+      }
+      for (; p < k; p++) {
+        ap[4 * p] = r0[p]; ap[4 * p + 1] = r1[p]; ap[4 * p + 2] = r2[p]; ap[4 * p + 3] = r3[p];
+      }
+    } else {
+      for (int p = 0; p < k; p++)
+        for (int q = 0; q < 4; q++) ap[4 * p + q] = g + q < m ? r0[q * lda + p] : 0.0f;
+    }
+  }
+}
+
+/* Packs the transpose of a row-major block X[k x m] (row stride ldx): A[i][p] = X[p][i].
+ * Four consecutive columns of one row of X are one group's 4 values: a plain vector copy. */
+static void pack_a_cols(int m, int k, const float* x, int ldx, float* ap) {
+  for (int g = 0; g < m; g += 4, ap += 4 * k) {
+    const float* col = x + g;
+    if (g + 4 <= m) {
+      for (int p = 0; p < k; p++) wasm_v128_store(ap + 4 * p, wasm_v128_load(col + p * ldx));
+    } else {
+      for (int p = 0; p < k; p++)
+        for (int q = 0; q < 4; q++) ap[4 * p + q] = g + q < m ? col[p * ldx + q] : 0.0f;
+    }
   }
 }
 
@@ -209,10 +239,10 @@ static inline int block_rows(int ldc) {
   return r & ~3;
 }
 
-/* Scratch floats conv2d_fwd needs (wp + cols). */
+/* Scratch floats conv2d_fwd needs (wp + cols + packed cols). */
 EXPORT int conv2d_fwd_scratch(int KH, int KW, int CI, int CO) {
   int K = KH * KW * CI;
-  return K * round8(CO) + block_rows(K) * K;
+  return K * round8(CO) + 2 * block_rows(K) * K;
 }
 
 /* y[B, OH, OW, CO] = conv(x[B, H, W, CI], w[KH, KW, CI, CO]). */
@@ -234,25 +264,27 @@ EXPORT void conv2d_fwd(const float* x, const float* w, float* y, float* scratch,
       }
     }
   }
-  float* cols = wp + K * panels * 8;
   int N = B * OH * OW;
   int mb = block_rows(K);
+  float* cols = wp + K * panels * 8;
+  float* ap = cols + mb * K;
   for (int n0 = 0; n0 < N; n0 += mb) {
     int rows = N - n0 < mb ? N - n0 : mb;
     im2col(x, g, n0, rows, cols, K);
-    gemm(rows, CO, K, cols, K, 1, wp, K * 8, 8, y + n0 * CO, CO, 0);
+    pack_a_rows(rows, K, cols, K, ap);
+    gemm(rows, CO, K, ap, wp, K * 8, 8, y + n0 * CO, CO, 0);
   }
 }
 
-/* Scratch floats conv2d_dw needs (cols block + dW^T accumulator). */
+/* Scratch floats conv2d_dw needs (cols block + packed dy^T block + dW^T accumulator). */
 EXPORT int conv2d_dw_scratch(int KH, int KW, int CI, int CO) {
   int Kp = round8(KH * KW * CI);
-  return block_rows(Kp) * Kp + CO * Kp;
+  int nb = block_rows(Kp);
+  return nb * Kp + round4(CO) * nb + CO * Kp;
 }
 
 /* dw[KH, KW, CI, CO] = sum over pixels of x-window (x) dy, as
- * dW^T[CO, K] = dy^T[CO, N] x cols[N, K] accumulated block by block of N
- * (dy^T is read in place, not transposed). */
+ * dW^T[CO, K] = dy^T[CO, N] x cols[N, K] accumulated block by block of N. */
 EXPORT void conv2d_dw(const float* x, const float* dy, float* dw, float* scratch,
                       int B, int H, int W, int CI, int KH, int KW, int CO,
                       int sh, int sw, int pt, int pl, int OH, int OW) {
@@ -261,23 +293,25 @@ EXPORT void conv2d_dw(const float* x, const float* dy, float* dw, float* scratch
   int Kp = round8(K);
   int nb = block_rows(Kp);
   float* cols = scratch;
-  float* acc = cols + nb * Kp;
+  float* ap = cols + nb * Kp;
+  float* acc = ap + round4(CO) * nb;
   int N = B * OH * OW;
   for (int n0 = 0; n0 < N; n0 += nb) {
     int rows = N - n0 < nb ? N - n0 : nb;
     im2col(x, g, n0, rows, cols, Kp);
-    /* A = dy^T: row co of A is column co of this block of dy (lda 1, k-stride CO). */
-    gemm(CO, Kp, rows, dy + n0 * CO, 1, CO, cols, 8, Kp, acc, Kp, n0 > 0);
+    pack_a_cols(CO, rows, dy + n0 * CO, CO, ap); /* A = dy^T of this block */
+    gemm(CO, Kp, rows, ap, cols, 8, Kp, acc, Kp, n0 > 0);
   }
   if (N == 0) zero(acc, CO * Kp);
   for (int p = 0; p < K; p++)
     for (int co = 0; co < CO; co++) dw[p * CO + co] = acc[co * Kp + p];
 }
 
-/* Scratch floats conv2d_dx needs (W^T + dcols block). */
+/* Scratch floats conv2d_dx needs (W^T + dcols block + packed dy block). */
 EXPORT int conv2d_dx_scratch(int KH, int KW, int CI, int CO) {
   int Kp = round8(KH * KW * CI);
-  return CO * Kp + block_rows(Kp) * Kp;
+  int nb = block_rows(Kp);
+  return CO * Kp + nb * Kp + nb * CO;
 }
 
 /* dx[B, H, W, CI] = col2im(dy[N, CO] x W^T[CO, K]), block by block of N. */
@@ -292,13 +326,15 @@ EXPORT void conv2d_dx(const float* dy, const float* w, float* dx, float* scratch
     for (int p = 0; p < K; p++) wt[co * Kp + p] = w[p * CO + co];
     for (int p = K; p < Kp; p++) wt[co * Kp + p] = 0.0f;
   }
+  int nb = block_rows(Kp);
   float* cols = wt + CO * Kp;
+  float* ap = cols + nb * Kp;
   zero(dx, B * H * W * CI);
   int N = B * OH * OW;
-  int nb = block_rows(Kp);
   for (int n0 = 0; n0 < N; n0 += nb) {
     int rows = N - n0 < nb ? N - n0 : nb;
-    gemm(rows, Kp, CO, dy + n0 * CO, CO, 1, wt, 8, Kp, cols, Kp, 0);
+    pack_a_rows(rows, CO, dy + n0 * CO, CO, ap);
+    gemm(rows, Kp, CO, ap, wt, 8, Kp, cols, Kp, 0);
     col2im_add(cols, Kp, g, n0, rows, dx);
   }
 }
