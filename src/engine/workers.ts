@@ -3,26 +3,20 @@
  * the engine, the model and the machine, with the reason in words.
  *
  * Measured with trainRun on this lab's 2-core machine (bench/train-parallel.ts,
- * batch 32, 2026-11-28), in CPU-ms per step because the machine was shared
- * (load average 4-9):
+ * batch 32, 30 steps, 2026-11-28, the lab's SIMD convolution kernels), CPU-ms
+ * per step and wall ms per step:
  *
- * | model (forward MFLOP/step) | in-process | 2 workers: main thread, each worker, whole process |
+ * | model (forward MFLOP/step) | in-process: CPU, wall | 2 workers: main thread, each worker, whole process CPU; wall |
  * |---|---|---|
- * | 33x100 x0.5, the demo (104) | 74-82 | 21, 31-33, 115-126 |
- * | 66x200 x0.5 (517)           | 245-264 | 49, 112, 317 |
- * | 66x200 PilotNet (1,720)     | 597-673 | 53-60, 277-281, 616-701 |
+ * | 33x100 x0.5, the demo (104) | 42, 35 | 14, 18, 72; 42 |
+ * | 66x200 x0.5 (517)           | 161, 142 | 36, 62, 183; 105 |
+ * | 66x200 PilotNet (1,720)     | 394, 380 | 54, 165, 418; 228 |
  *
- * On two free cores a step takes at least max(main + one worker, process/2):
- * ~63 vs ~74 ms for the demo net (at most 1.2x, and it lost 2-5x in wall time
- * under load), ~160 vs ~250 ms at half width (about 1.6x), ~350 vs ~650 ms
- * for PilotNet (about 1.9x; 2.1x measured in wall time even under load).
- * 'auto' therefore keeps small models in-process.
- *
- * Wall time on that machine could not show the free-core gain: Linux
- * autogroup scheduling (sched_autogroup_enabled = 1) shares the CPU among
- * sessions, not threads, so with other sessions busy this process got about
- * one core whether it ran one thread or three (in-process 93% of a core,
- * with workers 103%).
+ * Workers lose on the demo net (42 vs 35 ms: a shard is only 18 CPU-ms, and
+ * messaging plus three threads sharing two cores eat the split), gain 1.35x
+ * at half width and 1.67x on PilotNet. 'auto'
+ * therefore keeps small models in-process. (Before the SIMD kernels the
+ * steps were 2-3x longer and the gains similar: 1.6x and 1.9x.)
  */
 import type { ModelConfig } from '../model/config.ts';
 import { planFlops, planModel } from '../model/plan.ts';
@@ -44,8 +38,9 @@ export interface WorkerPlan {
 export const AUTO_MIN_MFLOP_PER_STEP = 400;
 /**
  * 'auto' starts workers only for at least this many planned steps: a pool
- * took 3.5-12 s wall (about 4 s CPU) to start here, and at the threshold
- * above a step saves roughly 70 ms, so fewer steps would not repay it.
+ * took 1.9-12 s wall (about 3.6-4 s CPU) to start here, and at the threshold
+ * above a step saves roughly 40 ms (half width: 142 -> 105 ms), so fewer
+ * steps would not repay it.
  */
 export const AUTO_MIN_STEPS = 100;
 /** 'auto' uses at most this many workers (only 2 were measured; shards under 8 samples lose efficiency). */
