@@ -2,8 +2,9 @@
  * Engine resolution: which TensorFlow.js backend trains here.
  *
  * Order (best first): tensorflow-gpu (@tensorflow/tfjs-node-gpu, CUDA),
- * tensorflow (@tensorflow/tfjs-node, native CPU), wasm (XNNPACK, always
- * installed), cpu (pure JS, always installed, very slow for CNNs).
+ * tensorflow (@tensorflow/tfjs-node, native CPU), wasm (XNNPACK plus the lab's
+ * own SIMD convolution kernels, always installed), cpu (pure JS, always
+ * installed, very slow for CNNs).
  * The native packages are optionalDependencies: their install downloads a
  * binary and fails offline, so we resolve what is present at run time.
  */
@@ -62,7 +63,7 @@ export function probeEngines(): EngineStatus[] {
             reason: `${pkg} is not installed (its install downloads libtensorflow; run \`npm install ${pkg}\` on a machine with internet access${name === 'tensorflow-gpu' ? ', with CUDA and cuDNN present' : ''})`,
           };
     }
-    if (name === 'wasm') return { name, available: true, reason: '@tensorflow/tfjs-backend-wasm (XNNPACK) ships with the lab' };
+    if (name === 'wasm') return { name, available: true, reason: '@tensorflow/tfjs-backend-wasm (XNNPACK) is always installed; the lab adds its own SIMD convolution kernels' };
     return { name, available: true, reason: 'pure-JavaScript reference backend; very slow for CNNs' };
   });
 }
@@ -135,7 +136,7 @@ function describe(name: EngineName): string {
     case 'tensorflow':
       return 'native TensorFlow on the CPU (tfjs-node)';
     case 'wasm':
-      return 'WebAssembly + XNNPACK with the lab\'s gradient kernels';
+      return 'WebAssembly: XNNPACK plus the lab\'s SIMD convolution and Adam kernels';
     case 'cpu':
       return 'pure-JavaScript cpu backend';
   }

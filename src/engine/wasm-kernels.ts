@@ -8,9 +8,9 @@
  *   forward convolution ran PilotNet's layers 1.3-2.7x slower than ours.
  *   A dilated forward convolution still goes to XNNPACK (tfjs has no
  *   gradient for dilated convolutions, so training never needs one).
- * - Sum, Identity and BatchMatMul get faster paths for the shapes a training
- *   step produces, and a fused Adam step replaces 14 kernels per variable
- *   (each explained below).
+ * - BatchMatMul runs on the same GEMM; Sum and Identity get faster paths for
+ *   the shapes a training step produces, and a fused Adam step replaces 14
+ *   kernels per variable (each explained below).
  *
  * The convolutions are exact reformulations (the same sums in another order),
  * so they agree with the cpu backend to float32 rounding; test/engine checks that.
@@ -147,31 +147,45 @@ function identityShared(args: { inputs: tf.NamedTensorInfoMap; backend: tf.Kerne
 }
 
 /**
- * BatchMatMul with a transposed operand: the shipped kernel runs XNNPACK's
- * GEMM only when neither operand is transposed and otherwise a scalar loop
- * (the dense layers' gradients x^T dy and dy W^T: 3.9 and 3.1 ms at batch 16,
- * measured). Transposing the operand first with the wasm Transpose kernel and
- * calling the GEMM costs a fraction of that. Matrix-vector products (one output
- * column, as in the bias-gradient sums above) stay on the loop, which is fine there.
+ * BatchMatMul through the lab's GEMM (conv.c matmul): both operands packed,
+ * either one transposed, batch dimensions broadcast when one side has 1.
+ * The shipped kernel runs XNNPACK only without transposes (a scalar loop
+ * otherwise) and re-creates its operator per call: PilotNet's dense-layer
+ * products (16x1152 by 1152x100 and their gradients, 3.7 MFLOP each) took
+ * 1.5-2 ms apiece there (measured). Other dtypes and ranks below 2 go to
+ * the shipped kernel.
  */
 function makeBatchMatMul(original: tf.KernelConfig): tf.KernelFunc {
   return (args) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-    const attrs = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
     const ra = a.shape.length;
     const rb = b.shape.length;
-    const n = attrs.transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
-    const m = attrs.transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
-    if ((!attrs.transposeA && !attrs.transposeB) || n === 1 || m === 1 || a.dtype !== 'float32' || b.dtype !== 'float32') return original.kernelFunc(args);
-    const s = new KernelScope(args.backend as tf.KernelBackend);
-    // Swap the last two axes, keeping any batch axes in front.
-    const swapLast = (t: TensorInfo) => {
-      const r = t.shape.length;
-      return s.run('Transpose', { x: t }, { perm: [...Array(r - 2).keys(), r - 1, r - 2] });
-    };
-    const a2 = attrs.transposeA ? swapLast(a) : a;
-    const b2 = attrs.transposeB ? swapLast(b) : b;
-    return s.finish(s.run('BatchMatMul', { a: a2, b: b2 }, { ...attrs, transposeA: false, transposeB: false }));
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || ra < 2 || rb < 2) return original.kernelFunc(args);
+    const M = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+    const K = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+    const N = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+    const Kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
+    const batchA = a.shape.slice(0, -2);
+    const batchB = b.shape.slice(0, -2);
+    const nA = batchA.reduce((p, q) => p * q, 1);
+    const nB = batchB.reduce((p, q) => p * q, 1);
+    // Same batch shape, or one side a single matrix; anything fancier goes to the shipped kernel.
+    const sameBatch = batchA.length === batchB.length && batchA.every((d, i) => d === batchB[i]);
+    if (K !== Kb || !(sameBatch || nA === 1 || nB === 1)) return original.kernelFunc(args);
+    const batchShape = nA >= nB ? batchA : batchB;
+    const backend = args.backend as tf.KernelBackend;
+    const s = new KernelScope(backend);
+    const out = s.alloc([...batchShape, M, N]);
+    const k = labKernels(backend);
+    const scratch = s.alloc([Math.max(1, k.matmul_scratch(M, N, K))]);
+    const [pa, pb, pc, ps] = [a, b, out, scratch].map((t) => heapPtr(backend, t));
+    const n = Math.max(nA, nB);
+    for (let i = 0; i < n; i++) {
+      k.matmul(pa + 4 * (nA === 1 ? 0 : i) * M * K, pb + 4 * (nB === 1 ? 0 : i) * K * N, pc + 4 * i * M * N, ps,
+        M, N, K, transposeA ? 1 : 0, transposeB ? 1 : 0);
+    }
+    return s.finish(out);
   };
 }
 

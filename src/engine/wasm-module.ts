@@ -24,6 +24,8 @@ export interface LabKernels {
   adam_step(w: number, g: number, m: number, v: number, w2: number, m2: number, v2: number, n: number,
     lr: number, b1: number, ob1: number, b2: number, ob2: number, c1: number, c2: number, eps: number): number;
   sum_rows(x: number, rows: number, cols: number, out: number, part: number): void;
+  matmul(a: number, b: number, c: number, scratch: number, M: number, N: number, K: number, ta: number, tb: number): void;
+  matmul_scratch(M: number, N: number, K: number): number;
 }
 
 let compiled: WebAssembly.Module | null = null;

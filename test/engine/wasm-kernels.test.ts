@@ -149,15 +149,17 @@ describe('wasm kernels', () => {
     }
   });
 
-  it('BatchMatMul with transposed operands (rank 2 and 3) matches the cpu backend', async () => {
+  it('BatchMatMul (rank 2 and 3, either operand transposed, batch broadcast) matches the cpu backend', async () => {
     const rng = createRng(11);
-    for (let t = 0; t < 24; t++) {
+    for (let t = 0; t < 48; t++) {
       const [m, k, n] = [randInt(rng, 1, 40), randInt(rng, 1, 40), randInt(rng, 1, 40)];
       const ta = rng.next() < 0.5;
       const tb = rng.next() < 0.5;
+      // No batch, the same batch, or one side's batch broadcast against the other's single matrix.
       const batch = rng.next() < 0.5 ? [] : [randInt(rng, 1, 3)];
-      const aShape = [...batch, ...(ta ? [k, m] : [m, k])];
-      const bShape = [...batch, ...(tb ? [n, k] : [k, n])];
+      const bcast = batch.length > 0 && rng.next() < 0.5 ? (rng.next() < 0.5 ? 'a' : 'b') : null;
+      const aShape = [...(bcast === 'a' ? [1] : batch), ...(ta ? [k, m] : [m, k])];
+      const bShape = [...(bcast === 'b' ? [1] : batch), ...(tb ? [n, k] : [k, n])];
       const av = randArray(rng, aShape.reduce((p, q) => p * q, 1));
       const bv = randArray(rng, bShape.reduce((p, q) => p * q, 1));
       const run = () => tf.tidy(() => {

@@ -1,7 +1,8 @@
 /*
  * Convolution kernels for the tfjs wasm backend: forward, filter gradient and
  * input gradient of a 2-D NHWC float32 convolution (any stride and padding,
- * no dilation), each as im2col panels + one register-blocked SIMD GEMM.
+ * no dilation), each as im2col panels + one register-blocked SIMD GEMM; and
+ * the same GEMM as a plain matrix product (BatchMatMul, dense layers).
  *
  * Why: XNNPACK as built into tfjs-backend-wasm 4.22 runs PilotNet's
  * convolutions at 8-12 GFLOP/s on this project's machine, while a plain 4x8
@@ -337,4 +338,37 @@ EXPORT void conv2d_dx(const float* dy, const float* w, float* dx, float* scratch
     gemm(rows, Kp, CO, ap, wt, 8, Kp, cols, Kp, 0);
     col2im_add(cols, Kp, g, n0, rows, dx);
   }
+}
+
+/* ---------- dense matrix product (BatchMatMul) ---------- */
+
+/* bp[(j*K + p)*8 + q] = op(B)[p][8j + q], zero past N; op(B) = B [K,N] or, with tb, B^T of B [N,K]. */
+static void pack_b(int K, int N, const float* b, int tb, float* bp) {
+  for (int j = 0; j < N; j += 8) {
+    float* d = bp + j * K;
+    int nv = N - j < 8 ? N - j : 8;
+    for (int p = 0; p < K; p++, d += 8) {
+      if (!tb && nv == 8) {
+        wasm_v128_store(d, wasm_v128_load(b + p * N + j));
+        wasm_v128_store(d + 4, wasm_v128_load(b + p * N + j + 4));
+        continue;
+      }
+      for (int q = 0; q < 8; q++) d[q] = q < nv ? (tb ? b[(j + q) * K + p] : b[p * N + j + q]) : 0.0f;
+    }
+  }
+}
+
+/* Scratch floats matmul needs (packed A + packed B). */
+EXPORT int matmul_scratch(int M, int N, int K) {
+  return round4(M) * K + K * round8(N);
+}
+
+/* c[M,N] = op(A) x op(B): op(A) = A [M,K] or, with ta, A^T of A [K,M]; op(B) likewise with tb. */
+EXPORT void matmul(const float* a, const float* b, float* c, float* scratch, int M, int N, int K, int ta, int tb) {
+  float* ap = scratch;
+  float* bp = ap + round4(M) * K;
+  if (ta) pack_a_cols(M, K, a, M, ap);
+  else pack_a_rows(M, K, a, K, ap);
+  pack_b(K, N, b, tb, bp);
+  gemm(M, N, K, ap, bp, K * 8, 8, c, N, 0);
 }
