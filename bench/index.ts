@@ -207,7 +207,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
 
   let diagnosticsOverhead: DiagnosticsOverhead | null = null;
   if (o.diagSteps > 0) {
-    say(`timing diagnostics overhead (${o.diagSteps} steps x 6 runs)`);
+    say(`timing diagnostics overhead (${o.diagSteps} steps x 12 runs)`);
     diagnosticsOverhead = await measureDiagnosticsOverhead('wasm', o.diagSteps);
   }
 

@@ -9,8 +9,9 @@
  *   A dilated forward convolution still goes to XNNPACK (tfjs has no
  *   gradient for dilated convolutions, so training never needs one).
  * - BatchMatMul runs on the same GEMM; Sum and Identity get faster paths for
- *   the shapes a training step produces, and a fused Adam step replaces 14
- *   kernels per variable (each explained below).
+ *   the shapes a training step produces; a fused Adam step replaces 14
+ *   kernels per variable, and one pass gives the diagnostics' per-tensor
+ *   moments (each explained below).
  *
  * The convolutions are exact reformulations (the same sums in another order),
  * so they agree with the cpu backend to float32 rounding; test/engine checks that.
@@ -133,6 +134,28 @@ function fusedAdam(args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBack
   return [w2, m2, v2, allocOutput(backend, [], Float32Array.of(sq))];
 }
 
+/** Name of the one-pass diagnostics moments kernel (registered for wasm only; see src/train/measure.ts). */
+export const MOMENTS = 'SteerlabMoments';
+
+/**
+ * For each input x0, x1, ... (float32): [sum x, sum x^2, non-finite count,
+ * count of |x| > thresholds[i]] in one pass (optim.c moments), as one [n, 4]
+ * output. Per-layer diagnostics read these for every activation, gradient and
+ * weight of a logged step: as ops they took 8 passes and 4 temporaries per
+ * activation plus about 300 small kernels per step, which made logging every
+ * step cost 1.25-1.29x a step once the step itself had become faster.
+ */
+function moments(args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs: tf.NamedAttrMap }): TensorInfo {
+  const { thresholds } = args.attrs as unknown as { thresholds: number[] };
+  const xs = thresholds.map((_, i) => (args.inputs as Record<string, TensorInfo>)[`x${i}`]);
+  const backend = args.backend;
+  const out = allocOutput(backend, [xs.length, 4]);
+  const k = labKernels(backend);
+  const base = heapPtr(backend, out);
+  xs.forEach((x, i) => k.moments(heapPtr(backend, x), x.shape.reduce((p, q) => p * q, 1), thresholds[i], base + 16 * i));
+  return out;
+}
+
 /**
  * Identity without a copy: tfjs-core clones every tensor it saves for the
  * backward pass (Engine.clone runs Identity), and the shipped wasm kernel
@@ -217,6 +240,7 @@ export function registerWasmGradientKernels(): void {
     tf.unregisterKernel('BatchMatMul', 'wasm');
     tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', setupFunc: bmm.setupFunc, kernelFunc: makeBatchMatMul(bmm) });
   }
+  if (!tf.getKernel(MOMENTS, 'wasm')) tf.registerKernel({ kernelName: MOMENTS, backendName: 'wasm', kernelFunc: moments as unknown as tf.KernelFunc });
   if (!tf.getKernel(FUSED_ADAM, 'wasm')) tf.registerKernel({ kernelName: FUSED_ADAM, backendName: 'wasm', kernelFunc: fusedAdam as unknown as tf.KernelFunc });
   const sum = tf.getKernel('Sum', 'wasm');
   if (sum) {

@@ -26,6 +26,7 @@ export interface LabKernels {
   sum_rows(x: number, rows: number, cols: number, out: number, part: number): void;
   matmul(a: number, b: number, c: number, scratch: number, M: number, N: number, K: number, ta: number, tb: number): void;
   matmul_scratch(M: number, N: number, K: number): number;
+  moments(x: number, n: number, thr: number, out: number): void;
 }
 
 let compiled: WebAssembly.Module | null = null;

@@ -3,11 +3,39 @@
  * the per-layer sums diagnostics/ turns into numbers, with ONE read-back.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { MOMENTS } from '../engine/wasm-kernels.ts';
 import { headDiag, layerDiag, SATURATION_THRESHOLD, type LayerSums } from '../diagnostics/stats.ts';
 import type { HeadDiag, LayerDiag } from '../diagnostics/types.ts';
 import type { ForwardResult, Regressor } from '../model/types.ts';
 
 const nonFiniteCount = (t: tf.Tensor): tf.Scalar => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(t)), 'float32'));
+
+/** One tensor to reduce: which of its moments are used, and the |x| threshold for 'above'. */
+interface Probe {
+  t: tf.Tensor;
+  need: ('sum' | 'sumSq' | 'nonFinite' | 'above')[];
+  threshold: number;
+}
+
+/**
+ * [sum, sum of squares, non-finite count, count of |x| > threshold] of every
+ * probe as one [n, 4] tensor: one kernel call where the engine has it (wasm),
+ * else tfjs ops for just the moments asked (the others are 0).
+ */
+function momentsOf(probes: Probe[]): tf.Tensor2D {
+  if (probes.length === 0) return tf.zeros([0, 4]);
+  if (tf.getKernel(MOMENTS, tf.getBackend())) {
+    const inputs = Object.fromEntries(probes.map((p, i) => [`x${i}`, p.t]));
+    return tf.engine().runKernel(MOMENTS, inputs, { thresholds: probes.map((p) => p.threshold) } as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+  }
+  const zero = tf.scalar(0);
+  return tf.stack(probes.map((p) => tf.stack([
+    p.need.includes('sum') ? tf.sum(p.t) : zero,
+    p.need.includes('sumSq') ? tf.sum(tf.square(p.t)) : zero,
+    p.need.includes('nonFinite') ? nonFiniteCount(p.t) : zero,
+    p.need.includes('above') ? tf.sum(tf.cast(tf.greater(tf.abs(p.t), p.threshold), 'float32')) : zero,
+  ]))) as tf.Tensor2D;
+}
 
 /**
  * Per-layer diagnostics of one step. grads aligned with model.variables;
@@ -16,66 +44,57 @@ const nonFiniteCount = (t: tf.Tensor): tf.Scalar => tf.sum(tf.cast(tf.logicalNot
  */
 export function measureLayers(model: Regressor, grads: tf.Tensor[], updateSq: tf.Scalar[] | null, forward: ForwardResult | null): LayerDiag[] {
   const traces = new Map((forward?.traces ?? []).map((t) => [t.name, t]));
-  type Slot = { layer: number; field: string };
-  const slots: Slot[] = [];
-  const values = tf.tidy(() => {
-    const scalars: tf.Scalar[] = [];
-    const push = (layer: number, field: string, t: tf.Scalar) => {
-      slots.push({ layer, field });
-      scalars.push(t);
-    };
-    let vi = 0;
-    model.layers.forEach((l, li) => {
-      const gs = l.variables.map(() => grads[vi++]);
-      const first = vi - l.variables.length;
-      push(li, 'gradSq', tf.addN(gs.map((g) => tf.sum(tf.square(g)))) as tf.Scalar);
-      push(li, 'weightSq', tf.addN(l.variables.map((w) => tf.sum(tf.square(w)))) as tf.Scalar);
-      if (updateSq) push(li, 'updateSq', tf.addN(l.variables.map((_, k) => updateSq[first + k])) as tf.Scalar);
-      let nf = tf.addN(gs.map(nonFiniteCount)) as tf.Scalar;
-      const tr = traces.get(l.name);
-      if (tr) {
-        nf = tf.add(nf, nonFiniteCount(tr.post));
-        push(li, 'actSum', tf.sum(tr.post));
-        push(li, 'actSumSq', tf.sum(tf.square(tr.post)));
-        if (l.activation === 'relu') {
-          // A unit (dense unit / conv channel) is dead when it is <= 0 for every sample and position.
-          const axes = tr.post.rank === 4 ? [0, 1, 2] : [0];
-          push(li, 'dead', tf.sum(tf.cast(tf.lessEqual(tf.max(tr.post, axes), 0), 'float32')));
-        }
-        if (l.activation === 'tanh' || l.activation === 'sigmoid') {
-          push(li, 'saturated', tf.sum(tf.cast(tf.greater(tf.abs(tr.pre), SATURATION_THRESHOLD), 'float32')));
-        }
-      }
-      push(li, 'nonFinite', nf);
-    });
-    return tf.stack(scalars);
-  });
-  const data = values.dataSync();
-  values.dispose();
   const sums: LayerSums[] = model.layers.map((l) => {
     const tr = traces.get(l.name);
-    const count = tr ? tr.post.size : 0;
-    const units = tr ? tr.post.shape[tr.post.rank - 1] : 0;
     return {
       name: l.name, activation: l.activation, gradSq: 0, weightSq: 0, updateSq: updateSq ? 0 : null,
-      act: tr ? { sum: 0, sumSq: 0, count } : null,
-      dead: tr && l.activation === 'relu' ? { units, dead: 0 } : null,
+      act: tr ? { sum: 0, sumSq: 0, count: tr.post.size } : null,
+      dead: tr && l.activation === 'relu' ? { units: tr.post.shape[tr.post.rank - 1], dead: 0 } : null,
       saturated: tr && (l.activation === 'tanh' || l.activation === 'sigmoid') ? { count: 0, total: tr.pre.size } : null,
       nonFinite: 0,
     };
   });
-  slots.forEach((s, i) => {
-    const v = data[i];
-    const d = sums[s.layer];
-    if (s.field === 'gradSq') d.gradSq = v;
-    else if (s.field === 'weightSq') d.weightSq = v;
-    else if (s.field === 'updateSq') d.updateSq = v;
-    else if (s.field === 'actSum') d.act!.sum = v;
-    else if (s.field === 'actSumSq') d.act!.sumSq = v;
-    else if (s.field === 'dead') d.dead!.dead = v;
-    else if (s.field === 'saturated') d.saturated!.count = v;
-    else if (s.field === 'nonFinite') d.nonFinite = v;
+  // Every reduction of the step goes into one read-back: the probes' moments, then the
+  // optimizer's per-variable update sizes and the dead-unit counts (plain scalars).
+  const probes: Probe[] = [];
+  const apply: ((m: Float32Array, i: number) => void)[] = [];
+  const probe = (t: tf.Tensor, need: Probe['need'], use: (m: Float32Array, i: number) => void, threshold = Infinity) => {
+    probes.push({ t, need, threshold });
+    apply.push(use);
+  };
+  const extra: tf.Scalar[] = [];
+  const useExtra: ((v: number) => void)[] = [];
+  let vi = 0;
+  const values = tf.tidy(() => {
+    model.layers.forEach((l, li) => {
+      const d = sums[li];
+      l.variables.forEach((w, k) => {
+        probe(grads[vi + k], ['sumSq', 'nonFinite'], (m, i) => { d.gradSq += m[4 * i + 1]; d.nonFinite += m[4 * i + 2]; });
+        probe(w, ['sumSq'], (m, i) => { d.weightSq += m[4 * i + 1]; });
+        if (updateSq) {
+          extra.push(updateSq[vi + k]);
+          useExtra.push((v) => { d.updateSq! += v; });
+        }
+      });
+      vi += l.variables.length;
+      const tr = traces.get(l.name);
+      if (!tr) return;
+      probe(tr.post, ['sum', 'sumSq', 'nonFinite'], (m, i) => { d.act!.sum = m[4 * i]; d.act!.sumSq = m[4 * i + 1]; d.nonFinite += m[4 * i + 2]; });
+      if (d.saturated) probe(tr.pre, ['above'], (m, i) => { d.saturated!.count = m[4 * i + 3]; }, SATURATION_THRESHOLD);
+      if (d.dead) {
+        // A unit (dense unit / conv channel) is dead when it is <= 0 for every sample and position.
+        const axes = tr.post.rank === 4 ? [0, 1, 2] : [0];
+        extra.push(tf.sum(tf.cast(tf.lessEqual(tf.max(tr.post, axes), 0), 'float32')));
+        useExtra.push((v) => { d.dead!.dead = v; });
+      }
+    });
+    const m = tf.reshape(momentsOf(probes), [-1]);
+    return extra.length ? tf.concat([m, tf.stack(extra)]) : m;
   });
+  const data = values.dataSync() as Float32Array;
+  values.dispose();
+  apply.forEach((use, i) => use(data, i));
+  useExtra.forEach((use, i) => use(data[4 * probes.length + i]));
   return sums.map(layerDiag);
 }
 

@@ -52,3 +52,75 @@ describe('measured layer statistics on hand-set nets', () => {
     m.dispose();
   });
 });
+
+describe('one-pass moments on the wasm engine', () => {
+  it('the moments kernel counts non-finite and above-threshold entries and sums like float64', async () => {
+    await initEngine('wasm');
+    try {
+      const { MOMENTS } = await import('../../src/engine/wasm-kernels.ts');
+      const run = (v: number[] | Float32Array, threshold: number) => {
+        const x = tf.tensor1d(v);
+        const m = tf.engine().runKernel(MOMENTS, { x0: x }, { thresholds: [threshold] } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        expect(m.shape).toEqual([1, 4]);
+        const out = Array.from(m.dataSync());
+        tf.dispose([x, m]);
+        return out;
+      };
+      // 7 entries: one 4-lane block and a 3-entry tail. |x| > 1: -2, Inf, 3, -Inf (NaN is not).
+      const [s, ss, nf, above] = run([1, -2, NaN, Infinity, 3, 0.5, -Infinity], 1);
+      expect(s).toBeNaN();
+      expect(ss).toBeNaN();
+      expect(nf).toBe(3);
+      expect(above).toBe(4);
+      // 5,003 values: several 1,024-blocks plus a tail, against a float64 reference.
+      const v = Float32Array.from({ length: 5003 }, (_, i) => Math.sin(i) * 3);
+      let rs = 0;
+      let rss = 0;
+      let ra = 0;
+      for (const e of v) { rs += e; rss += e * e; ra += Math.abs(e) > 2 ? 1 : 0; }
+      const m = run(v, 2);
+      expect(Math.abs(m[0] - rs)).toBeLessThan(1e-3);
+      expect(Math.abs(m[1] - rss) / rss).toBeLessThan(1e-6);
+      expect(m[2]).toBe(0);
+      expect(m[3]).toBe(ra);
+    } finally {
+      await initEngine('cpu');
+    }
+  });
+
+  it('gives the same layer statistics as the op-by-op version on the cpu backend (a tanh MLP that saturates)', async () => {
+    const cfg = { arch: 'mlp' as const, input: { height: 1, width: 6, channels: 1 }, hidden: [5, 4], activation: 'tanh' as const };
+    const xv = Array.from({ length: 24 }, (_, i) => Math.cos(i * 1.7) * 3);
+    const yv = [0.5, -0.2, 0.1, 0.9];
+    const measure = () => {
+      const m = createRegressor(cfg, 3);
+      const x = tf.tensor2d(xv, [4, 6]);
+      const y = tf.tensor2d(yv, [4, 1]);
+      const r = lossAndGrads(m, x, y, { l2: 0, trace: true });
+      const d = measureLayers(m, r.grads, null, r.forward!);
+      disposeStep(r);
+      tf.dispose([x, y]);
+      m.dispose();
+      return d;
+    };
+    await initEngine('cpu');
+    const ref = measure();
+    await initEngine('wasm');
+    let got: ReturnType<typeof measure>;
+    try {
+      got = measure();
+    } finally {
+      await initEngine('cpu');
+    }
+    expect(got.length).toBe(ref.length);
+    ref.forEach((r, i) => {
+      for (const [k, v] of Object.entries(r)) {
+        const g = (got[i] as unknown as Record<string, unknown>)[k];
+        if (typeof v === 'number') expect(g as number, `${r.name}.${k}`).toBeCloseTo(v, 5);
+        else expect(g, `${r.name}.${k}`).toEqual(v);
+      }
+    });
+    // The draw really saturates some tanh units, so the threshold count was exercised.
+    expect(ref[0].saturatedFraction).toBeGreaterThan(0);
+  });
+});

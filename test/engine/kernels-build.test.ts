@@ -22,7 +22,7 @@ describe('the lab\'s wasm kernel module', () => {
     const mod = new WebAssembly.Module(embedded);
     expect(WebAssembly.Module.imports(mod)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
     const names = WebAssembly.Module.exports(mod).filter((e) => e.kind === 'function').map((e) => e.name).sort();
-    expect(names).toEqual(['adam_step', 'conv2d_dw', 'conv2d_dw_scratch', 'conv2d_dx', 'conv2d_dx_scratch', 'conv2d_fwd', 'conv2d_fwd_scratch', 'matmul', 'matmul_scratch', 'sum_rows']);
+    expect(names).toEqual(['adam_step', 'conv2d_dw', 'conv2d_dw_scratch', 'conv2d_dx', 'conv2d_dx_scratch', 'conv2d_fwd', 'conv2d_fwd_scratch', 'matmul', 'matmul_scratch', 'moments', 'sum_rows']);
   });
 
   it.runIf(haveTools || required)('is exactly what scripts/build-kernels.sh builds from kernels/*.c', () => {
