@@ -1,10 +1,10 @@
 /**
  * What per-layer diagnostics cost: CORE's trainRun on PilotNet (batch 32,
  * in-process engine) with diagnostics at every step, every 10 steps, and
- * only at step 0 ("off"), same data and steps, each run four times (best
+ * only at step 0 ("off"), same data and steps, each run six times (best
  * kept). Ratios of training time. This machine's speed drifts by up to 1.5x
  * over minutes; with two runs each, the every-10 ratio (a true cost near
- * 1.01) read anywhere from 0.94 to 1.17.
+ * 1.01) read anywhere from 0.94 to 1.17, and 1.23 once with four.
  *
  * Timing: process CPU time from the step-0 diagnostics event (after model
  * build and the first step) to the end of the run (in-process training is
@@ -64,11 +64,11 @@ export async function measureDiagnosticsOverhead(engine: EngineName, steps: numb
   const y = Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * 20);
   // Warm-up run: the first run pays module loading and wasm compilation.
   await timedRun(engine, 2, 1000, x.subarray(0, 4 * BATCH * 66 * 200 * 3), y.subarray(0, 4 * BATCH));
-  // Order A B C C B A A B C C B A, best of four each: a drift in machine speed then biases no setting.
+  // Order (A B C C B A) x 3, best of six each: a drift in machine speed then biases no setting.
   const settings = [steps + 10, 10, 1];
   const round = [...settings, ...[...settings].reverse()];
   const best = new Map<number, number>();
-  for (const every of [...round, ...round]) {
+  for (const every of [...round, ...round, ...round]) {
     const s = await timedRun(engine, steps, every, x, y);
     best.set(every, Math.min(best.get(every) ?? Infinity, s));
   }

@@ -209,7 +209,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
 
   let diagnosticsOverhead: DiagnosticsOverhead | null = null;
   if (o.diagSteps > 0) {
-    say(`timing diagnostics overhead (${o.diagSteps} steps x 12 runs)`);
+    say(`timing diagnostics overhead (${o.diagSteps} steps x 18 runs)`);
     diagnosticsOverhead = await measureDiagnosticsOverhead('wasm', o.diagSteps);
   }
 

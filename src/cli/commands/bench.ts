@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .option('--seconds <s>', 'seconds per speed measurement', num('seconds', 0), 10)
     .option('--segments <n>', 'segments per measurement, each followed by a PyTorch peer segment', num('segments', 1), 4)
     .option('--min-steps <n>', 'minimum timed training steps per engine', num('min-steps', 1), 5)
-    .option('--diag-steps <n>', 'training steps per diagnostics-overhead run, 12 runs (0 = skip)', num('diag-steps', 0), 20)
+    .option('--diag-steps <n>', 'training steps per diagnostics-overhead run, 18 runs (0 = skip)', num('diag-steps', 0), 20)
     .option('--decode-frames <n>', 'frames of the synthetic drive for the decode comparison (0 = skip)', num('decode-frames', 0), 1000)
     .option('--workers <n>', 'worker threads for the data-parallel wasm row', num('workers', 1), 2)
     .option('--cpu', 'also time the pure-JS cpu backend (minutes per step)')
