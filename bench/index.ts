@@ -100,6 +100,30 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const loadStart = loadAvg();
   // Bench compares engines: a forced engine from the environment would make every row the same one.
   delete process.env.STEERLAB_ENGINE;
+  // Decode first, while this process is small: node forks to spawn ffmpeg and ffprobe, and a fork
+  // blocks for the page tables of the whole heap (3 ms at 50 MB RSS, 39 ms at 546 MB, measured). The
+  // lab spawns two processes per video where plain ffmpeg needs one, so after the engine rows a
+  // half-second decode lost 5-10% to that alone; a real data set is decoded once, when it is opened.
+  let decode: DecodeResult | null = null;
+  let decodeNote: string | null = null;
+  if (o.decodeFrames > 0) {
+    const dir = mkdtempSync(join(tmpdir(), 'steerlab-bench-'));
+    try {
+      say(`synthesising a ${o.decodeFrames}-frame drive for the decode comparison`);
+      const drive = await synthesizeDrive(dir, { frames: o.decodeFrames, seed: 1, width: 320, height: 160, fps: 20 });
+      say('timing decode: lab pipeline vs plain ffmpeg');
+      // Best of 7 rounds: a run is half a second, and this machine drifts by up to 1.5x over minutes
+      // (with 3 rounds the ratio read 0.80-1.08 over six bench runs).
+      decode = await measureDecode(drive.videoPath, 200, 66, 7);
+    } catch (err) {
+      decodeNote = (err as Error).message;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } else {
+    decodeNote = 'skipped (--decode-frames 0)';
+  }
+
   const budget = { minSteps: o.minSteps, seconds: o.seconds, segments: o.segments ?? 4 };
 
   // The peer process stays up through the engine rows: each engine segment is followed by
@@ -186,26 +210,6 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     };
   }
 
-
-  let decode: DecodeResult | null = null;
-  let decodeNote: string | null = null;
-  if (o.decodeFrames > 0) {
-    const dir = mkdtempSync(join(tmpdir(), 'steerlab-bench-'));
-    try {
-      say(`synthesising a ${o.decodeFrames}-frame drive for the decode comparison`);
-      const drive = await synthesizeDrive(dir, { frames: o.decodeFrames, seed: 1, width: 320, height: 160, fps: 20 });
-      say('timing decode: lab pipeline vs plain ffmpeg');
-      // Best of 7 rounds: a run is half a second, and this machine drifts by up to 1.5x over minutes
-      // (with 3 rounds the ratio read 0.80-1.08 over six bench runs).
-      decode = await measureDecode(drive.videoPath, 200, 66, 7);
-    } catch (err) {
-      decodeNote = (err as Error).message;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  } else {
-    decodeNote = 'skipped (--decode-frames 0)';
-  }
 
   let diagnosticsOverhead: DiagnosticsOverhead | null = null;
   if (o.diagSteps > 0) {
