@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { RunConfig } from '../train/config.ts';
 import { RunResult, RunStatus, EpochEvent as TrainEpochEvent } from '../train/events.ts';
 import { DiagnosticsSnapshot, Finding } from '../diagnostics/types.ts';
-import { DatasetSummary as ExperimentDataset } from '../experiments/types.ts';
+import { DatasetSummary as ExperimentDataset, VideoSpan } from '../experiments/types.ts';
 
 export const AngleUnits = z.enum(['degrees', 'radians', 'normalized']);
 export const LabelFormat = z.enum(['csv', 'sully', 'udacity-sim', 'udacity-challenge', 'donkey']);
@@ -115,12 +115,7 @@ export const DatasetSummary = z.object({
    * samples sit (samples firstSample .. firstSample + samples - 1). Absent
    * for one video; then `video` and `labels` above describe it.
    */
-  videos: z.array(z.object({
-    source: z.string(),
-    labels: z.string().nullable(),
-    frames: z.number().int(),
-    firstSample: z.number().int(),
-    samples: z.number().int(),
+  videos: z.array(VideoSpan.extend({
     matched: z.number().int(),
     droppedFrames: z.number().int(),
   })).optional(),

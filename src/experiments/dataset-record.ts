@@ -4,10 +4,10 @@
  * and reads them, and the summary of sizes and split per video.
  */
 import { UserError } from '../errors.ts';
-import { datasetParts } from '../video/multi.ts';
+import { datasetParts, type DatasetPart } from '../video/multi.ts';
 import type { Dataset, DatasetSpec } from '../video/types.ts';
 import type { DatasetTrainingData } from './training-data.ts';
-import type { DatasetSummary } from './types.ts';
+import type { DatasetSummary, VideoSpan } from './types.ts';
 
 /** The specs of an experiment's data set: a list stays a list, one spec becomes a list of one. */
 export function specList(dataset: DatasetSpec | DatasetSpec[]): DatasetSpec[] {
@@ -38,6 +38,11 @@ function countIn(sorted: Int32Array, start: number, end: number): number {
   return n;
 }
 
+/** Where one video of a data set sits: the fields every per-video summary starts from. */
+export function videoSpan(p: DatasetPart): VideoSpan {
+  return { source: p.spec.source, labels: p.spec.labels ?? null, frames: p.frames, firstSample: p.firstSample, samples: p.samples };
+}
+
 /** What the experiment record says about its data set: sizes, split, and each video's share when there are several. */
 export function summarizeDataset(ds: Dataset, td: DatasetTrainingData): DatasetSummary {
   const parts = datasetParts(ds);
@@ -56,11 +61,7 @@ export function summarizeDataset(ds: Dataset, td: DatasetTrainingData): DatasetS
     warnings: ds.warnings,
     ...(several && {
       videos: parts.map((p) => ({
-        source: p.spec.source,
-        labels: p.spec.labels ?? null,
-        frames: p.frames,
-        firstSample: p.firstSample,
-        samples: p.samples,
+        ...videoSpan(p),
         trainSamples: countIn(td.trainIndices, p.firstSample, p.firstSample + p.samples),
         valSamples: countIn(td.valIndices, p.firstSample, p.firstSample + p.samples),
         fps: p.video.fps,

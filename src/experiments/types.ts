@@ -5,6 +5,20 @@
 import { z } from 'zod';
 import { RunResult, RunStatus } from '../train/events.ts';
 
+/**
+ * One video of a several-video data set: its files and where its samples sit
+ * in the concatenated set, [firstSample, firstSample + samples). The run
+ * record (below) and the server's data-set summary (contract/) extend it.
+ */
+export const VideoSpan = z.object({
+  source: z.string(),
+  labels: z.string().nullable(),
+  frames: z.number().int(),
+  firstSample: z.number().int(),
+  samples: z.number().int(),
+});
+export type VideoSpan = z.infer<typeof VideoSpan>;
+
 /** What the data set looked like for a run or experiment (counts are samples, angles in degrees). */
 export const DatasetSummary = z.object({
   source: z.string(),
@@ -25,13 +39,7 @@ export const DatasetSummary = z.object({
    */
   videos: z
     .array(
-      z.object({
-        source: z.string(),
-        labels: z.string().nullable(),
-        frames: z.number().int(),
-        /** Index of the video's first sample in the data set; its samples are [firstSample, firstSample + samples). */
-        firstSample: z.number().int(),
-        samples: z.number().int(),
+      VideoSpan.extend({
         trainSamples: z.number().int(),
         valSamples: z.number().int(),
         fps: z.number(),

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Args, CropPreview, DatasetSummary, FrameImage, HandlerContext } from '../../contract/index.ts';
 import type { Dataset, DatasetSpec } from '../../video/types.ts';
 import { UserError } from '../../errors.ts';
+import { videoSpan } from '../../experiments/dataset-record.ts';
 import { workspacePaths } from '../../experiments/store.ts';
 import { pngDataUrl } from '../png.ts';
 
@@ -96,7 +97,7 @@ export function createDatasets(o: { workspace: string; emit: HandlerContext['emi
       ...(parts.length > 1
         ? {
             videos: parts.map((p) => ({
-              source: p.spec.source, labels: p.spec.labels ?? null, frames: p.frames, firstSample: p.firstSample, samples: p.samples,
+              ...videoSpan(p),
               matched: p.alignment.matched, droppedFrames: p.alignment.unmatchedFrames,
             })),
           }
