@@ -15,8 +15,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
 
-import { KernelScope, type TensorInfo } from './heap-ops.ts';
-import { heapPtr, labKernels } from './wasm-module.ts';
+import { heapPtr, KernelScope, type TensorInfo } from './heap-ops.ts';
+import { labKernels } from './wasm-module.ts';
 
 /** Lets tests and benchmarks compare against the XNNPACK-based paths in one process. */
 export const simdConvPolicy: { enabled: boolean } = { enabled: true };

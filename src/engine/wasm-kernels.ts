@@ -19,9 +19,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
 
-import { allocOutput, KernelScope, type TensorInfo } from './heap-ops.ts';
+import { allocOutput, heapPtr, KernelScope, type TensorInfo } from './heap-ops.ts';
 import { runSimdConv, simdConvHandles } from './simd-conv.ts';
-import { heapPtr, labKernels } from './wasm-module.ts';
+import { labKernels } from './wasm-module.ts';
 
 function conv2dInfo(xShape: number[], filterShape: number[], strides: number | [number, number], pad: unknown,
   dimRoundingMode: unknown, dataFormat: 'NHWC' | 'NCHW', dilations: number | [number, number] = 1): backend_util.Conv2DInfo {

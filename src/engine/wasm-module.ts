@@ -5,7 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 
-import type { TensorInfo } from './heap-ops.ts';
+import { backendMemory } from './heap-ops.ts';
 import { KERNELS_WASM_BASE64 } from './kernels/kernels-wasm.ts';
 
 type ConvFn = (x: number, w: number, out: number, scratch: number,
@@ -61,23 +61,13 @@ function compile(): WebAssembly.Module {
   return compiled;
 }
 
-interface WasmBackendInternals {
-  wasm: { asm: { memory: WebAssembly.Memory } };
-  getMemoryOffset(dataId: object): number;
-}
-
 /** The kernels bound to this wasm backend's memory. */
 export function labKernels(backend: tf.KernelBackend): LabKernels {
-  const memory = (backend as unknown as WasmBackendInternals).wasm.asm.memory;
+  const memory = backendMemory(backend);
   let k = instances.get(memory);
   if (!k) {
     k = new WebAssembly.Instance(compile(), { env: { memory } }).exports as unknown as LabKernels;
     instances.set(memory, k);
   }
   return k;
-}
-
-/** Byte offset of a tensor's data in the backend's memory (what the kernels take as a pointer). */
-export function heapPtr(backend: tf.KernelBackend, t: TensorInfo): number {
-  return (backend as unknown as WasmBackendInternals).getMemoryOffset(t.dataId);
 }
