@@ -58,7 +58,7 @@ export async function runMemoryCheck(o: { frames: number; steps?: number; onProg
     const anglesDeg = Float32Array.from({ length: o.frames }, (_, i) => 30 * Math.sin(i / 200));
     // The fields datasetToTrainingData reads; the rest of a Dataset describes the source, not the samples.
     const ds = { frames, anglesDeg, sampleFrame: Int32Array.from({ length: o.frames }, (_, i) => i) } as unknown as Dataset;
-    const data = datasetToTrainingData(ds, SplitConfig.parse({}), AugmentConfig.parse({}), 1);
+    const data = datasetToTrainingData(ds, SplitConfig.parse({}), AugmentConfig.parse({}));
     const rng = createRng(3);
     let batchMs = 0;
     for (let b = 0; b < 10; b++) {

@@ -100,7 +100,7 @@ export async function measureTrainRun(size: string, workers: number, steps: numb
   const total = 10 + timed + 1;
   // One epoch holds every step, so no validation pass falls inside the timed window.
   const ds = memoryDataset(s.h, s.w, Math.ceil((total * batch) / 0.95) + 64, 5);
-  const td = datasetToTrainingData(ds, { valFraction: 0.05, blocks: 1, guardFrames: 0 }, { flip: true, brightness: 0.2, contrast: 0.2, shiftPx: 0, shiftDegPerPx: 0 }, 1);
+  const td = datasetToTrainingData(ds, { valFraction: 0.05, blocks: 1, guardFrames: 0, seed: 1 }, { flip: true, brightness: 0.2, contrast: 0.2, shiftPx: 0, shiftDegPerPx: 0 });
   const config: RunConfigInput = {
     name: 'bench', seed: 1, engine: 'wasm', epochs: 1, batchSize: batch, maxStepsPerEpoch: total, logEvery: 10,
     model, optimizer: { name: 'adam', learningRate: 1e-4 },

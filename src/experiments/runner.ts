@@ -142,12 +142,12 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
   const dataFor = new Map<string, DatasetTrainingData>();
   const lrus = new Map<Dataset, FrameLru>();
   const trainingData = (ds: Dataset, c: RunConfig): DatasetTrainingData => {
-    const key = `${c.model.input.width}x${c.model.input.height}|${JSON.stringify(c.split)}|${JSON.stringify(c.augment)}|${c.seed}`;
+    const key = `${c.model.input.width}x${c.model.input.height}|${JSON.stringify(c.split)}|${JSON.stringify(c.augment)}`;
     let td = dataFor.get(key);
     if (!td) {
       let lru = lrus.get(ds);
       if (!lru) lrus.set(ds, (lru = new FrameLru(ds.frames)));
-      td = datasetToTrainingData(ds, c.split, c.augment, c.seed, { frameCache: lru });
+      td = datasetToTrainingData(ds, c.split, c.augment, { frameCache: lru });
       dataFor.set(key, td);
     }
     return td;
@@ -336,7 +336,7 @@ export async function resumeRun(
   const pools = plan.workers > 1 ? createPoolKeeper({ signal: o.signal, seed: config.seed }) : null;
   try {
     const provider = pools ? await pools.get(config.model, config.model.l2, plan.workers) : undefined;
-    const td = datasetToTrainingData(ds, config.split, config.augment, config.seed);
+    const td = datasetToTrainingData(ds, config.split, config.augment);
     writer.writeMeta({ ...run.meta, pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() });
     if (expDir && index >= 0) {
       record.runs[index].status = 'running';

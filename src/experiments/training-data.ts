@@ -110,19 +110,19 @@ export interface DatasetTrainingData extends TrainingData {
 }
 
 /**
- * Builds TrainingData from a Dataset: `blockSplit` with the run's seed, so
- * every run that shares (samples, split config, seed) shares the split.
+ * Builds TrainingData from a Dataset: `blockSplit` with the split's own seed
+ * (split.seed), so every run that shares (samples, split config) shares the
+ * split whatever its model seed.
  * Augmentation runs on training batches only, with the rng the trainer passes.
  */
 export function datasetToTrainingData(
   ds: Dataset,
   split: SplitConfig,
   augment: AugmentConfig,
-  seed: number,
   o: { frameCacheBytes?: number; frameCache?: FrameLru } = {},
 ): DatasetTrainingData {
   const n = ds.anglesDeg.length;
-  const s = blockSplit(n, split, seed);
+  const s = blockSplit(n, split, split.seed);
   if (s.train.length === 0 || s.val.length === 0) {
     throw new Error(`the split of ${n} samples left ${s.train.length} for training and ${s.val.length} for validation; use more frames or fewer guard frames`);
   }

@@ -160,7 +160,7 @@ export async function runDeepCnnGradients(input: Partial<DeepCnnGradientsOptions
   );
   const runs: DeepCnnRun[] = [];
   try {
-    const td = datasetToTrainingData(ds, SplitConfig.parse({}), AugmentConfig.parse({ flip: false, brightness: 0, contrast: 0 }), o.seed);
+    const td = datasetToTrainingData(ds, SplitConfig.parse({ seed: o.seed }), AugmentConfig.parse({ flip: false, brightness: 0, contrast: 0 }));
     const shape = td.inputShape;
     const target = createTargetTransform({ kind: 'normalized' }, td.train.anglesDeg);
     const combos = o.activations.flatMap((activation) => o.batchnorm.map((batchnorm) => ({ activation, batchnorm })));

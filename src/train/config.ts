@@ -30,6 +30,11 @@ export const SplitConfig = z.object({
   blocks: z.number().int().positive().default(4),
   /** Frames dropped on each side of a validation block (adjacent frames are near duplicates). */
   guardFrames: z.number().int().nonnegative().default(10),
+  /**
+   * Seed of the validation blocks' positions, separate from the run's seed, so
+   * runs with different model seeds are validated on the same frames.
+   */
+  seed: z.number().int().default(1),
 });
 export type SplitConfig = z.infer<typeof SplitConfig>;
 

@@ -38,7 +38,7 @@ describe('datasetToTrainingData', () => {
   const noAug = AugmentConfig.parse({ flip: false, brightness: 0, contrast: 0 });
 
   it('splits samples into spread validation blocks with guards, and reads the right frames scaled to [0, 1]', async () => {
-    const td = datasetToTrainingData(ds, split, noAug, 1);
+    const td = datasetToTrainingData(ds, split, noAug);
     expect(td.inputShape).toEqual([H, W, 3]);
     expect(td.valIndices.length).toBe(20);
     expect(td.valBlocks).toHaveLength(4);
@@ -56,7 +56,7 @@ describe('datasetToTrainingData', () => {
   });
 
   it('augments training batches only (a flip negates the angle)', async () => {
-    const td = datasetToTrainingData(ds, split, AugmentConfig.parse({ flip: true, brightness: 0, contrast: 0 }), 1);
+    const td = datasetToTrainingData(ds, split, AugmentConfig.parse({ flip: true, brightness: 0, contrast: 0 }));
     const seen = new Set<number>();
     const rng = createRng(5);
     for (let r = 0; r < 20; r++) {
