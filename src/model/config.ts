@@ -8,6 +8,8 @@ export const ActivationName = z.enum(['relu', 'elu', 'leaky_relu', 'tanh', 'sigm
 export const InitName = z.enum([
   'he_normal', 'he_uniform', 'glorot_normal', 'glorot_uniform', 'lecun_normal', 'lecun_uniform', 'normal_0.01',
 ]);
+/** A head's kernel initialiser: any InitName, or 'small' (see model/init.ts). */
+export const HeadInitName = z.union([InitName, z.literal('small')]);
 export const HeadName = z.enum(['linear', 'tanh', 'scaled_tanh']);
 
 export const AuxHead = z.object({
@@ -26,7 +28,26 @@ export const ModelConfig = z.object({
   /** Hidden sizes for arch = 'mlp'. */
   hidden: z.array(z.number().int().positive()).default([64, 32]),
   activation: ActivationName.default('elu'),
+  /** Initialiser of the trunk's conv and dense kernels. */
   init: InitName.default('he_normal'),
+  /**
+   * Initialiser of the output heads' kernels. A bounded head (tanh) saturates
+   * at step 0 when its pre-activation starts far from 0, which He's gain of 2
+   * on top of a trunk's positive activations can do; Glorot's variance
+   * 2/(fanIn + 1) on one output unit is about He's, so the default is LeCun's
+   * 1/fanIn scaled down tenfold in variance ('small'), as in DQN and
+   * policy-head practice: every head starts near its centre.
+   */
+  headInit: HeadInitName.default('small'),
+  /**
+   * How pixel inputs (pilotnet; values in [0, 1] after augmentation) enter the
+   * first convolution: 'centered' = 2x - 1 in [-1, 1] (PilotNet's
+   * normalisation layer, x/127.5 - 1), 'unit' = as they are. Uncentred inputs
+   * give every first-layer unit a common positive offset that He-initialised
+   * ELU layers carry and grow to the head. The mlp arch takes features as
+   * given.
+   */
+  inputNorm: z.enum(['centered', 'unit']).default('centered'),
   batchnorm: z.boolean().default(false),
   dropout: z.number().min(0).max(0.95).default(0),
   /** L2 weight decay coefficient added to the loss (0 = off). */
@@ -39,4 +60,5 @@ export const ModelConfig = z.object({
 export type ModelConfig = z.infer<typeof ModelConfig>;
 export type ActivationName = z.infer<typeof ActivationName>;
 export type InitName = z.infer<typeof InitName>;
+export type HeadInitName = z.infer<typeof HeadInitName>;
 export type HeadName = z.infer<typeof HeadName>;

@@ -4,6 +4,7 @@
  *
  * We build the equivalent tfjs-layers functional model (inference graph
  * only) and copy our weights into it:
+ * - a Rescaling layer (2x - 1) first when the model centres its pixels;
  * - conv/dense with a linear activation, then BatchNormalization (when on,
  *   with our moving statistics), then an Activation / LeakyReLU layer;
  * - dropout is left out (identity at inference);
@@ -47,6 +48,8 @@ export function toLayersModel(model: Regressor): tfl.LayersModel {
   };
   const input = tfl.input({ shape: inputShape, name: 'input' });
   let h = input;
+  // Pixels in [0, 1] are centred inside the model (inputNorm), so the exported model takes the same [0, 1] input.
+  if (cfg.arch === 'pilotnet' && cfg.inputNorm === 'centered') h = apply(tfl.layers.rescaling({ scale: 2, offset: -1, name: 'input_norm' }), h);
   /** Each trunk layer's output after its activation (what an auxiliary head reads). */
   const outputs = new Map<string, tfl.SymbolicTensor>();
   for (const spec of model.plan.trunk) {

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '../rng.ts';
 import { applyActivation } from './activations.ts';
 import { ModelConfig, type HeadName } from './config.ts';
-import { initialValues } from './init.ts';
+import { headInitialValues, initialValues } from './init.ts';
 import { planModel, type HeadSpec, type LayerSpec, type ModelPlan } from './plan.ts';
 import type { ApplyOptions, ForwardResult, LayerInfo, LayerTrace, Regressor } from './types.ts';
 
@@ -90,7 +90,7 @@ export function createRegressor(cfgInput: ModelConfig | Partial<ModelConfig>, se
   });
   const buildHead = (spec: HeadSpec): BuiltHead => ({
     spec,
-    kernel: v(`${spec.name}/kernel`, initialValues(cfg.init, [spec.inUnits, 1], spec.inUnits, 1, rng), [spec.inUnits, 1]),
+    kernel: v(`${spec.name}/kernel`, headInitialValues(cfg.headInit, spec.inUnits, rng), [spec.inUnits, 1]),
     bias: v(`${spec.name}/bias`, zeros(1), [1]),
   });
   const head = buildHead(plan.head);
@@ -156,6 +156,7 @@ export function createRegressor(cfgInput: ModelConfig | Partial<ModelConfig>, se
         : x.rank === 4
           ? x
           : tf.reshape(x, [x.shape[0], cfg.input.height, cfg.input.width, cfg.input.channels]);
+    if (cfg.arch === 'pilotnet' && cfg.inputNorm === 'centered') h = tf.sub(tf.mul(h, 2), 1);
     trunk.forEach((l, i) => {
       const s = l.spec;
       let z =

@@ -14,7 +14,7 @@
  *   numbers" init that makes deep sigmoid nets' gradients vanish.
  */
 import type { Rng } from '../rng.ts';
-import type { InitName } from './config.ts';
+import type { HeadInitName, InitName } from './config.ts';
 
 /** Std of N(0,1) truncated to [-2, 2]; dividing by it restores unit variance. */
 const TRUNCATED_STD = 0.87962566103423978;
@@ -59,4 +59,16 @@ export function initialValues(init: InitName, shape: number[], fanIn: number, fa
     }
   }
   return out;
+}
+
+/**
+ * Initial kernel of a one-unit output head: a named initialiser, or 'small'
+ * = LeCun normal with a tenth of its variance (0.1/fanIn), so the head's
+ * pre-activation starts near 0 whatever the trunk's activation scale.
+ */
+export function headInitialValues(init: HeadInitName, fanIn: number, rng: Rng): Float32Array {
+  if (init !== 'small') return initialValues(init, [fanIn, 1], fanIn, 1, rng);
+  const v = initialValues('lecun_normal', [fanIn, 1], fanIn, 1, rng);
+  for (let i = 0; i < v.length; i++) v[i] *= Math.sqrt(0.1);
+  return v;
 }
