@@ -63,7 +63,7 @@ export function targetTransformFile(t: { kind: string; params: Record<string, nu
 }
 
 function emptyResult(status: RunResult['status'], engine: string, error: string | null, wallTimeS: number): RunResult {
-  return { status, engine, epochs: 0, steps: 0, wallTimeS, paramCount: 0, bestEpoch: null, val: null, findings: [], error };
+  return { status, engine, epochs: 0, steps: 0, wallTimeS, paramCount: 0, bestEpoch: null, selection: 'last-epoch', val: null, findings: [], error };
 }
 
 /**

@@ -49,8 +49,14 @@ export const RunResult = z.object({
   steps: z.number().int(),
   wallTimeS: z.number(),
   paramCount: z.number().int(),
+  /** The epoch (0-based) whose weights and validation metrics the result reports: the last one trained. */
   bestEpoch: z.number().int().nullable(),
-  /** Validation metrics of the best epoch's weights, in degrees. */
+  /**
+   * How the reported epoch was chosen: 'last-epoch' (never by validation
+   * loss, which would select on the numbers it then reports).
+   */
+  selection: z.enum(['last-epoch']).default('last-epoch'),
+  /** Validation metrics of the reported epoch's weights, in degrees. */
   val: EvaluationDeg.nullable(),
   findings: z.array(Finding),
   error: z.string().nullable(),

@@ -1,7 +1,8 @@
 /**
  * The training loop: an explicit step (variableGrads -> clip -> optimizer
  * update -> diagnostics every logEvery steps), epochs with validation in
- * degrees, early stopping, atomic epoch checkpoints and resume, a
+ * degrees (the last epoch's is the result: no selection on the validation
+ * set), early stopping, atomic epoch checkpoints and resume, a
  * non-finite guard, and cancellation. Only plain numbers leave it.
  *
  * Read-backs: each step keeps one small tensor [loss, per-layer grad^2,
@@ -56,7 +57,7 @@ export interface TrainOptions {
 
 export interface TrainOutcome {
   result: RunResult;
-  /** The model with the best epoch's weights (caller disposes). */
+  /** The model with the last epoch's weights, the ones the result reports (caller disposes). */
   model: Regressor;
   target: TargetTransform;
   valPredDeg: Float32Array;
@@ -64,12 +65,14 @@ export interface TrainOutcome {
   history: { epochs: EpochEvent[]; diagnostics: DiagnosticsSnapshot[] };
 }
 
-interface Best {
+/**
+ * The last epoch's validation: what the run reports. Choosing the epoch with
+ * the lowest validation loss would select on the validation set itself and
+ * report an optimistic number; the last epoch is not chosen by it.
+ */
+interface LastEval {
   epoch: number;
-  valLoss: number;
   val: EvaluationDeg;
-  weights: Float32Array[];
-  buffers: Float32Array[];
   predDeg: Float32Array;
   trueDeg: Float32Array;
 }
@@ -103,7 +106,9 @@ export async function trainRun(o: TrainOptions): Promise<TrainOutcome> {
 
   let step = 0;
   let firstEpoch = 0;
-  let best: Best | null = null;
+  let last: LastEval | null = null;
+  /** Lowest validation loss so far and its epoch: early stopping's patience only, never the reported weights. */
+  let bestVal: { epoch: number; valLoss: number } | null = null;
   let epochs: EpochEvent[] = [];
   let snapshots: DiagnosticsSnapshot[] = [];
   let loggedLoss: number[] = [];
@@ -114,7 +119,10 @@ export async function trainRun(o: TrainOptions): Promise<TrainOutcome> {
   if (o.resume && o.runDir) {
     const ck = await readCheckpoint(o.runDir);
     if (ck) {
-      const s = ck.meta.state as { iterations: number; best: Omit<Best, 'weights' | 'buffers' | 'predDeg' | 'trueDeg'> | null; epochs: EpochEvent[]; snapshots: DiagnosticsSnapshot[]; loggedLoss: number[]; stoppedEarly: boolean };
+      const s = ck.meta.state as {
+        iterations: number; last: Omit<LastEval, 'predDeg' | 'trueDeg'> | null; bestVal: { epoch: number; valLoss: number } | null;
+        epochs: EpochEvent[]; snapshots: DiagnosticsSnapshot[]; loggedLoss: number[]; stoppedEarly: boolean;
+      };
       try {
         model.setWeights(ck.groups.weights);
         model.setBuffers(ck.groups.buffers);
@@ -128,7 +136,8 @@ export async function trainRun(o: TrainOptions): Promise<TrainOutcome> {
       epochs = s.epochs;
       snapshots = s.snapshots;
       loggedLoss = s.loggedLoss;
-      if (s.best) best = { ...s.best, weights: ck.groups.bestWeights, buffers: ck.groups.bestBuffers, predDeg: ck.groups.bestPred[0], trueDeg: ck.groups.bestTrue[0] };
+      if (s.last && ck.groups.valPred?.length) last = { ...s.last, predDeg: ck.groups.valPred[0], trueDeg: ck.groups.valTrue[0] };
+      bestVal = s.bestVal ?? null;
       if (s.stoppedEarly) status = 'stopped-early';
     }
   }
@@ -140,7 +149,7 @@ export async function trainRun(o: TrainOptions): Promise<TrainOutcome> {
       head: { name: 'head', kind: mc.head, range: headRange(mc.head, mc.headScale) },
       trainTargets, toDeg: target.toDeg,
       epochTrainLoss: epochs.map((e) => e.trainLoss), stepLoss: final ? loggedLoss : [],
-      evaluation: best?.val ?? null, nonFinite,
+      evaluation: last?.val ?? null, nonFinite,
     });
   /** Findings already pushed live (kind + layer), so the end of the run does not repeat them. */
   const emitted = new Set<string>();
@@ -276,10 +285,9 @@ export async function trainRun(o: TrainOptions): Promise<TrainOutcome> {
       const e: EpochEvent = { type: 'epoch', epoch, trainLoss, valLoss: ev.valLoss, val, elapsedS: (performance.now() - t0) / 1000 };
       epochs.push(e);
       emit(e);
-      if (!best || ev.valLoss < best.valLoss) {
-        best = { epoch, valLoss: ev.valLoss, val, weights: model.getWeights(), buffers: model.getBuffers(), predDeg: ev.predDeg, trueDeg: ev.trueDeg };
-      }
-      if (cfg.earlyStopPatience > 0 && epoch - best.epoch >= cfg.earlyStopPatience) status = 'stopped-early';
+      last = { epoch, val, predDeg: ev.predDeg, trueDeg: ev.trueDeg };
+      if (!bestVal || ev.valLoss < bestVal.valLoss) bestVal = { epoch, valLoss: ev.valLoss };
+      if (cfg.earlyStopPatience > 0 && epoch - bestVal.epoch >= cfg.earlyStopPatience) status = 'stopped-early';
       // Live findings: a problem is pushed the first epoch it is measured (the final list is in the result).
       for (const f of findingsNow(false)) {
         if (f.kind === 'healthy' || emitted.has(findingKey(f))) continue;
@@ -294,13 +302,10 @@ export async function trainRun(o: TrainOptions): Promise<TrainOutcome> {
             epoch, step, rng: { seed: cfg.seed, nextEpoch: epoch + 1, nextStep: step },
             state: {
               iterations: os.iterations, epochs, snapshots, loggedLoss, stoppedEarly: status === 'stopped-early',
-              best: { epoch: best.epoch, valLoss: best.valLoss, val: best.val },
+              last: { epoch: last.epoch, val: last.val }, bestVal,
             },
           },
-          {
-            weights: model.getWeights(), buffers: model.getBuffers(), slots: os.slots.flat(),
-            bestWeights: best.weights, bestBuffers: best.buffers, bestPred: [best.predDeg], bestTrue: [best.trueDeg],
-          },
+          { weights: model.getWeights(), buffers: model.getBuffers(), slots: os.slots.flat(), valPred: [last.predDeg], valTrue: [last.trueDeg] },
         );
         emit({ type: 'checkpoint', epoch, path });
       }
@@ -319,20 +324,15 @@ export async function trainRun(o: TrainOptions): Promise<TrainOutcome> {
     opt.dispose();
   }
 
-  if (best) {
-    // Hand back the best epoch's weights (early stopping's "restore best").
-    model.setWeights(best.weights);
-    model.setBuffers(best.buffers);
-  }
   const findings = findingsNow(true);
   for (const f of findings) if (f.kind === 'healthy' || !emitted.has(findingKey(f))) emit({ type: 'finding', finding: f });
   const result: RunResult = {
     status, engine: engine.name, epochs: epochs.length, steps: step, wallTimeS: (performance.now() - t0) / 1000,
-    paramCount: model.paramCount(), bestEpoch: best?.epoch ?? null, val: best?.val ?? null, findings, error,
+    paramCount: model.paramCount(), bestEpoch: last?.epoch ?? null, selection: 'last-epoch', val: last?.val ?? null, findings, error,
   };
   return {
     result, model, target,
-    valPredDeg: best?.predDeg ?? new Float32Array(0), valTrueDeg: best?.trueDeg ?? new Float32Array(0),
+    valPredDeg: last?.predDeg ?? new Float32Array(0), valTrueDeg: last?.trueDeg ?? new Float32Array(0),
     history: { epochs, diagnostics: snapshots },
   };
 }

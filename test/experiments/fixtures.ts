@@ -18,7 +18,7 @@ export const MEAN = metrics(4.3, 9.1, 61, [1.4, 12.1, 44]);
 
 export function result(model: MetricsDeg, over: Partial<RunResult> = {}): RunResult {
   return {
-    status: 'completed', engine: 'wasm', epochs: 5, steps: 500, wallTimeS: 42.5, paramCount: 252219, bestEpoch: 4,
+    status: 'completed', engine: 'wasm', epochs: 5, steps: 500, wallTimeS: 42.5, paramCount: 252219, bestEpoch: 4, selection: 'last-epoch',
     val: { model, zero: ZERO, mean: MEAN }, findings: [], error: null, ...over,
   };
 }

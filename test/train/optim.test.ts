@@ -84,7 +84,7 @@ describe('learningRateAt', () => {
 });
 
 describe('early stopping', () => {
-  it('stops when validation loss stops improving and hands back the best epoch weights', async () => {
+  it('stops when validation loss stops improving and reports the last epoch, not the best one (no selection on validation)', async () => {
     // Validation follows the opposite rule from training and the net starts near 0 (N(0, 0.01) init, linear units),
     // so every bit of learning makes validation worse.
     const rng = createRng(3);
@@ -99,10 +99,14 @@ describe('early stopping', () => {
     expect(out.result.status).toBe('stopped-early');
     const vl = out.history.epochs.map((e) => e.valLoss);
     const best = vl.indexOf(Math.min(...vl));
-    expect(out.result.bestEpoch).toBe(best);
+    const lastEpoch = out.history.epochs.length - 1;
     expect(out.history.epochs.length).toBe(best + 3);
-    expect(out.result.val).toEqual(out.history.epochs[best].val);
-    // the returned model really holds the best weights: re-evaluating reproduces the best epoch's predictions
+    expect(best).toBeLessThan(lastEpoch);
+    expect(out.result.bestEpoch).toBe(lastEpoch);
+    expect(out.result.selection).toBe('last-epoch');
+    expect(out.result.val).toEqual(out.history.epochs[lastEpoch].val);
+    expect(out.result.val).not.toEqual(out.history.epochs[best].val);
+    // the returned model holds the last weights: re-evaluating reproduces the reported predictions
     const pred = tf.tidy(() => out.model.apply(tf.tensor2d(x.subarray(150 * 2), [50, 2]), { training: false }).output.dataSync());
     Array.from(pred).forEach((p, i) => expect(p * out.target.params.fullScaleDeg).toBeCloseTo(out.valPredDeg[i], 3));
     out.model.dispose();
