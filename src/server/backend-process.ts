@@ -17,7 +17,13 @@ export function startBackendProcess(o: { workspace: string; env?: NodeJS.Process
     env: { ...process.env, ...o.env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const link = createLinkCore((m) => child.send(m));
+  // A send on a closed channel (the child is exiting) fails the requests; it must not become an uncaught 'error'.
+  const link = createLinkCore((m) =>
+    child.send(m, (err) => {
+      if (err) link.end(`the backend process is gone (${err.message})`);
+    }),
+  );
+  child.on('error', (err) => link.end(`the backend process failed: ${err.message}`));
   child.on('message', (raw: unknown) => {
     const m = ServerMessage.safeParse(raw);
     if (m.success) link.receive(m.data);

@@ -4,11 +4,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { RequestMessage, type ResponseMessage } from '../contract/index.ts';
 import type { BackendLink } from './link.ts';
-import { CSP, RENDERER_DIR, readStatic } from './static.ts';
-import { TOKEN_COOKIE, isAuthorized, newToken } from './token.ts';
+import { RENDERER_DIR, sendText, staticFiles } from './static.ts';
+import { TOKEN_COOKIE, isAuthorized, newToken, requestUrl } from './token.ts';
 
 export interface ServeOptions {
   port?: number;
@@ -31,9 +32,17 @@ export interface RunningServer {
 /** Largest WebSocket message accepted from the browser (requests are small JSON). */
 const MAX_PAYLOAD = 1 << 20;
 
-function deny(res: ServerResponse, code: number, text: string): void {
-  res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(text + '\n');
+/** Answers a request whose handler failed: 500 if nothing was sent yet, else the connection is cut. */
+function fail(res: ServerResponse, req: IncomingMessage, err: unknown): void {
+  process.stderr.write(`steerlab serve: ${req.method} ${JSON.stringify(req.url)}: ${(err as Error)?.message ?? err}\n`);
+  if (res.headersSent) res.destroy();
+  else sendText(res, 500, 'internal error');
+}
+
+/** Refuses an upgrade on the raw socket (the HTTP server has handed it over) and closes it once written. */
+function refuseUpgrade(socket: Duplex, status: string): void {
+  socket.once('finish', () => socket.destroy());
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 /** Same-origin check for the upgrade: a page on another origin must not open our socket even with a cookie. */
@@ -54,38 +63,48 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const sockets = new Set<WebSocket>();
   const conns = new Set<Socket>();
 
+  const files = staticFiles(root);
+
   const http = createServer((req, res) => {
-    if (!isAuthorized(req, token)) return deny(res, 401, 'Steering Lab: missing or wrong token. Open the URL that `steerlab serve` printed.');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'method not allowed');
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const file = readStatic(root, url.pathname);
-    if (!file) return deny(res, 503, `the renderer is not built (${root}); run \`npm run build:renderer\``);
-    res.writeHead(200, {
-      'content-type': file.type,
-      'content-security-policy': CSP,
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'cache-control': 'no-store',
-      // HttpOnly: page scripts never see the token; the browser sends it with the WebSocket upgrade.
-      'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`,
+    res.on('error', (err) => {
+      process.stderr.write(`steerlab serve: ${req.method} ${JSON.stringify(req.url)}: ${err.message}\n`);
+      res.destroy();
     });
-    res.end(req.method === 'HEAD' ? undefined : file.body);
+    try {
+      const url = requestUrl(req);
+      if (!url) return sendText(res, 400, 'bad request: the request target is not a URL');
+      if (!isAuthorized(req, token)) return sendText(res, 401, 'Steering Lab: missing or wrong token. Open the URL that `steerlab serve` printed.');
+      if (req.method !== 'GET' && req.method !== 'HEAD') return sendText(res, 405, 'method not allowed');
+      // HttpOnly: page scripts never see the token; the browser sends it with the WebSocket upgrade.
+      res.setHeader('set-cookie', `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`);
+      files(req, res, url);
+    } catch (err) {
+      fail(res, req, err);
+    }
   });
   http.on('connection', (s) => {
     conns.add(s);
     s.on('close', () => conns.delete(s));
   });
 
+  // maxPayload: a larger message closes that socket with 1009; protocol errors (an unmasked frame) close it with
+  // 1002. ws reports both as 'error' on the socket, which must have a listener or the process ends.
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD });
   http.on('upgrade', (req, socket, head) => {
-    if (!isAuthorized(req, token) || !sameOrigin(req)) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
+    // The HTTP server no longer watches this socket: a reset by the client must not become an uncaught error.
+    socket.on('error', () => socket.destroy());
+    try {
+      if (!requestUrl(req)) return refuseUpgrade(socket, '400 Bad Request');
+      if (!isAuthorized(req, token) || !sameOrigin(req)) return refuseUpgrade(socket, '401 Unauthorized');
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    } catch (err) {
+      process.stderr.write(`steerlab serve: upgrade ${JSON.stringify(req.url)}: ${(err as Error).message}\n`);
+      socket.destroy();
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
   wss.on('connection', (ws: WebSocket) => {
     sockets.add(ws);
+    ws.on('error', () => {}); // ws has already closed the socket with the right code; nothing else to do
     ws.on('close', () => sockets.delete(ws));
     ws.on('message', (data) => {
       let raw: unknown;
@@ -97,9 +116,12 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       const msg = RequestMessage.safeParse(raw);
       if (!msg.success) return;
       const { id, name, args } = msg.data;
-      void o.backend.request({ t: 'req', name, args }).then((res: ResponseMessage) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ ...res, id }));
-      });
+      void o.backend
+        .request({ t: 'req', name, args })
+        .catch((err: unknown): ResponseMessage => ({ t: 'res', id, ok: false, error: { code: 'internal', message: (err as Error).message } }))
+        .then((res) => {
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ ...res, id }));
+        });
     });
   });
   // Events go to every connected window (one person's lab; several tabs see the same runs).
@@ -110,8 +132,13 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(o.port ?? 0, host, () => resolve());
+    http.listen(o.port ?? 0, host, () => {
+      http.off('error', reject);
+      resolve();
+    });
   });
+  // After listening, an error (EMFILE on accept) concerns one connection: say so and keep serving.
+  http.on('error', (err) => process.stderr.write(`steerlab serve: ${err.message}\n`));
   const port = (http.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {

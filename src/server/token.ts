@@ -17,14 +17,27 @@ function safeEqual(a: string, b: string): boolean {
   return ba.length === bb.length && timingSafeEqual(ba, bb);
 }
 
-/** The token a request carries: `?token=` query or the cookie set on the first visit. */
+/** The request target as a URL, or null when it does not parse (`GET http://[/` is a valid HTTP request line). */
+export function requestUrl(req: IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
+/** The token a request carries: `?token=` query or the cookie set on the first visit. Never throws on malformed input. */
 export function requestToken(req: IncomingMessage): string | null {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const q = url.searchParams.get('token');
+  const q = requestUrl(req)?.searchParams.get('token');
   if (q) return q;
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === TOKEN_COOKIE) return decodeURIComponent(v.join('='));
+    if (k !== TOKEN_COOKIE) continue;
+    try {
+      return decodeURIComponent(v.join('='));
+    } catch {
+      return null; // malformed percent-encoding: no token
+    }
   }
   return null;
 }
