@@ -12,7 +12,7 @@ import { initEngine } from '../engine/index.ts';
 import { datasetToTrainingData } from '../experiments/training-data.ts';
 import { initialValues } from '../model/index.ts';
 import { createRng } from '../rng.ts';
-import { createTargetTransform, evaluateDeg } from '../targets/index.ts';
+import { angleBins, createTargetTransform, evaluateDeg } from '../targets/index.ts';
 import { AugmentConfig, SplitConfig } from '../train/config.ts';
 import type { SampleSource } from '../train/data.ts';
 import { loadDataset } from '../video/dataset.ts';
@@ -214,7 +214,7 @@ export async function runDeepCnnGradients(input: Partial<DeepCnnGradientsOptions
             }
           }
           const { pred, truth } = await predictDeg(net, td.val, shape, (t) => target.toDeg(t), 64);
-          const ev = evaluateDeg(pred, truth, trainMean);
+          const ev = evaluateDeg(pred, truth, trainMean, angleBins(td.train.anglesDeg));
           maeByEpoch.push(ev.model.maeDeg);
           rmse = ev.model.rmseDeg;
           baselines = { zeroMaeDeg: ev.zero.maeDeg, meanMaeDeg: ev.mean.maeDeg };

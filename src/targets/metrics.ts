@@ -2,30 +2,56 @@
  * Error metrics in steering-wheel degrees, overall and by angle bin, plus
  * the zero and mean predictors every model is compared with.
  *
- * Bins are by |true angle| in steering-wheel degrees. With a typical steering
- * ratio of about 15:1, 5 deg of wheel is ~0.3 deg at the road wheels (lane
- * keeping on a straight), 90 deg of wheel is ~6 deg (a highway or sweeping
- * curve), beyond that are turns and junctions:
- * straight [0, 5), gentle [5, 90), sharp [90, inf).
+ * Bins are by |true angle| and come from the drive's own angles (the
+ * training split's): a car's wheel may stay within +-55 degrees on a highway
+ * drive and sweep +-420 in town, so fixed edges leave a bin always empty.
+ * straight: |angle| < 2 degrees (lane keeping); sharp: the top decile of
+ * |angle| in the training split; gentle: between. Each bin carries its edges.
  */
 import { finiteMoments } from '../data/stats.ts';
 import type { EvaluationDeg, MetricsDeg } from './metrics-types.ts';
 
-export const ANGLE_BINS: readonly { name: string; loDeg: number; hiDeg: number | null }[] = [
-  { name: 'straight', loDeg: 0, hiDeg: 5 },
-  { name: 'gentle', loDeg: 5, hiDeg: 90 },
-  { name: 'sharp', loDeg: 90, hiDeg: null },
-];
+export interface AngleBin {
+  name: string;
+  loDeg: number;
+  hiDeg: number | null;
+}
+
+/** |angle| below this many degrees counts as driving straight. */
+export const STRAIGHT_DEG = 2;
+
+/** Two significant figures: bin edges people read (47.3 -> 47, 0.834 -> 0.83). */
+function roundEdge(x: number): number {
+  return x > 0 ? Number(x.toPrecision(2)) : 0;
+}
+
+/**
+ * Bins from the training split's angles (degrees): straight [0, 2), gentle
+ * [2, p90), sharp [p90, inf) with p90 the 90th percentile of |angle|. When
+ * the drive hardly steers (p90 <= 2 degrees) the sharp edge is 2 x 2 = 4
+ * degrees, so the bins stay ordered.
+ */
+export function angleBins(trainAnglesDeg: ArrayLike<number>): AngleBin[] {
+  const abs = Array.from(trainAnglesDeg, Math.abs).filter(Number.isFinite).sort((x, y) => x - y);
+  const p90 = abs.length ? abs[Math.min(abs.length - 1, Math.floor(0.9 * abs.length))] : 0;
+  const sharp = Math.max(roundEdge(p90), 2 * STRAIGHT_DEG);
+  return [
+    { name: 'straight', loDeg: 0, hiDeg: STRAIGHT_DEG },
+    { name: 'gentle', loDeg: STRAIGHT_DEG, hiDeg: sharp },
+    { name: 'sharp', loDeg: sharp, hiDeg: null },
+  ];
+}
 
 /**
  * MAE, RMSE, max |error| and per-bin MAE/RMSE of predictions vs true angles
  * (both degrees). Pairs whose true angle is not finite (dropped frames) are
  * skipped; a non-finite prediction makes the metrics non-finite, on purpose.
- * Empty input gives n = 0 and NaN errors.
+ * Empty input gives n = 0 and NaN errors. Bins: see angleBins (default:
+ * from these true angles; the trainer passes the training split's).
  */
-export function metricsDeg(predDeg: ArrayLike<number>, trueDeg: ArrayLike<number>): MetricsDeg {
+export function metricsDeg(predDeg: ArrayLike<number>, trueDeg: ArrayLike<number>, angleBinsDeg: AngleBin[] = angleBins(trueDeg)): MetricsDeg {
   if (predDeg.length !== trueDeg.length) throw new Error(`metricsDeg: ${predDeg.length} predictions for ${trueDeg.length} angles`);
-  const bins = ANGLE_BINS.map((b) => ({ ...b, n: 0, abs: 0, sq: 0 }));
+  const bins = angleBinsDeg.map((b) => ({ ...b, n: 0, abs: 0, sq: 0 }));
   let n = 0;
   let abs = 0;
   let sq = 0;
@@ -61,12 +87,12 @@ export function metricsDeg(predDeg: ArrayLike<number>, trueDeg: ArrayLike<number
   };
 }
 
-/** Model metrics beside the zero predictor (always 0 deg) and the training-mean predictor. */
-export function evaluateDeg(predDeg: ArrayLike<number>, trueDeg: ArrayLike<number>, trainMeanDeg: number): EvaluationDeg {
+/** Model metrics beside the zero predictor (always 0 deg) and the training-mean predictor, on the same bins. */
+export function evaluateDeg(predDeg: ArrayLike<number>, trueDeg: ArrayLike<number>, trainMeanDeg: number, bins: AngleBin[] = angleBins(trueDeg)): EvaluationDeg {
   return {
-    model: metricsDeg(predDeg, trueDeg),
-    zero: metricsDeg(new Float32Array(trueDeg.length), trueDeg),
-    mean: metricsDeg(new Float32Array(trueDeg.length).fill(trainMeanDeg), trueDeg),
+    model: metricsDeg(predDeg, trueDeg, bins),
+    zero: metricsDeg(new Float32Array(trueDeg.length), trueDeg, bins),
+    mean: metricsDeg(new Float32Array(trueDeg.length).fill(trainMeanDeg), trueDeg, bins),
   };
 }
 

@@ -22,7 +22,7 @@ import type { DiagnosticsSnapshot, Finding } from '../diagnostics/types.ts';
 import { createRegressor, headRange } from '../model/index.ts';
 import type { Regressor } from '../model/types.ts';
 import { createTargetTransform, type TargetTransform } from '../targets/transform.ts';
-import { evaluateDeg, finiteMean } from '../targets/metrics.ts';
+import { angleBins, evaluateDeg, finiteMean } from '../targets/metrics.ts';
 import type { EvaluationDeg } from '../targets/metrics-types.ts';
 import { createRng } from '../rng.ts';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.ts';
@@ -97,6 +97,7 @@ export async function trainRun(o: TrainOptions): Promise<TrainOutcome> {
 
   const target = createTargetTransform(cfg.targets, data.train.anglesDeg);
   const trainMeanDeg = finiteMean(data.train.anglesDeg);
+  const bins = angleBins(data.train.anglesDeg);
   const model = createRegressor(mc, cfg.seed);
   const opt = createOptimizer(cfg.optimizer);
   const fullSteps = Math.ceil(data.train.size / cfg.batchSize);
@@ -280,7 +281,7 @@ export async function trainRun(o: TrainOptions): Promise<TrainOutcome> {
         status = 'diverged';
         break;
       }
-      const val = evaluateDeg(ev.predDeg, ev.trueDeg, trainMeanDeg);
+      const val = evaluateDeg(ev.predDeg, ev.trueDeg, trainMeanDeg, bins);
       const trainLoss = epochLoss.reduce((a, b) => a + b, 0) / Math.max(1, epochLoss.length);
       const e: EpochEvent = { type: 'epoch', epoch, trainLoss, valLoss: ev.valLoss, val, elapsedS: (performance.now() - t0) / 1000 };
       epochs.push(e);

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { createTargetTransform, evaluateDeg, metricsDeg, transformFromParams, ANGLE_BINS } from '../../src/targets/index.ts';
+import { angleBins, createTargetTransform, evaluateDeg, metricsDeg, transformFromParams } from '../../src/targets/index.ts';
 
 const train = new Float32Array([-120, -10, 0, 3, 40, 200, NaN]);
 
@@ -32,10 +32,10 @@ describe('target transforms', () => {
 
 describe('metrics in degrees', () => {
   it('hand-made predictions', () => {
-    // errors: 1, -2, 10, -40 ; true |a|: 0 (straight), 4 (straight), 50 (gentle), 100 (sharp)
-    const trueDeg = [0, -4, 50, 100, NaN];
-    const pred = [1, -6, 60, 60, 123];
-    const m = metricsDeg(pred, trueDeg);
+    // errors: 1, -2, 10, -40 ; true |a|: 0 (straight), 1 (straight), 50 (gentle), 100 (sharp, bins given)
+    const trueDeg = [0, -1, 50, 100, NaN];
+    const pred = [1, -3, 60, 60, 123];
+    const m = metricsDeg(pred, trueDeg, [{ name: 'straight', loDeg: 0, hiDeg: 2 }, { name: 'gentle', loDeg: 2, hiDeg: 90 }, { name: 'sharp', loDeg: 90, hiDeg: null }]);
     expect(m.n).toBe(4);
     expect(m.maeDeg).toBeCloseTo((1 + 2 + 10 + 40) / 4, 10);
     expect(m.rmseDeg).toBeCloseTo(Math.sqrt((1 + 4 + 100 + 1600) / 4), 10);
@@ -44,7 +44,21 @@ describe('metrics in degrees', () => {
     expect(m.bins[0].maeDeg).toBeCloseTo(1.5, 10);
     expect(m.bins[0].rmseDeg).toBeCloseTo(Math.sqrt(2.5), 10);
     expect(m.bins[2].maeDeg).toBe(40);
-    expect(ANGLE_BINS[1]).toEqual({ name: 'gentle', loDeg: 5, hiDeg: 90 });
+  });
+  it('angle bins come from the drive: straight below 2 degrees, sharp from the top decile of |angle|', () => {
+    // A highway drive within +-55 degrees: 0..54 in steps of 1 (and mirrored), p90 of |angle| = 49.
+    const highway = Array.from({ length: 110 }, (_, i) => (i % 2 ? 1 : -1) * Math.floor(i / 2));
+    expect(angleBins(highway)).toEqual([
+      { name: 'straight', loDeg: 0, hiDeg: 2 }, { name: 'gentle', loDeg: 2, hiDeg: 49 }, { name: 'sharp', loDeg: 49, hiDeg: null },
+    ]);
+    // A city drive sweeping the wheel: the sharp edge moves up (two significant figures).
+    expect(angleBins(highway.map((a) => a * 7.6))[2].loDeg).toBe(370);
+    // A drive that hardly steers keeps ordered bins; no angles at all too.
+    expect(angleBins([0, 0.5, -1, 1])[2].loDeg).toBe(4);
+    expect(angleBins([])[1]).toEqual({ name: 'gentle', loDeg: 2, hiDeg: 4 });
+    // With the drive's own bins the sharp bin is never empty, whatever the wheel's range.
+    const m = metricsDeg(highway.map(() => 0), highway);
+    expect(m.bins[2].n).toBeGreaterThan(0);
   });
   it('empty bins are null, empty input is NaN', () => {
     const m = metricsDeg([1], [2]);
