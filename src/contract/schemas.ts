@@ -8,6 +8,7 @@ import { RunConfig } from '../train/config.ts';
 import { RunResult, RunStatus, EpochEvent as TrainEpochEvent } from '../train/events.ts';
 import { DiagnosticsSnapshot, Finding } from '../diagnostics/types.ts';
 import { DatasetSummary as ExperimentDataset, VideoSpan } from '../experiments/types.ts';
+import { CellDifference, CellSummary } from '../experiments/cells.ts';
 
 export const AngleUnits = z.enum(['degrees', 'radians', 'normalized']);
 export const LabelFormat = z.enum(['csv', 'sully', 'udacity-sim', 'udacity-challenge', 'donkey']);
@@ -211,6 +212,8 @@ export const BinRow = z.object({
 export const ComparisonRow = z.object({
   runId: z.string(),
   name: z.string(),
+  seed: z.number().nullable(),
+  selection: z.string().nullable(),
   status: z.string(),
   head: z.string().nullable(),
   targets: z.string().nullable(),
@@ -240,6 +243,8 @@ export const Comparison = z.object({
   title: z.string(),
   dataset: ExperimentDataset.nullable(),
   rows: z.array(ComparisonRow),
+  cells: z.array(CellSummary),
+  differences: z.array(CellDifference),
   /** Sentences computed from the rows by experiments/compare.ts, each quoting its numbers. */
   conclusions: z.array(z.string()),
   markdown: z.string(),

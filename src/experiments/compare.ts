@@ -12,6 +12,8 @@ import type { RunConfig } from '../train/config.ts';
 import type { RunResult } from '../train/events.ts';
 import type { LoadedRun } from './load.ts';
 import type { DatasetSummary, RunMeta, RunState } from './types.ts';
+import { cellDifferences, summarizeCells, type CellDifference, type CellSummary } from './cells.ts';
+import { conclusions } from './conclusions.ts';
 
 export interface BinRow {
   name: string;
@@ -25,6 +27,10 @@ export interface BinRow {
 export interface ComparisonRow {
   runId: string;
   name: string;
+  /** The run's model seed (initialisation, shuffling, augmentation); the split has its own. */
+  seed: number | null;
+  /** How the reported epoch was chosen ('last-epoch'). */
+  selection: string | null;
   /** How the run ended: the result status, or the on-disk state when there is no result ('running', 'crashed'). */
   status: string;
   head: string | null;
@@ -54,7 +60,11 @@ export interface Comparison {
   title: string;
   dataset: DatasetSummary | null;
   rows: ComparisonRow[];
-  /** Sentences computed from the rows, each quoting the numbers behind it. */
+  /** Runs grouped by configuration (seeds repeat a cell), mean +- sd in degrees, and whether each trained. */
+  cells: CellSummary[];
+  /** Pairs of cells compared on validation RMSE with a paired block bootstrap (95% intervals). */
+  differences: CellDifference[];
+  /** Sentences computed from the rows, cells and differences, each quoting the numbers behind it. */
   conclusions: string[];
 }
 
@@ -95,6 +105,8 @@ export function comparisonRow(run: ComparableRun): ComparisonRow {
   return {
     runId: run.id,
     name: run.meta?.name ?? run.config?.name ?? run.id,
+    seed: run.config?.seed ?? null,
+    selection: r ? (r.selection ?? 'last-epoch') : null,
     status: statusOf(run.state, r),
     head: headLabel(run.config),
     targets: targetLabel(run.config),
@@ -128,100 +140,15 @@ export function deg(x: number | null | undefined): string {
   return `${a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : x.toFixed(2)}°`;
 }
 
-/** Conclusions from measured numbers only; a run without metrics is named as such. */
-export function conclusions(rows: ComparisonRow[]): string[] {
-  const out: string[] = [];
-  const measured = rows.filter((r) => r.valMaeDeg !== null && r.valRmseDeg !== null);
-  for (const r of rows.filter((x) => x.valMaeDeg === null)) {
-    out.push(`${r.name}: no validation metrics (status ${r.status}${r.error ? `: ${r.error}` : ''}).`);
-  }
-  if (measured.length === 0) return out;
-
-  const zeroMaes = new Set(measured.map((r) => r.baselineZeroMaeDeg?.toFixed(6)));
-  if (zeroMaes.size > 1) {
-    out.push(`The runs were validated on different samples (zero-predictor MAE differs: ${[...zeroMaes].join(', ')} degrees); compare them with care.`);
-  }
-
-  const best = [...measured].sort((a, b) => (a.valRmseDeg as number) - (b.valRmseDeg as number) || (a.valMaeDeg as number) - (b.valMaeDeg as number))[0];
-  const z = best.baselineZeroRmseDeg;
-  out.push(
-    `Lowest validation RMSE: ${best.name} with ${deg(best.valRmseDeg)} (MAE ${deg(best.valMaeDeg)})` +
-      (z !== null ? `; the zero predictor scores RMSE ${deg(z)}, MAE ${deg(best.baselineZeroMaeDeg)}` : '') + '.',
-  );
-  if (measured.length > 1) {
-    const worst = [...measured].sort((a, b) => (b.valRmseDeg as number) - (a.valRmseDeg as number))[0];
-    if (worst !== best) {
-      const ratio = (worst.valRmseDeg as number) / Math.max(best.valRmseDeg as number, 1e-12);
-      out.push(`Highest validation RMSE: ${worst.name} with ${deg(worst.valRmseDeg)} (MAE ${deg(worst.valMaeDeg)}), ${ratio.toFixed(1)}x the best.`);
-    }
-  }
-
-  // Along each grid axis: the same head with different targets, the same targets with different heads.
-  for (const [key, other] of [['head', 'targets'], ['targets', 'head']] as const) {
-    const groups = new Map<string, ComparisonRow[]>();
-    for (const r of measured) {
-      if (r[key] === null || r[other] === null) continue;
-      groups.set(r[key] as string, [...(groups.get(r[key] as string) ?? []), r]);
-    }
-    for (const [value, rs] of groups) {
-      if (new Set(rs.map((r) => r[other])).size < 2) continue;
-      const items = [...rs].sort((a, b) => (a.valRmseDeg as number) - (b.valRmseDeg as number));
-      out.push(`${key === 'head' ? `${value} head` : `${value} targets`}: ${items.map((r) => `${r[other]} RMSE ${deg(r.valRmseDeg)} (MAE ${deg(r.valMaeDeg)})`).join(', ')}.`);
-    }
-  }
-
-  for (const r of measured) {
-    const mae = r.valMaeDeg as number;
-    const rmse = r.valRmseDeg as number;
-    const zMae = r.baselineZeroMaeDeg;
-    const zRmse = r.baselineZeroRmseDeg;
-    if (zMae === null || zRmse === null) continue;
-    const beatsMae = mae < zMae;
-    const beatsRmse = rmse < zRmse;
-    if (!beatsMae && !beatsRmse) {
-      out.push(`${r.name} does not beat the zero predictor: MAE ${deg(mae)} vs ${deg(zMae)}, RMSE ${deg(rmse)} vs ${deg(zRmse)}.`);
-    } else if (beatsMae && beatsRmse && mae >= 0.95 * zMae && rmse >= 0.95 * zRmse) {
-      out.push(`${r.name} is within 5% of the zero predictor on both MAE (${deg(mae)} vs ${deg(zMae)}) and RMSE (${deg(rmse)} vs ${deg(zRmse)}): it barely steers.`);
-    } else if (beatsMae && !beatsRmse) {
-      out.push(`${r.name} beats the zero predictor on MAE (${deg(mae)} vs ${deg(zMae)}) but not on RMSE (${deg(rmse)} vs ${deg(zRmse)}): it misses the large angles.`);
-    } else if (!beatsMae && beatsRmse) {
-      out.push(`${r.name} beats the zero predictor on RMSE (${deg(rmse)} vs ${deg(zRmse)}) but not on MAE (${deg(mae)} vs ${deg(zMae)}).`);
-    }
-    const mRmse = r.baselineMeanRmseDeg;
-    // Only said of runs that beat the zero predictor somewhere (the others were called out above).
-    if (mRmse !== null && (beatsMae || beatsRmse)) {
-      if (rmse >= mRmse) {
-        out.push(`${r.name} does not beat the mean predictor's RMSE (${deg(rmse)} vs ${deg(mRmse)}): it has learned nothing beyond the average angle.`);
-      } else if (rmse >= 0.95 * mRmse) {
-        out.push(
-          `${r.name} is within 5% of the mean predictor's RMSE (${deg(rmse)} vs ${deg(mRmse)}, ${(100 * (1 - rmse / mRmse)).toFixed(1)}% lower): it has learned little beyond the average angle.`,
-        );
-      }
-    }
-    const sharp = r.bins.filter((b) => b.hiDeg === null && b.n > 0)[0];
-    if (sharp && sharp.maeDeg !== null && sharp.zeroMaeDeg !== null && sharp.maeDeg >= 0.9 * sharp.zeroMaeDeg) {
-      const verdict = sharp.maeDeg > sharp.zeroMaeDeg ? 'it does worse there than predicting straight ahead' : 'it barely steers there';
-      out.push(
-        `${r.name} on sharp angles (|angle| ≥ ${sharp.loDeg}°, ${sharp.n} samples): MAE ${deg(sharp.maeDeg)} vs ${deg(sharp.zeroMaeDeg)} for the zero predictor — ${verdict}.`,
-      );
-    }
-    if (r.predRangeDeg && r.trueRangeDeg) {
-      const predSpan = r.predRangeDeg[1] - r.predRangeDeg[0];
-      const trueSpan = r.trueRangeDeg[1] - r.trueRangeDeg[0];
-      if (trueSpan > 0 && predSpan < 0.25 * trueSpan) {
-        out.push(
-          `${r.name} predicts only ${deg(r.predRangeDeg[0])} to ${deg(r.predRangeDeg[1])} while the validation angles span ${deg(r.trueRangeDeg[0])} to ${deg(r.trueRangeDeg[1])} (${((predSpan / trueSpan) * 100).toFixed(0)}% of the range).`,
-        );
-      }
-    }
-  }
-  return out;
-}
-
-/** Builds the comparison of the given runs (in order). */
+/** Builds the comparison of the given runs (in order): rows, cells over seeds, differences and conclusions. */
 export function buildComparison(runs: ComparableRun[], o: { title: string; dataset?: DatasetSummary | null }): Comparison {
   const rows = runs.map(comparisonRow);
-  return { title: o.title, dataset: o.dataset ?? runs.find((r) => r.meta?.dataset)?.meta?.dataset ?? null, rows, conclusions: conclusions(rows) };
+  const cells = summarizeCells(runs, rows);
+  const differences = cellDifferences(cells, runs);
+  return {
+    title: o.title, dataset: o.dataset ?? runs.find((r) => r.meta?.dataset)?.meta?.dataset ?? null,
+    rows, cells, differences, conclusions: conclusions(rows, cells, differences),
+  };
 }
 
 const BIN_NAMES = (rows: ComparisonRow[]): string[] => [...new Set(rows.flatMap((r) => r.bins.map((b) => b.name)))];
@@ -255,7 +182,7 @@ function columns(rows: ComparisonRow[]): Column[] {
   cols.push(
     { header: 'zero MAE / RMSE', md: (r) => `${deg(r.baselineZeroMaeDeg)} / ${deg(r.baselineZeroRmseDeg)}`, csv: (r) => n(r.baselineZeroMaeDeg) },
     { header: 'mean MAE / RMSE', md: (r) => `${deg(r.baselineMeanMaeDeg)} / ${deg(r.baselineMeanRmseDeg)}`, csv: (r) => n(r.baselineMeanMaeDeg) },
-    { header: 'epochs', md: (r) => (r.epochs === null ? '—' : `${r.epochs}${r.bestEpoch !== null ? ` (best ${r.bestEpoch})` : ''}`), csv: (r) => r.epochs },
+    { header: 'epochs', md: (r) => (r.epochs === null ? '—' : String(r.epochs)), csv: (r) => r.epochs },
     { header: 'time', md: (r) => (r.wallTimeS === null ? '—' : `${r.wallTimeS.toFixed(0)} s`), csv: (r) => n(r.wallTimeS, 1) },
     { header: 'params', md: (r) => (r.paramCount === null ? '—' : r.paramCount.toLocaleString('en-US')), csv: (r) => r.paramCount },
     { header: 'engine', md: (r) => r.engine ?? '—', csv: (r) => r.engine },
@@ -315,6 +242,13 @@ export function toMarkdown(c: Comparison): string {
   }
   out.push(`| ${cols.map((x) => x.header).join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`);
   for (const r of c.rows) out.push(`| ${cols.map((x) => mdCell(x.md(r))).join(' | ')} |`);
+  if (c.cells.some((x) => x.seeds.length > 1)) {
+    out.push('', '### Cells over seeds (validation error, mean ± sd)', '', '| cell | seeds | val MAE | val RMSE | trained |', '|---|---|---|---|---|');
+    for (const x of c.cells) {
+      const ms = (m: { mean: number | null; sd: number | null }) => (m.mean === null ? '—' : `${deg(m.mean)} ± ${deg(m.sd)}`);
+      out.push(`| ${mdCell(x.key)} | ${x.seeds.join(', ')} | ${ms(x.valMaeDeg)} | ${ms(x.valRmseDeg)} | ${x.failed ? 'no (see conclusions)' : 'yes'} |`);
+    }
+  }
   if (c.conclusions.length) {
     out.push('', '### Conclusions', '');
     for (const s of c.conclusions) out.push(`- ${s}`);

@@ -1,0 +1,130 @@
+/**
+ * Conclusions of a comparison, computed from measured numbers only, each
+ * quoting them: runs without metrics; cells that failed to train (their
+ * error measures the failure, not the configuration: comparisons with them
+ * are confounded, and the fix is named); the best cell among those that
+ * trained; every difference between cells with its 95% interval, or "no
+ * measurable difference"; and, per run, how it fares against the zero and
+ * mean predictors, on sharp angles, and how much of the angle range it
+ * covers. MAE alone flatters a model that never steers, so RMSE leads.
+ */
+import type { CellDifference, CellSummary } from './cells.ts';
+import { deg, type ComparisonRow } from './compare.ts';
+
+const pm = (m: { mean: number | null; sd: number | null }, n: number) => (n > 1 ? `${deg(m.mean)} ± ${deg(m.sd)}` : deg(m.mean));
+
+/** One sentence per cell that failed to train. */
+function failureLines(cells: CellSummary[]): string[] {
+  return cells
+    .filter((c) => c.failed)
+    .map((c) => `${c.key} ${c.failure}. Its error (RMSE ${pm(c.valRmseDeg, c.seeds.length)}) measures that training failure, not the configuration: every comparison with ${c.key} is confounded. Fix: ${c.fix}.`);
+}
+
+/** The cell with the lowest mean RMSE among the cells that trained. */
+function bestLine(cells: CellSummary[], rows: ComparisonRow[]): string[] {
+  const ok = cells.filter((c) => !c.failed && c.valRmseDeg.mean !== null);
+  if (ok.length === 0) return cells.length ? ['No cell trained normally, so no configuration can be ranked.'] : [];
+  const best = [...ok].sort((a, b) => (a.valRmseDeg.mean as number) - (b.valRmseDeg.mean as number))[0];
+  const row = rows.find((r) => r.runId === best.runIds[0]);
+  const n = best.seeds.length;
+  const z = row?.baselineZeroRmseDeg ?? null;
+  return [
+    `Lowest validation RMSE${ok.length < cells.length ? ' among the cells that trained' : ''}: ${best.key} with ${pm(best.valRmseDeg, n)} (MAE ${pm(best.valMaeDeg, n)}${n > 1 ? `, mean ± sd over ${n} seeds` : ''})` +
+      (z !== null ? `; the zero predictor scores RMSE ${deg(z)}, MAE ${deg(row?.baselineZeroMaeDeg)}` : '') + '.',
+  ];
+}
+
+/** Every difference between cells, a winner only where the 95% interval excludes zero. */
+function differenceLines(diffs: CellDifference[], cells: CellSummary[]): string[] {
+  const out: string[] = [];
+  const sig = (x: number) => (Math.abs(x) >= 10 ? x.toFixed(1) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toPrecision(2));
+  for (const d of diffs) {
+    const ci = `95% CI ${sig(d.ci95[0])}° to ${sig(d.ci95[1])}°`;
+    const what = d.metric.toUpperCase();
+    const tail = d.confounded ? ' (confounded: one of them failed to train)' : '';
+    if (d.verdict === 'no-difference') {
+      out.push(`No measurable difference between ${d.a} and ${d.b} in ${what}: ${d.a} − ${d.b} = ${sig(d.meanDiffDeg)}° (${ci})${tail}.`);
+    } else {
+      const [w, l, gap, lo, hi] = d.verdict === 'a-better' ? [d.a, d.b, -d.meanDiffDeg, -d.ci95[1], -d.ci95[0]] : [d.b, d.a, d.meanDiffDeg, d.ci95[0], d.ci95[1]];
+      out.push(`${w} beats ${l} by ${sig(gap)}° ${what} (95% CI ${sig(lo)}° to ${sig(hi)}°)${tail}.`);
+    }
+  }
+  if (diffs.length) {
+    const d = diffs[0];
+    const seeds = Math.min(...cells.map((c) => c.seeds.length));
+    out.push(
+      `Intervals: paired block bootstrap over ${d.chunks} chunks of ${d.chunkFrames} validation frames` +
+        (seeds > 1 ? ', with each cell\'s seeds resampled too.' : '. One seed per cell: seed-to-seed noise is not in these intervals; run with --seeds 3 before trusting a ranking.'),
+    );
+  }
+  return out;
+}
+
+/** Per-run sentences about the constant predictors, sharp angles and the range covered. */
+function runLines(measured: ComparisonRow[]): string[] {
+  const out: string[] = [];
+  for (const r of measured) {
+    const mae = r.valMaeDeg as number;
+    const rmse = r.valRmseDeg as number;
+    const zMae = r.baselineZeroMaeDeg;
+    const zRmse = r.baselineZeroRmseDeg;
+    if (zMae === null || zRmse === null) continue;
+    const beatsMae = mae < zMae;
+    const beatsRmse = rmse < zRmse;
+    if (!beatsMae && !beatsRmse) {
+      out.push(`${r.name} does not beat the zero predictor: MAE ${deg(mae)} vs ${deg(zMae)}, RMSE ${deg(rmse)} vs ${deg(zRmse)}.`);
+    } else if (beatsMae && beatsRmse && mae >= 0.95 * zMae && rmse >= 0.95 * zRmse) {
+      out.push(`${r.name} is within 5% of the zero predictor on both MAE (${deg(mae)} vs ${deg(zMae)}) and RMSE (${deg(rmse)} vs ${deg(zRmse)}): it barely steers.`);
+    } else if (beatsMae && !beatsRmse) {
+      out.push(`${r.name} beats the zero predictor on MAE (${deg(mae)} vs ${deg(zMae)}) but not on RMSE (${deg(rmse)} vs ${deg(zRmse)}): it misses the large angles.`);
+    } else if (!beatsMae && beatsRmse) {
+      out.push(`${r.name} beats the zero predictor on RMSE (${deg(rmse)} vs ${deg(zRmse)}) but not on MAE (${deg(mae)} vs ${deg(zMae)}).`);
+    }
+    const mRmse = r.baselineMeanRmseDeg;
+    // Only said of runs that beat the zero predictor somewhere (the others were called out above).
+    if (mRmse !== null && (beatsMae || beatsRmse)) {
+      if (rmse >= mRmse) {
+        out.push(`${r.name} does not beat the mean predictor's RMSE (${deg(rmse)} vs ${deg(mRmse)}): it has learned nothing beyond the average angle.`);
+      } else if (rmse >= 0.95 * mRmse) {
+        out.push(
+          `${r.name} is within 5% of the mean predictor's RMSE (${deg(rmse)} vs ${deg(mRmse)}, ${(100 * (1 - rmse / mRmse)).toFixed(1)}% lower): it has learned little beyond the average angle.`,
+        );
+      }
+    }
+    const sharp = r.bins.filter((b) => b.hiDeg === null && b.n > 0)[0];
+    if (sharp && sharp.maeDeg !== null && sharp.zeroMaeDeg !== null && sharp.maeDeg >= 0.9 * sharp.zeroMaeDeg) {
+      const verdict = sharp.maeDeg > sharp.zeroMaeDeg ? 'it does worse there than predicting straight ahead' : 'it barely steers there';
+      out.push(
+        `${r.name} on sharp angles (|angle| ≥ ${sharp.loDeg}°, ${sharp.n} samples): MAE ${deg(sharp.maeDeg)} vs ${deg(sharp.zeroMaeDeg)} for the zero predictor — ${verdict}.`,
+      );
+    }
+    if (r.predRangeDeg && r.trueRangeDeg) {
+      const predSpan = r.predRangeDeg[1] - r.predRangeDeg[0];
+      const trueSpan = r.trueRangeDeg[1] - r.trueRangeDeg[0];
+      if (trueSpan > 0 && predSpan < 0.25 * trueSpan) {
+        out.push(
+          `${r.name} predicts only ${deg(r.predRangeDeg[0])} to ${deg(r.predRangeDeg[1])} while the validation angles span ${deg(r.trueRangeDeg[0])} to ${deg(r.trueRangeDeg[1])} (${((predSpan / trueSpan) * 100).toFixed(0)}% of the range).`,
+        );
+      }
+    }
+  }
+  return out;
+}
+
+/** All conclusions of a comparison (see the module comment). */
+export function conclusions(rows: ComparisonRow[], cells: CellSummary[], diffs: CellDifference[]): string[] {
+  const out: string[] = [];
+  for (const r of rows.filter((x) => x.valMaeDeg === null)) {
+    out.push(`${r.name}: no validation metrics (status ${r.status}${r.error ? `: ${r.error}` : ''}).`);
+  }
+  const measured = rows.filter((r) => r.valMaeDeg !== null && r.valRmseDeg !== null);
+  if (measured.length === 0) return out;
+  const zeroMaes = new Set(measured.map((r) => r.baselineZeroMaeDeg?.toFixed(6)));
+  if (zeroMaes.size > 1) {
+    out.push(`The runs were validated on different samples (zero-predictor MAE differs: ${[...zeroMaes].join(', ')} degrees); compare them with care.`);
+  }
+  const failedRuns = new Set(cells.filter((c) => c.failed).flatMap((c) => c.runIds));
+  out.push(...failureLines(cells), ...bestLine(cells, rows), ...differenceLines(diffs, cells));
+  out.push(...runLines(measured.filter((r) => !failedRuns.has(r.runId))));
+  return out;
+}
