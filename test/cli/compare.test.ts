@@ -10,6 +10,14 @@ import { join } from 'node:path';
 import { jsonOutput, runSteerlab } from './helpers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthesizeDrive } from '../../src/synth/index.ts';
+import { findPython } from '../../src/reference/index.ts';
+
+/** PyTorch runs where Debian's python3-torch is installed; CI installs it and requires it (STEERLAB_REQUIRE_REFERENCE=1). */
+const torchPython = await findPython().catch((err) => {
+  if (process.env.STEERLAB_REQUIRE_REFERENCE === '1') throw err;
+  return null;
+});
+const hasTorch = () => torchPython !== null;
 
 let dir: string;
 let drive: { videoPath: string; labelsPath: string };
@@ -68,6 +76,40 @@ describe('steerlab compare --json', () => {
     expect(rep.stdout).toContain('| run | head | targets | val MAE | val RMSE |');
     expect(rep.stdout).toContain(`report: ${join(out.dir, 'report.html')}`);
   }, 120_000);
+
+  it('--seeds runs every cell per seed on one split (--split-seed moves it, --seed does not), with cells, intervals and the PyTorch reference', () => {
+    const base = ['compare', '--video', drive.videoPath, '--labels', drive.labelsPath, '--heads', 'linear', '--targets', 'normalized,raw', '--crop', '18,0,0,0',
+      '--input', '16x48', '--epochs', '2', '--batch-size', '16', '--engine', 'wasm', '--json'];
+    const torch = hasTorch();
+    const out = jsonOutput(steerlab([...base, '--seeds', '2', '--seed', '3', '--workspace', join(dir, 'ws-seeds'), ...(torch ? ['--reference'] : [])]));
+    expect(out.runs.map((r: { targets: string; seed: number; selection: string }) => [r.targets, r.seed, r.selection])).toEqual([
+      ['normalized', 3, 'last-epoch'], ['normalized', 4, 'last-epoch'], ['raw', 3, 'last-epoch'], ['raw', 4, 'last-epoch'],
+    ]);
+    // every seed of every cell is validated on the same frames
+    expect(new Set(out.runs.map((r: { baselineZeroRmseDeg: number }) => r.baselineZeroRmseDeg)).size).toBe(1);
+    expect(out.cells.map((c: { head: string; targets: string; seeds: number[] }) => [c.head, c.targets, c.seeds])).toEqual([['linear', 'normalized', [3, 4]], ['linear', 'raw', [3, 4]]]);
+    for (const c of out.cells) {
+      expect(c.valRmseDeg.mean).toBeCloseTo((out.runs.filter((r: { targets: string }) => r.targets === c.targets).reduce((s: number, r: { valRmseDeg: number }) => s + r.valRmseDeg, 0)) / 2, 6);
+      expect(c.valRmseDeg.sd).toBeGreaterThan(0);
+      expect(typeof c.failed).toBe('boolean');
+    }
+    expect(out.differences).toHaveLength(1);
+    const d = out.differences[0];
+    expect([d.a, d.b, d.metric]).toEqual(['linear/normalized', 'linear/raw', 'rmse']);
+    expect(d.ci95[0]).toBeLessThanOrEqual(d.ci95[1]);
+    expect(['a-better', 'b-better', 'no-difference']).toContain(d.verdict);
+    if (torch) {
+      expect(out.reference.engine).toBe('pytorch');
+      expect(out.reference.cells.map((c: { key: string; seeds: number[] }) => [c.key, c.seeds])).toEqual([['linear/normalized', [3, 4]], ['linear/raw', [3, 4]]]);
+      for (const c of out.reference.cells) expect(Number.isFinite(c.valRmseDeg.mean)).toBe(true);
+    }
+    // The split has its own seed: another model seed keeps the validation blocks, another split seed moves them.
+    const blocks = (o: Record<string, any>) => JSON.stringify(o.dataset.valBlocks);
+    const sameSplit = jsonOutput(steerlab([...base.slice(0, 6), 'linear', '--targets', 'normalized', ...base.slice(10), '--seed', '9', '--steps-per-epoch', '1', '--workspace', join(dir, 'ws-seeds')]));
+    expect(blocks(sameSplit)).toBe(blocks(out));
+    const moved = jsonOutput(steerlab([...base.slice(0, 6), 'linear', '--targets', 'normalized', ...base.slice(10), '--split-seed', '2', '--steps-per-epoch', '1', '--workspace', join(dir, 'ws-seeds')]));
+    expect(blocks(moved)).not.toBe(blocks(out));
+  }, 240_000);
 
   it('a missing video is one line on stderr and a non-zero exit', () => {
     const r = steerlab(['compare', '--video', join(dir, 'nope.mp4'), '--json']);

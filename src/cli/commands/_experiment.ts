@@ -170,6 +170,8 @@ export function jsonResult(summary: ExperimentSummary, report: PublishedReport |
         runId: r.runId,
         dir: cfg?.dir ?? null,
         name: r.name,
+        seed: r.seed,
+        selection: r.selection,
         cell: cfg?.cell ?? {},
         status: r.status,
         head: r.head,
@@ -194,10 +196,32 @@ export function jsonResult(summary: ExperimentSummary, report: PublishedReport |
         error: r.error,
       };
     }),
+    /** Runs grouped by configuration over seeds: mean and sd in degrees, and whether each trained. */
+    cells: comparison.cells.map((c) => ({
+      head: c.head, targets: c.targets, key: c.key, seeds: c.seeds, valMaeDeg: c.valMaeDeg, valRmseDeg: c.valRmseDeg, failed: c.failed, failure: c.failure, fix: c.fix,
+    })),
+    differences: comparison.differences,
     conclusions: comparison.conclusions,
     /** Grid cells that never ran (after a cancellation). */
     skipped: summary.runs.filter((x) => x.runId === null).map((x) => x.name),
   };
+}
+
+/** `--crop TOP,BOTTOM,LEFT,RIGHT`: source pixels cut off each side before resizing. */
+export function parseCrop(v: string | undefined): { top: number; bottom: number; left: number; right: number } | undefined {
+  if (v === undefined) return undefined;
+  const parts = v.split(',').map((x) => Number(x.trim()));
+  if (parts.length !== 4 || parts.some((n) => !Number.isInteger(n) || n < 0)) {
+    throw new UserError(`--crop expects TOP,BOTTOM,LEFT,RIGHT in source pixels, four whole numbers >= 0, e.g. 60,20,0,0 (got '${v}')`);
+  }
+  const [top, bottom, left, right] = parts;
+  return { top, bottom, left, right };
+}
+
+/** `--seeds N` from `--seed S`: the model seeds S, S+1, ..., S+N-1 (one run per cell each). */
+export function seedList(seeds: string | undefined, first: number): number[] | undefined {
+  const n = parseIntOpt(seeds, 'seeds', 1);
+  return n === undefined || n === 1 ? undefined : Array.from({ length: n }, (_, i) => first + i);
 }
 
 /** `--workers N|auto`: gradient worker threads per run (wasm engine). */
@@ -350,6 +374,7 @@ export interface TrainingFlags extends Record<string, unknown> {
   stepsPerEpoch?: string;
   targetFullScale?: string;
   workers?: string;
+  splitSeed?: string;
 }
 
 export function addTrainingOptions(cmd: Command): Command {
@@ -360,7 +385,8 @@ export function addTrainingOptions(cmd: Command): Command {
     .option('--workers <n|auto>', 'gradient worker threads per run on the wasm engine: a number (1 = in-process) or auto (default: workers where they are measured to gain)')
     .option('--epochs <n>', 'epochs per run')
     .option('--input <HxW>', 'model input height x width in pixels, e.g. 66x200')
-    .option('--seed <n>', 'seed for the split, initialisation and augmentation')
+    .option('--seed <n>', 'model seed: initialisation, shuffling, augmentation (the split has its own, --split-seed)')
+    .option('--split-seed <n>', 'seed of the validation blocks\' positions (default 1; the same for every run and seed)')
     .option('--engine <name>', 'auto | tensorflow-gpu | tensorflow | wasm | cpu')
     .option('--batch-size <n>', 'samples per step')
     .option('--lr <x>', 'learning rate')
@@ -372,6 +398,7 @@ export function addTrainingOptions(cmd: Command): Command {
 export function applyTrainingFlags(base: RunConfigInput, o: TrainingFlags): RunConfigInput {
   const epochs = parseIntOpt(o.epochs, 'epochs', 1);
   const seed = parseIntOpt(o.seed, 'seed', 0);
+  const splitSeed = parseIntOpt(o.splitSeed, 'split-seed', 0);
   const engine = parseEngine(o.engine);
   const batchSize = parseIntOpt(o.batchSize, 'batch-size', 1);
   const lr = parseNumOpt(o.lr, 'lr');
@@ -387,6 +414,7 @@ export function applyTrainingFlags(base: RunConfigInput, o: TrainingFlags): RunC
     ...(steps !== undefined && { maxStepsPerEpoch: steps }),
     model: { ...base.model, ...(input && { input: { ...base.model?.input, ...input } }) },
     optimizer: { ...base.optimizer, ...(lr !== undefined && { learningRate: lr }) },
+    split: { ...base.split, ...(splitSeed !== undefined && { seed: splitSeed }) },
     targets: { ...base.targets, ...(fullScale !== undefined && { fullScaleDeg: fullScale }) },
   };
 }

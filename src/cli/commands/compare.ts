@@ -8,9 +8,10 @@ import type { Command } from 'commander';
 import { addLabelFlags, labelOptionsFromFlags } from '../../data/label-flags.ts';
 import type { RunConfigInput } from '../../train/config.ts';
 import {
-  addTrainingOptions, applyTrainingFlags, collect, datasetFromPairs, DEFAULT_WORKSPACE, HEADS, jsonResult, pairDataPaths, parseIntOpt, parseList, parseNumOpt, printHuman,
-  readConfigFile, runWithProgress, TARGETS, type TrainingFlags,
+  addTrainingOptions, applyTrainingFlags, collect, datasetFromPairs, DEFAULT_WORKSPACE, HEADS, jsonResult, pairDataPaths, parseCrop, parseIntOpt, parseList, parseNumOpt, printHuman,
+  readConfigFile, runWithProgress, seedList, TARGETS, type TrainingFlags,
 } from './_experiment.ts';
+import { referenceJson, referenceText, referenceWithProgress } from './reference.ts';
 
 interface CompareOptions extends TrainingFlags {
   video?: string[];
@@ -22,6 +23,10 @@ interface CompareOptions extends TrainingFlags {
   workspace: string;
   name?: string;
   json?: boolean;
+  seeds?: string;
+  crop?: string;
+  reference?: boolean;
+  python?: string;
 }
 
 export function register(program: Command): void {
@@ -36,6 +41,10 @@ export function register(program: Command): void {
     .option('--max-frames <n>', 'use only the first N frames')
     .option('--workspace <dir>', 'where runs, experiments and the frame cache are stored', DEFAULT_WORKSPACE)
     .option('--name <name>', 'experiment name')
+    .option('--seeds <n>', 'runs per cell with model seeds --seed, --seed+1, ... on one split; conclusions then account for seed-to-seed noise (default 1)')
+    .option('--crop <T,B,L,R>', 'source pixels cut off the top, bottom, left and right before resizing (sky, bonnet)')
+    .option('--reference', 'afterwards, train every run again in PyTorch (python3-torch) on the same frames and split, and print both side by side')
+    .option('--python <path>', 'Python with torch for --reference (default: STEERLAB_PYTHON, python3, /usr/bin/python3)')
     .option('--json', 'print one JSON object on stdout (progress stays on stderr)');
   addLabelFlags(cmd).option('--offset-ms <ms>', 'milliseconds added to label times before matching');
   addTrainingOptions(cmd).action(async (o: CompareOptions) => {
@@ -46,19 +55,26 @@ export function register(program: Command): void {
     const base = applyTrainingFlags({ ...file.run, name: o.name ?? file.run.name ?? 'compare' }, o);
     const maxFrames = parseIntOpt(o.maxFrames, 'max-frames', 2) ?? file.data.maxFrames;
     const { RunConfig } = await import('../../train/config.ts');
-    const input = RunConfig.parse(base).model.input;
+    const parsedBase = RunConfig.parse(base);
+    const input = parsedBase.model.input;
+    const seeds = seedList(o.seeds, parsedBase.seed);
     const { summary, report } = await runWithProgress({
       dataset: datasetFromPairs(pairs, {
         input: { width: input.width, height: input.height }, maxFrames,
-        offsetMs: parseNumOpt(o.offsetMs, 'offset-ms') ?? file.data.offsetMs, maxGapMs: file.data.maxGapMs, crop: file.data.crop,
+        offsetMs: parseNumOpt(o.offsetMs, 'offset-ms') ?? file.data.offsetMs, maxGapMs: file.data.maxGapMs, crop: parseCrop(o.crop) ?? file.data.crop,
         labelOptions: { ...file.data.labelOptions, ...labelOptionsFromFlags(o) },
       }),
       base,
-      axes: { 'model.head': heads, 'targets.kind': targets },
+      axes: { 'model.head': heads, 'targets.kind': targets, ...(seeds && { seed: seeds }) },
       workspace: o.workspace,
       name: base.name,
     });
-    if (o.json) process.stdout.write(JSON.stringify(jsonResult(summary, report, report.comparison)) + '\n');
-    else printHuman(summary, report);
+    // The PyTorch peer trains the same runs on the same frames and split once the lab is done (never after a cancel).
+    const reference = o.reference && summary.status === 'completed' ? await referenceWithProgress(summary.dir, { python: o.python }) : null;
+    if (o.json) process.stdout.write(JSON.stringify({ ...jsonResult(summary, report, report.comparison), ...(reference && { reference: referenceJson(reference) }) }) + '\n');
+    else {
+      printHuman(summary, report);
+      if (reference) process.stdout.write(`\nPyTorch reference (same frames, split, epochs and optimiser):\n${await referenceText(reference)}\n`);
+    }
   });
 }
