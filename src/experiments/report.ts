@@ -89,6 +89,14 @@ function table(c: Comparison): string {
     .join('')}</tbody></table>`;
 }
 
+/** Cells over seeds (mean ± sd, degrees), when any cell has more than one seed. */
+function cellsTable(c: Comparison): string {
+  if (!c.cells.some((x) => x.seeds.length > 1)) return '';
+  const ms = (m: { mean: number | null; sd: number | null }) => (m.mean === null ? '—' : `${deg(m.mean)} ± ${deg(m.sd)}`);
+  const rows = c.cells.map((x) => `<tr><td>${esc(x.key)}</td><td>${esc(x.seeds.join(', '))}</td><td>${esc(ms(x.valMaeDeg))}</td><td>${esc(ms(x.valRmseDeg))}</td><td>${x.failed ? `no: ${esc(x.fix ?? '')}` : 'yes'}</td></tr>`);
+  return `<h2>Cells over seeds (validation error, mean ± sd)</h2><table><thead><tr><th>cell</th><th>seeds</th><th>val MAE</th><th>val RMSE</th><th>trained</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
 function runSection(run: LoadedRun, i: number, c: Comparison, charts: boolean): string {
   const row = c.rows[i];
   const findings = run.result?.findings ?? run.liveFindings;
@@ -180,6 +188,7 @@ ${d ? `<p>Data: ${esc(d.source)}: ${d.samples} samples at ${d.input.width}x${d.i
 ${d?.videos ? `<ul>${videoLines(d.videos).map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : ''}
 <h2>Comparison</h2>
 <div class="wide">${table(c)}</div>
+${cellsTable(c)}
 ${c.conclusions.length ? `<h2>Conclusions (computed from the numbers above)</h2><ul>${c.conclusions.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>` : ''}
 ${charts && binNames.length ? `<h2>Validation error by angle bin</h2><div class="chart" style="height:300px;max-width:900px"><canvas id="bins"></canvas></div>` : ''}
 ${charts ? '' : '<p class="muted">Charts are missing: the chart.js package was not found in node_modules.</p>'}

@@ -98,6 +98,9 @@ describe('steerlab compare --json', () => {
     expect([d.a, d.b, d.metric]).toEqual(['linear/normalized', 'linear/raw', 'rmse']);
     expect(d.ci95[0]).toBeLessThanOrEqual(d.ci95[1]);
     expect(['a-better', 'b-better', 'no-difference']).toContain(d.verdict);
+    // the report and the Markdown table show the cells as mean ± sd
+    expect(readFileSync(out.report.html, 'utf8')).toContain('Cells over seeds (validation error, mean ± sd)');
+    expect(readFileSync(out.report.md, 'utf8')).toMatch(/\| linear\/normalized \| 3, 4 \| [\d.]+° ± [\d.]+° \|/);
     if (torch) {
       expect(out.reference.engine).toBe('pytorch');
       expect(out.reference.cells.map((c: { key: string; seeds: number[] }) => [c.key, c.seeds])).toEqual([['linear/normalized', [3, 4]], ['linear/raw', [3, 4]]]);
