@@ -12,17 +12,17 @@ export const InitName = z.enum([
 export const HeadInitName = z.union([InitName, z.literal('small')]);
 export const HeadName = z.enum(['linear', 'tanh', 'scaled_tanh']);
 
-export const AuxHead = z.object({
+export const AuxHead = z.strictObject({
   /** Name of the trunk layer whose output feeds this head (see Regressor.layers). */
   after: z.string(),
   lossWeight: z.number().nonnegative(),
   head: HeadName.default('linear'),
 });
 
-export const ModelConfig = z.object({
+export const ModelConfig = z.strictObject({
   arch: z.enum(['pilotnet', 'mlp']).default('pilotnet'),
   /** Input size in pixels (pilotnet) or features (mlp: width = features, height = 1, channels = 1). */
-  input: z.object({ height: z.number().int().positive(), width: z.number().int().positive(), channels: z.number().int().positive().default(3) }).default({ height: 66, width: 200, channels: 3 }),
+  input: z.strictObject({ height: z.number().int().positive(), width: z.number().int().positive(), channels: z.number().int().positive().default(3) }).default({ height: 66, width: 200, channels: 3 }),
   /** Scales every conv/dense width (PilotNet 1.0 = 24,36,48,64,64 / 100,50,10). */
   widthMultiplier: z.number().positive().default(1),
   /** Hidden sizes for arch = 'mlp'. */

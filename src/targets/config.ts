@@ -10,7 +10,7 @@ import { z } from 'zod';
 export const TargetKind = z.enum(['raw', 'normalized', 'standardized']);
 export type TargetKind = z.infer<typeof TargetKind>;
 
-export const TargetConfig = z.object({
+export const TargetConfig = z.strictObject({
   kind: TargetKind.default('normalized'),
   /** Degrees mapped to 1.0 by 'normalized'; absent = max |angle| of the training split. */
   fullScaleDeg: z.number().positive().optional(),

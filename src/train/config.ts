@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ModelConfig } from '../model/config.ts';
 import { TargetConfig } from '../targets/config.ts';
 
-export const OptimizerConfig = z.object({
+export const OptimizerConfig = z.strictObject({
   name: z.enum(['adam', 'sgd', 'rmsprop']).default('adam'),
   learningRate: z.number().positive().default(1e-3),
   /** SGD momentum (0 = plain gradient descent). */
@@ -23,7 +23,7 @@ export const OptimizerConfig = z.object({
 });
 export type OptimizerConfig = z.infer<typeof OptimizerConfig>;
 
-export const SplitConfig = z.object({
+export const SplitConfig = z.strictObject({
   /** Fraction of samples held out for validation, in contiguous time blocks. */
   valFraction: z.number().gt(0).lt(1).default(0.2),
   /** Number of validation blocks spread across the drive. */
@@ -38,7 +38,7 @@ export const SplitConfig = z.object({
 });
 export type SplitConfig = z.infer<typeof SplitConfig>;
 
-export const AugmentConfig = z.object({
+export const AugmentConfig = z.strictObject({
   flip: z.boolean().default(true),
   brightness: z.number().min(0).max(1).default(0.2),
   contrast: z.number().min(0).max(1).default(0.2),
@@ -49,7 +49,7 @@ export const AugmentConfig = z.object({
 });
 export type AugmentConfig = z.infer<typeof AugmentConfig>;
 
-export const RunConfig = z.object({
+export const RunConfig = z.strictObject({
   name: z.string().default('run'),
   seed: z.number().int().default(1),
   model: ModelConfig.default(ModelConfig.parse({})),

@@ -16,7 +16,7 @@ describe('steerlab train config errors', () => {
     writeFileSync(join(dir, 'typo.json'), JSON.stringify({ epochs: 1, modle: { head: 'tanh' } }));
     const r = steerlab(['train', '--config', join(dir, 'typo.json'), '--video', join(dir, 'typo.json')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/unknown field\(s\) modle/);
+    expect(r.stderr).toContain("unknown field 'modle' (did you mean 'model'?)");
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
@@ -31,6 +31,14 @@ describe('steerlab train config errors', () => {
     const r = steerlab(['train']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no video given');
+  });
+
+  it('rejects a malformed --crop before anything is decoded', () => {
+    writeFileSync(join(dir, 'v.mp4'), '');
+    const r = steerlab(['train', '--video', join(dir, 'v.mp4'), '--crop', '60,20']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--crop expects TOP,BOTTOM,LEFT,RIGHT');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('rejects a malformed --input', () => {

@@ -306,15 +306,13 @@ export async function readConfigFile(path: string): Promise<{ run: RunConfigInpu
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UserError(`config file ${path} must hold a JSON object`);
   const { data, ...run } = raw as Record<string, unknown>;
-  const known = new Set(Object.keys(RunConfig.shape));
-  const unknown = Object.keys(run).filter((k) => !known.has(k));
-  if (unknown.length) throw new UserError(`config file ${path}: unknown field(s) ${unknown.join(', ')}; known: data, ${[...known].join(', ')}`);
+  const { describeConfigIssues } = await import('../../train/config-errors.ts');
   const parsed = RunConfig.safeParse(run);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserError(`config file ${path}: '${issue.path.join('.')}' ${issue.message}`);
-  }
-  return { run: run as RunConfigInput, data: (data ?? {}) as DataSection };
+  if (!parsed.success) throw new UserError(`config file ${path}: ${describeConfigIssues(RunConfig, parsed.error.issues)}`);
+  const { DataSectionSchema } = await import('./_data-section.ts');
+  const d = DataSectionSchema.safeParse(data ?? {});
+  if (!d.success) throw new UserError(`config file ${path}: ${describeConfigIssues(DataSectionSchema, d.error.issues, ['data'])}`);
+  return { run: run as RunConfigInput, data: d.data as DataSection };
 }
 
 /** Commander collector for repeatable options (`--video a --video b`). */
