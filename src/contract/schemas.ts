@@ -9,6 +9,7 @@ import { RunResult, RunStatus, EpochEvent as TrainEpochEvent } from '../train/ev
 import { DiagnosticsSnapshot, Finding } from '../diagnostics/types.ts';
 import { DatasetSummary as ExperimentDataset, VideoSpan } from '../experiments/types.ts';
 import { CellDifference, CellSummary } from '../experiments/cells.ts';
+import { CropSuggestion } from '../video/crop-suggest.ts';
 
 export const AngleUnits = z.enum(['degrees', 'radians', 'normalized']);
 export const LabelFormat = z.enum(['csv', 'sully', 'udacity-sim', 'udacity-challenge', 'donkey']);
@@ -144,6 +145,8 @@ export const CropPreview = z.object({
   height: z.number().int(),
   crop: Crop,
   dataUrl: z.string().startsWith('data:image/png;base64,'),
+  /** The suggested road crop from frames sampled over the drive (video/crop-suggest.ts), with its reason. */
+  suggestion: CropSuggestion,
 });
 export type CropPreview = z.infer<typeof CropPreview>;
 

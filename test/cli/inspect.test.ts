@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { synthesizeDrive } from '../../src/synth/index.ts';
@@ -8,11 +8,14 @@ import { runCli } from '../video/run-cli.ts';
 const dir = tempDir('steerlab-cli-');
 let video = '';
 let labels = '';
+/** A drive with bends (40 s at 5 fps), so the road moves while the sky (the top 42% of rows) does not. */
+let curvy = { videoPath: '', labelsPath: '' };
 
 beforeAll(async () => {
   const r = await synthesizeDrive(join(dir, 'drive'), { frames: 100, seed: 2, width: 64, height: 32, fps: 20 });
   video = r.videoPath;
   labels = r.labelsPath;
+  curvy = await synthesizeDrive(join(dir, 'curvy'), { frames: 200, seed: 4, width: 96, height: 48, fps: 5 });
 });
 
 describe('steerlab inspect', () => {
@@ -56,5 +59,67 @@ describe('steerlab inspect', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/STEERLAB_FFPROBE.*no-ffprobe.*fix the path/);
+  });
+});
+
+describe('steerlab inspect: crop', () => {
+  it('suggests cropping the synthetic sky (rows above the horizon at 42% of the height), with its reason and evidence', async () => {
+    const r = await runCli(['inspect', curvy.videoPath, '--labels', curvy.labelsPath, '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.crop).toBe(null);
+    const s = j.cropSuggestion;
+    expect(s.found).toBe(true);
+    // The horizon is at row 0.42 * 48 = 20.2: the band ends within a few rows of it, on an even row.
+    expect(s.crop.top).toBeGreaterThanOrEqual(18);
+    expect(s.crop.top).toBeLessThanOrEqual(26);
+    expect(s.crop.top % 2).toBe(0);
+    expect([s.crop.bottom, s.crop.left, s.crop.right]).toEqual([0, 0, 0]);
+    expect(s.topRows).toEqual({ from: 0, to: s.crop.top - 1 });
+    expect(s.rowScores).toHaveLength(48);
+    expect(s.frames).toBe(200);
+    expect(s.reason).toContain(`rows 0-${s.crop.top - 1} (probably sky) vary least over the drive`);
+    expect(s.reason).toContain(`suggested --crop ${s.crop.top},0,0,0`);
+
+    const human = await runCli(['inspect', curvy.videoPath, '--labels', curvy.labelsPath]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(`suggested  --crop ${s.crop.top},0,0,0 (a suggestion from 200 sampled frames`);
+    expect(human.stdout).toMatch(/row variation, top \(row 0\) to bottom \(row 47\): [▁▂▃▄▅▆▇█]+ \(max [\d.]+ grey levels\)/);
+  });
+
+  it('--crop: shown against the picture and the suggestion; --preview writes the frame as the crop leaves it', async () => {
+    const png = join(dir, 'preview crop.png');
+    const r = await runCli(['inspect', curvy.videoPath, '--labels', curvy.labelsPath, '--crop', '10,4,0,0', '--preview', png, '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.crop).toEqual({ top: 10, bottom: 4, left: 0, right: 0 });
+    expect(j.cropSuggestion.found).toBe(true);
+    expect(existsSync(png)).toBe(true);
+    const bytes = readFileSync(png);
+    expect(bytes.subarray(1, 4).toString('ascii')).toBe('PNG');
+    // IHDR: width and height of the cropped picture (96 x (48 - 10 - 4)).
+    expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toEqual([96, 34]);
+
+    const human = await runCli(['inspect', curvy.videoPath, '--crop', '10,4,0,0']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain('crop       --crop 10,4,0,0 given: rows 10-43 and columns 0-95 (96x34 of 96x48 px) reach the model');
+    expect(human.stdout).toMatch(/the given crop cuts \d+ px less at the top and 4 px more at the bottom than suggested/);
+  });
+
+  it('a crop that leaves nothing, or a malformed one: one line naming the fix, exit 2', async () => {
+    const big = await runCli(['inspect', curvy.videoPath, '--crop', '30,18,0,0']);
+    expect(big.code).toBe(2);
+    expect(big.stdout).toBe('');
+    expect(big.stderr.trim().split('\n')).toHaveLength(1);
+    expect(big.stderr).toContain('--crop 30,18,0,0 leaves nothing of the 96x48 px picture');
+    const bad = await runCli(['inspect', curvy.videoPath, '--crop', '10,4']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--crop expects TOP,BOTTOM,LEFT,RIGHT');
+  });
+
+  it('--no-crop-suggestion decodes nothing and reports no suggestion', async () => {
+    const r = await runCli(['inspect', video, '--no-crop-suggestion', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).cropSuggestion).toBe(null);
   });
 });

@@ -23,14 +23,14 @@ beforeAll(async () => {
     model: { input: { height: 16, width: 48 }, widthMultiplier: 0.25, head: 'linear', auxHeads: [{ after: 'conv2', lossWeight: 0.3 }] },
     targets: { kind: 'standardized' },
     optimizer: { learningRate: 0.001, clipNorm: 5 },
-    data: { video: drive.videoPath, labels: drive.labelsPath },
+    data: { video: drive.videoPath, labels: drive.labelsPath, crop: { top: 2, bottom: 2, left: 0, right: 0 } },
   }));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('steerlab train --config', () => {
   it('trains one run and records config, metrics, diagnostics, checkpoints, model (with its aux head) and target transform', () => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'steerlab.mjs'), 'train', '--config', join(dir, 'run.json'), '--workspace', 'ws', '--engine', 'wasm', '--json'], {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'steerlab.mjs'), 'train', '--config', join(dir, 'run.json'), '--crop', '8,0,0,0', '--workspace', 'ws', '--engine', 'wasm', '--json'], {
       cwd: dir, encoding: 'utf8', timeout: 110_000,
     });
     expect(r.stderr).not.toMatch(/internal error/);
@@ -41,6 +41,10 @@ describe('steerlab train --config', () => {
     const run = out.runs[0];
     expect([run.head, run.targets, run.epochs, run.engine]).toEqual(['linear', 'standardized', 2, 'wasm']);
     for (const k of ['valMaeDeg', 'valRmseDeg', 'baselineZeroMaeDeg', 'baselineMeanMaeDeg']) expect(Number.isFinite(run[k])).toBe(true);
+
+    // --crop overrides the config file's data.crop (48 px high source: the top 8 rows, the sky's upper part, are cut).
+    const exp = JSON.parse(readFileSync(join(out.dir, 'experiment.json'), 'utf8'));
+    expect(exp.dataset.crop).toEqual({ top: 8, bottom: 0, left: 0, right: 0 });
 
     const cfg = JSON.parse(readFileSync(join(run.dir, 'config.json'), 'utf8'));
     expect(cfg.optimizer.clipNorm).toBe(5);

@@ -89,6 +89,14 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     await page.getByTestId('angle-chart').waitFor();
     await page.getByTestId('histogram').waitFor();
     await expect.poll(() => page.getByTestId('crop-preview').locator('img').count()).toBeGreaterThan(0);
+    // The suggested crop: the demo drive's sky (above the horizon at 42% of 160 rows), its reason, and the button that fills the crop fields.
+    const reason = await page.getByTestId('crop-suggestion-reason').textContent();
+    const top = Number(/suggested --crop (\d+),0,0,0/.exec(reason ?? '')?.[1]);
+    expect(top).toBeGreaterThanOrEqual(64);
+    expect(top).toBeLessThanOrEqual(80);
+    await page.getByTestId('use-suggested-crop').click();
+    expect(await page.getByTestId('crop-top').inputValue()).toBe(String(top));
+    expect(await page.getByTestId('open-source').inputValue()).toMatch(/synth\.mp4$/);
     const before = await page.getByTestId('steering-wheel').textContent();
     expect(before).toMatch(/\d+\.\d+°|0\.00°/);
     const range = page.getByTestId('scrubber-range');
@@ -265,6 +273,8 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     const form = page.getByTestId('open-form');
     if (!(await page.getByTestId('open-source').isVisible())) await form.click();
     await page.getByTestId('open-source').fill(a.videoPath);
+    // The demo test filled the crop fields with the demo drive's suggested crop (taller than these 32-row drives).
+    await page.getByTestId('crop-top').fill('0');
     await page.getByLabel('Labels').fill(a.labelsPath);
     await page.getByTestId('add-video').click();
     await page.getByTestId('more-source').fill(c.videoPath);

@@ -48,6 +48,10 @@ describe('backend data-set handlers', () => {
     const p = CropPreview.parse((pv as { result: unknown }).result);
     expect(p.width).toBeLessThanOrEqual(320);
     expect(p.width / p.height).toBeCloseTo(s.video.width / s.video.height, 1);
+    // The suggested crop samples every labelled frame of a drive this short (60 < 200), in source pixels.
+    expect(p.suggestion.frames).toBe(s.sampleFrame.length);
+    expect(p.suggestion.rowHeightPx * p.suggestion.rowScores.length).toBe(s.video.height);
+    expect(p.suggestion.reason).toMatch(p.suggestion.found ? /vary least over the drive/ : /no crop suggested/);
 
     // Reopening the same drive hits the frame cache.
     const again = DatasetSummary.parse(((await b.request({ t: 'req', name: 'dataset.demo', args: { frames: 60, input: { width: 40, height: 20 } } })) as { result: unknown }).result);
@@ -83,6 +87,9 @@ describe('backend data-set handlers', () => {
     expect(fr.frameIndex).toBe(40 + own.frameIndex);
     expect(fr.angleDeg).toBe(own.angleDeg);
     expect(fr.dataUrl).toBe(own.dataUrl);
+    // The suggested crop samples both videos (they share one crop): their labelled frames, each from its own file.
+    const pv = CropPreview.parse(((await b.request({ t: 'req', name: 'dataset.preview', args: { datasetId: s.datasetId } })) as { result: unknown }).result);
+    expect(pv.suggestion.frames).toBe(s.anglesDeg.length);
     // The lab studies train on one drive and say so rather than silently using the first video.
     const st = await b.request({ t: 'req', name: 'study.start', args: { name: 'output-head', quick: true, datasetId: s.datasetId } });
     expect(st).toMatchObject({ ok: false, error: { code: 'user', message: expect.stringMatching(/one video; this data set has 2/) } });

@@ -1,18 +1,24 @@
 /**
- * `steerlab inspect <video|folder> [--labels FILE] [...] [--json]`: what the
- * lab sees in a data set, without decoding a frame: container facts from
- * ffprobe (frame times from packets, so variable frame rates are exact),
- * the labels parsed to degrees, how they match the frames, and warnings.
+ * `steerlab inspect <video|folder> [--labels FILE] [--crop T,B,L,R] [...] [--json]`:
+ * what the lab sees in a data set: container facts from ffprobe (frame
+ * times from packets, so variable frame rates are exact), the labels parsed
+ * to degrees, how they match the frames, warnings, the crop given and a
+ * suggested road crop from a small sample of decoded frames (_inspect-crop.ts).
  */
 import type { Command } from 'commander';
 import { addLabelFlags, labelOptionsFromFlags } from '../../data/label-flags.ts';
 import { UserError } from '../../errors.ts';
-import type { VideoInfo } from '../../video/types.ts';
+import type { Crop, VideoInfo } from '../../video/types.ts';
+import { parseCrop } from './_experiment.ts';
+import { cropFacts } from './_inspect-crop.ts';
 
 interface InspectFlags extends Record<string, unknown> {
   labels?: string[];
   offsetMs?: string;
   maxGapMs?: string;
+  crop?: string;
+  cropSuggestion?: boolean;
+  preview?: string;
   json?: boolean;
 }
 
@@ -21,6 +27,12 @@ function num(name: string, v: string | undefined): number | undefined {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new UserError(`${name} expects a number (got "${v}")`);
   return n;
+}
+
+/** --preview for source i of several: name.png, name-2.png, ... */
+function previewPath(p: string | undefined, i: number): string | undefined {
+  if (!p || i === 0) return p;
+  return p.replace(/(\.png)?$/i, `-${i + 1}.png`);
 }
 
 function histogramLines(edges: number[], counts: number[]): string[] {
@@ -37,6 +49,9 @@ export function register(program: Command): void {
   addLabelFlags(cmd)
     .option('--offset-ms <ms>', 'milliseconds added to label times before matching', '0')
     .option('--max-gap-ms <ms>', 'frames farther than this from a label are dropped (default: 2.5 label intervals, >= 200 ms)')
+    .option('--crop <T,B,L,R>', 'source pixels cut off the top, bottom, left and right before resizing (sky, bonnet); shown against the suggested crop')
+    .option('--no-crop-suggestion', 'skip the suggested crop (it decodes a sample of about 200 frames)')
+    .option('--preview <file.png>', 'write a frame from the middle of the drive as the crop leaves it (PNG; with several sources, one file per source: name-2.png ...)')
     .option('--json', 'print one JSON object on stdout')
     .action(async (sources: string[], o: InspectFlags) => {
       const labelList = o.labels ?? [];
@@ -45,8 +60,9 @@ export function register(program: Command): void {
           `got ${sources.length} source(s) and ${labelList.length} --labels; they are paired by order, so give one --labels per source: inspect a.mp4 b.mp4 --labels a.csv --labels b.csv`,
         );
       }
+      const crop = parseCrop(o.crop);
       const shown: Awaited<ReturnType<typeof inspectOne>>[] = [];
-      for (const [i, source] of sources.entries()) shown.push(await inspectOne(source, labelList[i], o));
+      for (const [i, source] of sources.entries()) shown.push(await inspectOne(source, labelList[i], o, crop, previewPath(o.preview, i)));
       if (shown.length === 1) {
         process.stdout.write((o.json ? JSON.stringify(shown[0].out) : shown[0].lines.join('\n')) + '\n');
         return;
@@ -70,7 +86,7 @@ export function register(program: Command): void {
 }
 
 /** Probes one source and matches its labels: the JSON object and the lines `inspect` prints for it. */
-async function inspectOne(source: string, labelFile: string | undefined, o: InspectFlags) {
+async function inspectOne(source: string, labelFile: string | undefined, o: InspectFlags, crop: Crop | undefined, preview: string | undefined) {
   const { statSync } = await import('node:fs');
   const { basename } = await import('node:path');
   const { isImageSource } = await import('../../video/decode.ts');
@@ -110,6 +126,8 @@ async function inspectOne(source: string, labelFile: string | undefined, o: Insp
 
   let labelsOut: Record<string, unknown> | null = null;
   let alignment = null;
+  // Frames with a label: what training sees, so what the crop suggestion samples (all frames without labels).
+  let usable: number[] | null = null;
   const labelPath = labelFile ?? (images ? source : undefined);
   if (labelPath) {
     let labels;
@@ -129,6 +147,8 @@ async function inspectOne(source: string, labelFile: string | undefined, o: Insp
       else if (names) r = alignByImage(names, labels.rows);
       else throw new UserError(`${labels.path} names images, but "${source}" is a video; inspect the image folder instead, or use labels with a time or frame column`);
       alignment = r.report;
+      usable = [];
+      for (let f = 0; f < r.anglesDeg.length; f++) if (Number.isFinite(r.anglesDeg[f])) usable.push(f);
       warnings.push(...describeAlignment(r.report, video.frames).map((w) => `${basename(labels.path)}: ${w}`));
       const cover = coverageWarning(labels, frameTimesS, offsetMs, r.report.unmatchedFrames);
       if (cover) warnings.push(cover);
@@ -154,6 +174,7 @@ async function inspectOne(source: string, labelFile: string | undefined, o: Insp
       };
     }
   }
+  const cropped = await cropFacts(source, video, usable ?? Array.from({ length: video.frames }, (_, f) => f), { crop, suggest: o.cropSuggestion !== false, preview });
   const out = {
     source,
     video: {
@@ -169,6 +190,8 @@ async function inspectOne(source: string, labelFile: string | undefined, o: Insp
     },
     labels: labelsOut,
     alignment,
+    crop: cropped.json.crop,
+    cropSuggestion: cropped.json.cropSuggestion,
     warnings,
   };
   const v = out.video;
@@ -186,6 +209,7 @@ async function inspectOne(source: string, labelFile: string | undefined, o: Insp
       ...histogramLines(l.histogram.edgesDeg, l.histogram.counts),
     );
   } else lines.push('labels     none (pass --labels FILE)');
+  lines.push(...cropped.lines);
   for (const w of warnings) lines.push(`warning    ${w}`);
   return { out, lines };
 }

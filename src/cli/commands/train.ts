@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { addLabelFlags, labelOptionsFromFlags } from '../../data/label-flags.ts';
 import type { RunConfigInput } from '../../train/config.ts';
 import {
-  addTrainingOptions, applyTrainingFlags, cancelOnSigint, collect, datasetFromPairs, createProgress, DEFAULT_WORKSPACE, jsonResult, pairDataPaths, parseIntOpt,
+  addTrainingOptions, applyTrainingFlags, cancelOnSigint, collect, datasetFromPairs, createProgress, DEFAULT_WORKSPACE, jsonResult, pairDataPaths, parseCrop, parseIntOpt,
   parseNumOpt, printHuman, readConfigFile, runWithProgress, type TrainingFlags,
 } from './_experiment.ts';
 
@@ -18,6 +18,7 @@ interface TrainOptions extends TrainingFlags {
   video?: string[];
   labels?: string[];
   maxFrames?: string;
+  crop?: string;
   workspace: string;
   json?: boolean;
 }
@@ -26,17 +27,19 @@ export function register(program: Command): void {
   const cmd = program
     .command('train')
     .description('train one steering regressor from a run config and record it in the workspace')
-    .option('--config <file>', 'run config (JSON: fields of src/train/config.ts, all optional, plus "data": {video, labels, maxFrames, offsetMs, labelOptions}; video and labels may be lists paired by order)')
+    .option('--config <file>', 'run config (JSON: fields of src/train/config.ts, all optional, plus "data": {video, labels, maxFrames, offsetMs, crop, labelOptions}; video and labels may be lists paired by order)')
     .option('--resume <run-dir>', 'continue a crashed, killed or cancelled run (runs/<id>) from its last epoch checkpoint')
     .option('--video <file>', 'dashcam video (overrides data.video); repeat for a data set of several videos', collect)
     .option('--labels <file>', 'steering labels (overrides data.labels); repeat, one after each --video (paired by order)', collect)
     .option('--max-frames <n>', 'use only the first N frames')
+    .option('--crop <T,B,L,R>', 'source pixels cut off the top, bottom, left and right before resizing (overrides data.crop; `steerlab inspect` suggests one)')
     .option('--workspace <dir>', 'where runs, experiments and the frame cache are stored', DEFAULT_WORKSPACE)
     .option('--json', 'print one JSON object on stdout (progress stays on stderr)');
   addLabelFlags(cmd).option('--offset-ms <ms>', 'milliseconds added to label times before matching');
   addTrainingOptions(cmd).action(async (o: TrainOptions) => {
     if (o.resume) return resume(o.resume, Boolean(o.json));
     const file = o.config ? await readConfigFile(o.config) : { run: {} as RunConfigInput, data: {} };
+    const crop = parseCrop(o.crop) ?? file.data.crop;
     const pairs = await pairDataPaths(o, file.data);
     const base = applyTrainingFlags({ ...file.run, name: file.run.name ?? 'train' }, o);
     const { RunConfig } = await import('../../train/config.ts');
@@ -45,7 +48,7 @@ export function register(program: Command): void {
       dataset: datasetFromPairs(pairs, {
         input: { width: input.width, height: input.height },
         maxFrames: parseIntOpt(o.maxFrames, 'max-frames', 2) ?? file.data.maxFrames,
-        offsetMs: parseNumOpt(o.offsetMs, 'offset-ms') ?? file.data.offsetMs, maxGapMs: file.data.maxGapMs, crop: file.data.crop,
+        offsetMs: parseNumOpt(o.offsetMs, 'offset-ms') ?? file.data.offsetMs, maxGapMs: file.data.maxGapMs, crop,
         labelOptions: { ...file.data.labelOptions, ...labelOptionsFromFlags(o) },
       }),
       base,

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Args, CropPreview, DatasetSummary, FrameImage, HandlerContext } from '../../contract/index.ts';
+import type { CropSuggestion } from '../../video/crop-suggest.ts';
 import type { Dataset, DatasetSpec } from '../../video/types.ts';
 import { UserError } from '../../errors.ts';
 import { videoSpan } from '../../experiments/dataset-record.ts';
@@ -21,6 +22,8 @@ export interface OpenDataset {
   dataset: Dataset;
   /** Every video's spec (one for a single video): what an experiment on this data set loads. */
   specs: DatasetSpec[];
+  /** The suggested crop once computed (it decodes a sample of the drive; asked for again on every preview). */
+  suggestion?: Promise<CropSuggestion>;
 }
 
 export interface Datasets {
@@ -105,6 +108,30 @@ export function createDatasets(o: { workspace: string; emit: HandlerContext['emi
     };
   }
 
+  /**
+   * The suggested crop of an open data set, computed once: frames with a
+   * label, sampled over every video of the first one's picture size (the
+   * crop is shared, so a video of another size could not use it anyway).
+   */
+  function suggestionOf(d: OpenDataset): Promise<CropSuggestion> {
+    d.suggestion ??= (async () => {
+      const { suggestDriveCrop } = await import('../../video/sample.ts');
+      const { datasetParts } = await import('../../video/multi.ts');
+      const parts = datasetParts(d.dataset);
+      const first = parts[0].video;
+      const same = parts.filter((p) => p.video.width === first.width && p.video.height === first.height);
+      return suggestDriveCrop(same.map((p) => ({
+        source: p.spec.source,
+        // Samples to this video's own frame indices (the store numbers frames over all videos).
+        frames: Array.from(d.dataset.sampleFrame.subarray(p.firstSample, p.firstSample + p.samples), (f) => f - p.firstFrame),
+        durationS: p.video.durationS,
+      })), first);
+    })();
+    // A failed sample is not remembered: the next preview tries again.
+    d.suggestion.catch(() => (d.suggestion = undefined));
+    return d.suggestion;
+  }
+
   function get(id: string): OpenDataset {
     const d = open.get(id);
     if (!d) throw new UserError(`data set ${id} is not open any more; open it again`);
@@ -175,7 +202,8 @@ export function createDatasets(o: { workspace: string; emit: HandlerContext['emi
       }
       if (!rgb) throw new UserError(`${v.path}: no frame could be decoded for the preview`);
       const crop = dataset.spec.crop ?? { top: 0, bottom: 0, left: 0, right: 0 };
-      return { sourceWidth: v.width, sourceHeight: v.height, width, height, crop, dataUrl: pngDataUrl(rgb, width, height) };
+      const suggestion = await suggestionOf(get(id));
+      return { sourceWidth: v.width, sourceHeight: v.height, width, height, crop, dataUrl: pngDataUrl(rgb, width, height), suggestion };
     },
     closeAll() {
       for (const d of open.values()) d.dataset.frames.close();

@@ -13,6 +13,8 @@ export class DatasetState {
   busy = $state<string | null>(null);
   /** Model input size in pixels used when opening (the demo drive too); the frame cache is decoded at this size. */
   input = $state({ width: 200, height: 66 });
+  /** The open form's video, labels and crop (source pixels): here, so "Use suggested crop" can fill them. */
+  form = $state({ open: false, source: '', labels: '', crop: { top: 0, bottom: 0, left: 0, right: 0 } });
   #app: AppState;
   #frameSeq = 0;
 
@@ -52,6 +54,22 @@ export class DatasetState {
     } finally {
       this.busy = null;
     }
+  }
+
+  /**
+   * Fills the open form's crop with the suggested one (and, when the form
+   * names no video, the open data set's first video and labels), and opens
+   * the form: pressing Open decodes the drive with it.
+   */
+  useSuggestedCrop(): void {
+    const s = this.preview?.suggestion;
+    if (!s?.found || !this.summary) return;
+    this.form.crop = { ...s.crop };
+    if (!this.form.source.trim()) {
+      this.form.source = this.summary.spec.source;
+      this.form.labels = this.summary.spec.labels ?? '';
+    }
+    this.form.open = true;
   }
 
   /** Moves the scrubber; only the latest frame request wins (fast dragging never shows a stale frame). */
