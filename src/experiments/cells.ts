@@ -10,8 +10,8 @@ import { chunkIds, decorrelationLag, meanSd, pairedBlockBootstrap, type ErrorMet
 import { cellName, type GridCell } from './grid.ts';
 import type { ComparableRun, ComparisonRow } from './compare.ts';
 
-/** null when no run of the cell has metrics. */
-const MeanSd = z.object({ mean: z.number().nullable(), sd: z.number().nullable() });
+/** Mean and sd over a cell's seeds (degrees); null when no run of the cell has metrics. */
+export const MeanSd = z.object({ mean: z.number().nullable(), sd: z.number().nullable() });
 
 export const CellSummary = z.object({
   /** 'head/targets' for the head x target grid; otherwise the grid cell's name without its seed. */
@@ -90,7 +90,8 @@ export function runFailure(run: ComparableRun, row: ComparisonRow): { cause: str
   return null;
 }
 
-function stat(xs: number[]): { mean: number | null; sd: number | null } {
+/** Mean and sample sd of the finite values, as MeanSd (nulls for none). */
+export function cellStat(xs: number[]): z.infer<typeof MeanSd> {
   const m = meanSd(xs);
   return Number.isFinite(m.mean) ? m : { mean: null, sd: null };
 }
@@ -110,8 +111,8 @@ export function summarizeCells(runs: ComparableRun[], rows: ComparisonRow[]): Ce
       key, head: first.head, targets: first.targets,
       runIds: idx.map((i) => runs[i].id),
       seeds: idx.map((i) => runs[i].config?.seed ?? NaN).filter(Number.isFinite),
-      valMaeDeg: stat(measured.map((i) => rows[i].valMaeDeg as number)),
-      valRmseDeg: stat(measured.map((i) => rows[i].valRmseDeg as number)),
+      valMaeDeg: cellStat(measured.map((i) => rows[i].valMaeDeg as number)),
+      valRmseDeg: cellStat(measured.map((i) => rows[i].valRmseDeg as number)),
       failed: failures.length > 0,
       failure: failures.length ? `failed to train in ${failures.length} of ${idx.length} run${idx.length > 1 ? 's' : ''}: ${failures[0].cause}` : null,
       fix: failures[0]?.fix ?? null,

@@ -8,12 +8,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { cellDifferences, CellDifference, type CellSummary } from '../experiments/cells.ts';
+import { cellDifferences, CellDifference, cellStat, MeanSd, type CellSummary } from '../experiments/cells.ts';
 import type { ComparableRun, Comparison } from '../experiments/compare.ts';
-import { meanSd } from '../targets/bootstrap.ts';
 import type { ReferenceReport } from './types.ts';
-
-const MeanSd = z.object({ mean: z.number().nullable(), sd: z.number().nullable() });
 
 export const ReferenceCell = z.object({
   key: z.string(),
@@ -50,11 +47,6 @@ export const ReferenceComparison = z.object({
 });
 export type ReferenceComparison = z.infer<typeof ReferenceComparison>;
 
-const stat = (xs: number[]) => {
-  const m = meanSd(xs);
-  return Number.isFinite(m.mean) ? m : { mean: null, sd: null };
-};
-
 /** PyTorch's validation predictions of one run, as reference.ts wrote them, or null. */
 function torchPredictions(workDir: string, runId: string): { sampleIndex: number[]; predDeg: number[]; trueDeg: number[] } | null {
   const p = join(workDir, `val-predictions-${runId}.json`);
@@ -71,11 +63,11 @@ export function referenceComparison(lab: Comparison, report: ReferenceReport, wo
   const torch = new Map(report.runs.map((r) => [r.runId, r]));
   const cells: ReferenceCell[] = lab.cells.map((c) => {
     const runs = c.runIds.map((id) => torch.get(id)).filter((r) => r !== undefined);
-    const rmse = stat(runs.map((r) => r.valRmseDeg ?? NaN));
+    const rmse = cellStat(runs.map((r) => r.valRmseDeg ?? NaN));
     const ratio = c.valRmseDeg.mean !== null && rmse.mean ? c.valRmseDeg.mean / rmse.mean : null;
     return {
       key: c.key, head: c.head, targets: c.targets, seeds: runs.map((r) => r.seed),
-      valMaeDeg: stat(runs.map((r) => r.valMaeDeg ?? NaN)), valRmseDeg: rmse, labRmseDeg: c.valRmseDeg.mean, rmseRatio: ratio,
+      valMaeDeg: cellStat(runs.map((r) => r.valMaeDeg ?? NaN)), valRmseDeg: rmse, labRmseDeg: c.valRmseDeg.mean, rmseRatio: ratio,
     };
   });
   // PyTorch's runs as comparable runs, so its cells go through the lab's own bootstrap code.
