@@ -56,7 +56,19 @@ function findColumn(header: string[], wanted: string | undefined, names: string[
   return undefined;
 }
 
+/**
+ * A header worth quoting back: several short column names. Anything else
+ * (one long field, e.g. a line of /etc/passwd given by mistake) is not a
+ * label file's header, and its content is not repeated in the error.
+ */
+function looksLikeHeader(header: string[]): boolean {
+  return header.length > 1 && header.every((h) => h.length <= 40);
+}
+
 function identify(header: string[], opts: LabelOptions, file: string): Columns {
+  if (!looksLikeHeader(header)) {
+    throw lineError(file, 1, 'this is not a label table: line 1 is not a header of named columns separated by commas, tabs, semicolons or spaces', 'give a label file (CSV with a steering column and a time, frame or image column; Sully data.txt; driving_log.csv; a Donkey tub)');
+  }
   const steering = findColumn(header, opts.steeringColumn, STEERING_NAMES, file, 'steering');
   if (steering === undefined) {
     throw lineError(file, 1, `no steering column found among: ${header.join(', ')}`, 'name it "steering" or pass --steering-column NAME');

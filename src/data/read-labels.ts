@@ -49,6 +49,8 @@ export async function readLabels(path: string, opts: LabelOptions = {}): Promise
     }
     return readLabels(join(path, found), opts);
   }
+  // A FIFO, socket or device would block the read (or never end): refuse anything but a regular file.
+  if (!st.isFile()) throw new UserError(`${path}: not a regular file; give a label file (CSV, data.txt, driving_log.csv) or a Donkey tub folder`);
   if (path.split(/[\\/]/).pop() === 'manifest.json') return readTub(join(path, '..'), opts);
   return parseLabels(await readText(path), path, opts);
 }

@@ -37,6 +37,8 @@ const cases: [string, string, LabelOptions, RegExp][] = [
   ['blank.txt', '\n  \n', {}, /^blank\.txt: the label file is empty/],
   ['video.mp4', '\u0000\u0000\u0000 ftypisom', {}, /^video\.mp4: this is not a text label file \(it contains binary data\); pass the steering log/],
   ['normalized.csv', 'time,steering\n0,0.5\n', { units: 'normalized' }, /^normalized\.csv: .* no full scale is known; pass --full-scale DEG/],
+  // Not a label file at all (a system file given by mistake): said without repeating its content.
+  ['passwd', 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n', {}, /^passwd line 1: this is not a label table: line 1 is not a header of named columns[^:]*; give a label file/],
 ];
 
 describe('bad label input -> one-line UserError naming the file, the line and the fix', () => {
@@ -58,6 +60,15 @@ describe('bad label input -> one-line UserError naming the file, the line and th
   it('a tub with a broken manifest names manifest.json and the line', () => {
     expect(() => parseDonkeyTub('["a"]\n{"paths": [\n', [], {})).toThrow(/^manifest\.json line 2: is not valid JSON/);
     expect(() => parseDonkeyTub('["a"]\n{}\n', [], {})).toThrow(/^manifest\.json: no line with "paths"/);
+  });
+
+  it('never quotes a non-label file back, and refuses a FIFO at once instead of blocking on it', async () => {
+    const err = await readLabels(tmp.write('secret/passwd', 'root:x:0:0:root:/root:/bin/bash\n')).catch((e: Error) => e);
+    expect((err as Error).message).not.toContain('root');
+    const { execFileSync } = await import('node:child_process');
+    const fifo = `${tmp.dir}/labels.fifo`;
+    execFileSync('mkfifo', [fifo]);
+    await expect(readLabels(fifo)).rejects.toThrow(/labels\.fifo: not a regular file; give a label file/);
   });
 
   it('a missing path or a folder without labels says what was looked for', async () => {
