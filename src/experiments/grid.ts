@@ -6,6 +6,7 @@
  */
 import { UserError } from '../errors.ts';
 import { RunConfig, type RunConfigInput } from '../train/config.ts';
+import { describeConfigIssues } from '../train/config-errors.ts';
 
 /** Values per dotted path, e.g. `{ 'model.head': ['linear', 'tanh'], 'targets.kind': ['raw', 'normalized'] }`. */
 export type GridAxes = Record<string, unknown[]>;
@@ -84,8 +85,13 @@ export function configForCell(base: RunConfigInput, cell: GridCell): RunConfig {
   input.name = name;
   const parsed = RunConfig.safeParse(input);
   if (!parsed.success) {
+    const unknown = parsed.error.issues.some((i) => i.code === 'unrecognized_keys');
     const issue = parsed.error.issues[0];
-    throw new UserError(`config for grid cell '${cellName(cell)}' is invalid at '${issue.path.join('.')}': ${issue.message}`);
+    throw new UserError(
+      unknown
+        ? `config for grid cell '${cellName(cell)}': ${describeConfigIssues(RunConfig, parsed.error.issues)}`
+        : `config for grid cell '${cellName(cell)}' is invalid at '${issue.path.join('.')}': ${issue.message}`,
+    );
   }
   for (const [path, v] of Object.entries(cell)) {
     // An unknown key is stripped by zod; comparing the parsed value catches the typo.

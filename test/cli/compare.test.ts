@@ -108,9 +108,9 @@ describe('steerlab compare --json', () => {
     }
     // The split has its own seed: another model seed keeps the validation blocks, another split seed moves them.
     const blocks = (o: Record<string, any>) => JSON.stringify(o.dataset.valBlocks);
-    const sameSplit = jsonOutput(steerlab([...base.slice(0, 6), 'linear', '--targets', 'normalized', ...base.slice(10), '--seed', '9', '--steps-per-epoch', '1', '--workspace', join(dir, 'ws-seeds')]));
+    const sameSplit = jsonOutput(steerlab([...base.slice(0, 6), 'linear', '--targets', 'normalized', ...base.slice(9), '--seed', '9', '--steps-per-epoch', '1', '--workspace', join(dir, 'ws-seeds')]));
     expect(blocks(sameSplit)).toBe(blocks(out));
-    const moved = jsonOutput(steerlab([...base.slice(0, 6), 'linear', '--targets', 'normalized', ...base.slice(10), '--split-seed', '2', '--steps-per-epoch', '1', '--workspace', join(dir, 'ws-seeds')]));
+    const moved = jsonOutput(steerlab([...base.slice(0, 6), 'linear', '--targets', 'normalized', ...base.slice(9), '--split-seed', '2', '--steps-per-epoch', '1', '--workspace', join(dir, 'ws-seeds')]));
     expect(blocks(moved)).not.toBe(blocks(out));
   }, 240_000);
 

@@ -38,7 +38,7 @@ describe('grid expansion', () => {
 
   it('rejects unknown paths, bad values and empty axes with a UserError', () => {
     expect(() => expandGrid({}, { 'model.haed': ['linear'] })).toThrow(UserError);
-    expect(() => expandGrid({}, { 'model.haed': ['linear'] })).toThrow(/not a run config field/);
+    expect(() => expandGrid({}, { 'model.haed': ['linear'] })).toThrow(/unknown field 'model\.haed' \(did you mean 'model\.head'\?\)/);
     expect(() => expandGrid({}, { 'model.head': ['sigmoid'] })).toThrow(/invalid at 'model.head'/);
     expect(() => expandGrid({}, { 'model.head': [] })).toThrow(/no values/);
   });
