@@ -17,7 +17,7 @@ const pm = (m: { mean: number | null; sd: number | null }, n: number) => (n > 1 
 function failureLines(cells: CellSummary[]): string[] {
   return cells
     .filter((c) => c.failed)
-    .map((c) => `${c.key} ${c.failure}. Its error (RMSE ${pm(c.valRmseDeg, c.seeds.length)}) measures that training failure, not the configuration: every comparison with ${c.key} is confounded. Fix: ${c.fix}.`);
+    .map((c) => `${c.key} ${(c.failure ?? '').replace(/\.+$/, '')}. Its error (RMSE ${pm(c.valRmseDeg, c.seeds.length)}) measures that training failure, not the configuration: every comparison with ${c.key} is confounded. Fix: ${c.fix}.`);
 }
 
 /** The cell with the lowest mean RMSE among the cells that trained. */
