@@ -20,7 +20,7 @@ import type { Dataset, DatasetSpec, DecodeProgress } from '../video/types.ts';
 import { datasetRecord, datasetSpecsOfRecord, specList, summarizeDataset } from './dataset-record.ts';
 import type { ExperimentEvent } from './events.ts';
 import { expandGrid, gridCells, type GridAxes, type GridCell } from './grid.ts';
-import { RunWriter, reserveDir, workspacePaths, writeExperiment, type TargetTransformFile } from './store.ts';
+import { readExperiment, readRun, RunWriter, reserveDir, settledStatus, workspacePaths, writeExperiment, type TargetTransformFile } from './store.ts';
 import { datasetToTrainingData, FrameLru, type DatasetTrainingData } from './training-data.ts';
 import type { ExperimentRecord, ExperimentSummary } from './types.ts';
 
@@ -309,7 +309,6 @@ export async function resumeRun(
   runDir: string,
   o: { signal?: AbortSignal; onEvent?(e: ExperimentEvent): void; cacheDir?: string; /** Default: the worker count the run had ('wasm x2 workers'), else in-process. */ workers?: WorkersOption } = {},
 ): Promise<RunResult> {
-  const { readRun, readExperiment } = await import('./store.ts');
   const { existsSync, readdirSync } = await import('node:fs');
   const { dirname } = await import('node:path');
   const run = readRun(runDir);
@@ -339,8 +338,9 @@ export async function resumeRun(
     const td = datasetToTrainingData(ds, config.split, config.augment);
     writer.writeMeta({ ...run.meta, pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() });
     if (expDir && index >= 0) {
+      // This process now writes the experiment: if it dies too, the record reads as crashed again.
       record.runs[index].status = 'running';
-      writeExperiment(expDir, { ...record, status: record.status === 'crashed' ? 'completed' : record.status });
+      writeExperiment(expDir, { ...record, pid: process.pid, hostname: hostname(), status: 'running' });
     }
     const outcome = await trainRun({
       config, data: td, signal: o.signal, runDir: run.dir, resume: true, gradientProvider: provider,
@@ -367,7 +367,8 @@ export async function resumeRun(
     if (expDir && index >= 0) {
       const rec = readExperiment(expDir) ?? record;
       rec.runs[index].status = result.status;
-      writeExperiment(expDir, rec);
+      // Completed only when every cell has a result: a resumed run does not complete the cells that never ran.
+      writeExperiment(expDir, { ...rec, status: settledStatus(rec.runs) });
     }
     o.onEvent?.({ type: 'run-finished', runId: run.id, index: Math.max(0, index), result });
     return result;

@@ -254,6 +254,19 @@ export function readExperiment(dir: string): ExperimentRecord | null {
   return rec;
 }
 
+/**
+ * An experiment's status once no process is writing it, from its runs:
+ * 'completed' only when every cell has a final result (or 'failed' when all
+ * of them failed); 'cancelled' when a run was cancelled or skipped; otherwise
+ * 'crashed' (a run is pending, running or crashed: cells are missing).
+ */
+export function settledStatus(runs: ExperimentRecord['runs']): ExperimentRecord['status'] {
+  const final = new Set(['completed', 'stopped-early', 'diverged', 'failed']);
+  if (runs.every((r) => final.has(r.status))) return runs.every((r) => r.status === 'failed') ? 'failed' : 'completed';
+  if (runs.some((r) => r.status === 'cancelled' || r.status === 'skipped')) return 'cancelled';
+  return 'crashed';
+}
+
 /** Every experiment in a workspace, oldest first. */
 export function listExperiments(workspace: string): { dir: string; record: ExperimentRecord | null }[] {
   const parent = workspacePaths(workspace).experiments;

@@ -101,7 +101,24 @@ describe('runExperiment', () => {
     expect(res.val!.model.maeDeg).toBeCloseTo(whole.runs[0].result!.val!.model.maeDeg, 4);
     expect(readRun(cut.runs[0].dir!).result!.status).toBe('completed');
     expect(readExperiment(cut.dir)!.runs[0].status).toBe('completed');
+    // Its only cell has a result now, so the experiment is completed (and says so).
+    expect(readExperiment(cut.dir)!.status).toBe('completed');
     await expect(resumeRun(cut.runs[0].dir!)).rejects.toThrow(/already finished/);
+  }, 90_000);
+
+  it('an experiment is completed only when every cell has a result: resuming one run of two leaves it cancelled', async () => {
+    const ac = new AbortController();
+    const cut = await runExperiment({
+      dataset, base: { ...base, epochs: 2 }, axes: { 'model.head': ['linear', 'tanh'] }, workspace: join(dir, 'ws-settled'), signal: ac.signal,
+      onEvent: (e) => {
+        if (e.type === 'run-event' && e.event.type === 'checkpoint') ac.abort();
+      },
+    });
+    expect(cut.runs.map((r) => r.status)).toEqual(['cancelled', 'skipped']);
+    expect((await resumeRun(cut.runs[0].dir!)).status).toBe('completed');
+    const rec = readExperiment(cut.dir)!;
+    expect(rec.runs.map((r) => r.status)).toEqual(['completed', 'skipped']);
+    expect(rec.status).toBe('cancelled');
   }, 90_000);
 
   it('leaves no tfjs tensor behind: a long session (server, app) runs experiment after experiment', async () => {

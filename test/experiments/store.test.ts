@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listExperiments, listRuns, readExperiment, readJsonl, readRun, reserveDir, RunWriter, workspacePaths, writeExperiment, writeFileAtomic } from '../../src/experiments/store.ts';
+import { listExperiments, listRuns, readExperiment, readJsonl, readRun, reserveDir, RunWriter, settledStatus, workspacePaths, writeExperiment, writeFileAtomic } from '../../src/experiments/store.ts';
 import { RunConfig } from '../../src/train/config.ts';
 import { metrics, result } from './fixtures.ts';
 
@@ -85,5 +85,16 @@ describe('workspace store', () => {
     expect(rec?.status).toBe('crashed');
     expect(rec?.runs.map((r) => r.status)).toEqual(['completed', 'crashed']);
     expect(listExperiments(ws)).toHaveLength(1);
+  });
+});
+
+describe('settledStatus', () => {
+  const runs = (...st: string[]) => st.map((status) => ({ runId: null, name: status, cell: {}, status })) as Parameters<typeof settledStatus>[0];
+  it('completed only when every cell has a final result; a missing cell is crashed, a skipped one cancelled', () => {
+    expect(settledStatus(runs('completed', 'diverged', 'stopped-early'))).toBe('completed');
+    expect(settledStatus(runs('failed', 'failed'))).toBe('failed');
+    expect(settledStatus(runs('completed', 'pending'))).toBe('crashed');
+    expect(settledStatus(runs('completed', 'crashed'))).toBe('crashed');
+    expect(settledStatus(runs('completed', 'skipped'))).toBe('cancelled');
   });
 });
