@@ -88,7 +88,7 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     await page.getByTestId('frame-image').waitFor({ timeout: 90_000 });
     await page.getByTestId('angle-chart').waitFor();
     await page.getByTestId('histogram').waitFor();
-    await expect.poll(() => page.getByTestId('crop-preview').locator('img').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('crop-preview').locator('img').count(), { timeout: 60_000 }).toBeGreaterThan(0);
     // The suggested crop: the demo drive's sky (above the horizon at 42% of 160 rows), its reason, and the button that fills the crop fields.
     const reason = await page.getByTestId('crop-suggestion-reason').textContent();
     const top = Number(/suggested --crop (\d+),0,0,0/.exec(reason ?? '')?.[1]);
