@@ -2,13 +2,11 @@
  * Entry of the Electron utility process: the same hosted backend as serve
  * mode's child, talking over process.parentPort.
  */
+import type { ParentPort } from 'electron';
 import { hostBackend, ControlMessage } from '../src/server/backend-host.ts';
 
-interface ParentPort {
-  postMessage(m: unknown): void;
-  on(event: 'message', l: (e: { data: unknown }) => void): void;
-}
-const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+// Electron sets process.parentPort only inside a utility process.
+const parentPort: ParentPort | undefined = process.parentPort;
 const workspace = process.argv[2];
 if (!parentPort || !workspace) {
   process.stderr.write('backend-entry: start me with utilityProcess.fork(entry, [workspace])\n');

@@ -11,12 +11,14 @@ export function menuTemplate(o: { isMac: boolean; isDev: boolean; onOpenWorkspac
       { role: o.isMac ? 'close' : 'quit' },
     ],
   };
+  const devTools: MenuItemConstructorOptions[] = o.isDev ? [{ type: 'separator' }, { role: 'reload' }, { role: 'toggleDevTools' }] : [];
   const view: MenuItemConstructorOptions = {
     label: 'View',
     submenu: [
       { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' },
-      ...(o.isDev ? [{ type: 'separator' as const }, { role: 'reload' }, { role: 'toggleDevTools' }] : []),
+      ...devTools,
     ],
   };
-  return [...(o.isMac ? [{ role: 'appMenu' }] : []), file, { role: 'editMenu' }, view, { role: 'windowMenu' }];
+  const appMenu: MenuItemConstructorOptions[] = o.isMac ? [{ role: 'appMenu' }] : [];
+  return [...appMenu, file, { role: 'editMenu' }, view, { role: 'windowMenu' }];
 }
