@@ -7,7 +7,6 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.ts';
 import type { RunConfigInput } from '../../train/config.ts';
 import type { LabelOptions } from '../../data/types.ts';
-import type { Comparison } from '../../experiments/compare.ts';
 import type { ExperimentEvent } from '../../experiments/events.ts';
 import type { PublishedReport } from '../../experiments/publish.ts';
 import type { ExperimentSummary } from '../../experiments/types.ts';
@@ -150,62 +149,7 @@ export async function createProgress(o: { quiet?: boolean } = {}): Promise<{ onE
   };
 }
 
-/** The one JSON object `--json` prints: the experiment and, per run, its numbers in degrees and its findings. */
-export function jsonResult(summary: ExperimentSummary, report: PublishedReport | null, comparison: Comparison): Record<string, unknown> {
-  return {
-    experimentId: summary.experimentId,
-    status: summary.status,
-    dir: summary.dir,
-    workspace: summary.workspace,
-    engine: summary.engine,
-    wallTimeS: summary.wallTimeS,
-    dataset: summary.dataset,
-    /** The videos trained on, in order, each with its label file. */
-    videos: summary.dataset?.videos?.map((v) => ({ source: v.source, labels: v.labels, samples: v.samples }))
-      ?? (summary.dataset ? [{ source: summary.dataset.source, labels: summary.dataset.labels, samples: summary.dataset.samples }] : []),
-    report: report?.paths ?? null,
-    runs: comparison.rows.map((r) => {
-      const cfg = summary.runs.find((x) => x.runId === r.runId);
-      return {
-        runId: r.runId,
-        dir: cfg?.dir ?? null,
-        name: r.name,
-        seed: r.seed,
-        selection: r.selection,
-        cell: cfg?.cell ?? {},
-        status: r.status,
-        head: r.head,
-        targets: r.targets,
-        valMaeDeg: r.valMaeDeg,
-        valRmseDeg: r.valRmseDeg,
-        valMaxErrDeg: r.valMaxErrDeg,
-        bins: r.bins,
-        baselineZeroMaeDeg: r.baselineZeroMaeDeg,
-        baselineZeroRmseDeg: r.baselineZeroRmseDeg,
-        baselineMeanMaeDeg: r.baselineMeanMaeDeg,
-        baselineMeanRmseDeg: r.baselineMeanRmseDeg,
-        predRangeDeg: r.predRangeDeg,
-        trueRangeDeg: r.trueRangeDeg,
-        epochs: r.epochs,
-        bestEpoch: r.bestEpoch,
-        steps: r.steps,
-        wallTimeS: r.wallTimeS,
-        paramCount: r.paramCount,
-        engine: r.engine,
-        findings: r.findings,
-        error: r.error,
-      };
-    }),
-    /** Runs grouped by configuration over seeds: mean and sd in degrees, and whether each trained. */
-    cells: comparison.cells.map((c) => ({
-      head: c.head, targets: c.targets, key: c.key, seeds: c.seeds, valMaeDeg: c.valMaeDeg, valRmseDeg: c.valRmseDeg, failed: c.failed, failure: c.failure, fix: c.fix,
-    })),
-    differences: comparison.differences,
-    conclusions: comparison.conclusions,
-    /** Grid cells that never ran (after a cancellation). */
-    skipped: summary.runs.filter((x) => x.runId === null).map((x) => x.name),
-  };
-}
+export { jsonResult } from './_json-result.ts';
 
 /** `--crop TOP,BOTTOM,LEFT,RIGHT`: source pixels cut off each side before resizing. */
 export function parseCrop(v: string | undefined): { top: number; bottom: number; left: number; right: number } | undefined {
