@@ -11,6 +11,21 @@
 import type { CellDifference, CellSummary } from './cells.ts';
 import { deg, type ComparisonRow } from './compare.ts';
 
+/**
+ * "a vs b" in degrees with enough digits to show that they differ (up to 4
+ * decimals), or "a, equal to b at 4 decimals": a comparison never prints
+ * two identical numbers as if one were larger.
+ */
+export function vs(a: number, b: number): string {
+  const d0 = deg(a);
+  if (d0 !== deg(b) || !Number.isFinite(a) || !Number.isFinite(b)) return `${d0} vs ${deg(b)}`;
+  for (let digits = 2; digits <= 4; digits++) {
+    const [x, y] = [a.toFixed(digits), b.toFixed(digits)];
+    if (x !== y) return `${x}° vs ${y}°`;
+  }
+  return `${a.toFixed(4)}°, equal to the other at 4 decimals`;
+}
+
 const pm = (m: { mean: number | null; sd: number | null }, n: number) => (n > 1 ? `${deg(m.mean)} ± ${deg(m.sd)}` : deg(m.mean));
 
 /** One sentence per cell that failed to train. */
@@ -72,22 +87,22 @@ function runLines(measured: ComparisonRow[]): string[] {
     const beatsMae = mae < zMae;
     const beatsRmse = rmse < zRmse;
     if (!beatsMae && !beatsRmse) {
-      out.push(`${r.name} does not beat the zero predictor: MAE ${deg(mae)} vs ${deg(zMae)}, RMSE ${deg(rmse)} vs ${deg(zRmse)}.`);
+      out.push(`${r.name} does not beat the zero predictor: MAE ${vs(mae, zMae)}, RMSE ${vs(rmse, zRmse)}.`);
     } else if (beatsMae && beatsRmse && mae >= 0.95 * zMae && rmse >= 0.95 * zRmse) {
-      out.push(`${r.name} is within 5% of the zero predictor on both MAE (${deg(mae)} vs ${deg(zMae)}) and RMSE (${deg(rmse)} vs ${deg(zRmse)}): it barely steers.`);
+      out.push(`${r.name} is within 5% of the zero predictor on both MAE (${vs(mae, zMae)}) and RMSE (${vs(rmse, zRmse)}): it barely steers.`);
     } else if (beatsMae && !beatsRmse) {
-      out.push(`${r.name} beats the zero predictor on MAE (${deg(mae)} vs ${deg(zMae)}) but not on RMSE (${deg(rmse)} vs ${deg(zRmse)}): it misses the large angles.`);
+      out.push(`${r.name} beats the zero predictor on MAE (${vs(mae, zMae)}) but not on RMSE (${vs(rmse, zRmse)}): it misses the large angles.`);
     } else if (!beatsMae && beatsRmse) {
-      out.push(`${r.name} beats the zero predictor on RMSE (${deg(rmse)} vs ${deg(zRmse)}) but not on MAE (${deg(mae)} vs ${deg(zMae)}).`);
+      out.push(`${r.name} beats the zero predictor on RMSE (${vs(rmse, zRmse)}) but not on MAE (${vs(mae, zMae)}).`);
     }
     const mRmse = r.baselineMeanRmseDeg;
     // Only said of runs that beat the zero predictor somewhere (the others were called out above).
     if (mRmse !== null && (beatsMae || beatsRmse)) {
       if (rmse >= mRmse) {
-        out.push(`${r.name} does not beat the mean predictor's RMSE (${deg(rmse)} vs ${deg(mRmse)}): it has learned nothing beyond the average angle.`);
+        out.push(`${r.name} does not beat the mean predictor's RMSE (${vs(rmse, mRmse)}): it has learned nothing beyond the average angle.`);
       } else if (rmse >= 0.95 * mRmse) {
         out.push(
-          `${r.name} is within 5% of the mean predictor's RMSE (${deg(rmse)} vs ${deg(mRmse)}, ${(100 * (1 - rmse / mRmse)).toFixed(1)}% lower): it has learned little beyond the average angle.`,
+          `${r.name} is within 5% of the mean predictor's RMSE (${vs(rmse, mRmse)}, ${(100 * (1 - rmse / mRmse)).toFixed(1)}% lower): it has learned little beyond the average angle.`,
         );
       }
     }
@@ -95,7 +110,7 @@ function runLines(measured: ComparisonRow[]): string[] {
     if (sharp && sharp.maeDeg !== null && sharp.zeroMaeDeg !== null && sharp.maeDeg >= 0.9 * sharp.zeroMaeDeg) {
       const verdict = sharp.maeDeg > sharp.zeroMaeDeg ? 'it does worse there than predicting straight ahead' : 'it barely steers there';
       out.push(
-        `${r.name} on sharp angles (|angle| ≥ ${sharp.loDeg}°, ${sharp.n} samples): MAE ${deg(sharp.maeDeg)} vs ${deg(sharp.zeroMaeDeg)} for the zero predictor — ${verdict}.`,
+        `${r.name} on sharp angles (|angle| ≥ ${sharp.loDeg}°, ${sharp.n} samples): MAE ${vs(sharp.maeDeg, sharp.zeroMaeDeg)} for the zero predictor — ${verdict}.`,
       );
     }
     if (r.predRangeDeg && r.trueRangeDeg) {

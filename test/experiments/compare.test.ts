@@ -143,3 +143,12 @@ describe('comparison table', () => {
     expect(JSON.parse(json).runs[1].pred.map((p: { y: number }) => p.y)).toEqual([-1, -1, 0, 1, 1]);
   });
 });
+
+describe('vs()', () => {
+  it('prints enough digits to show two close numbers differ, or says they are equal', async () => {
+    const { vs } = await import('../../src/experiments/conclusions.ts');
+    expect(vs(19.41, 19.43)).toBe('19.41° vs 19.43°');
+    expect(vs(19.4, 25)).toBe('19.4° vs 25.0°');
+    expect(vs(3.14159, 3.14159)).toBe('3.1416°, equal to the other at 4 decimals');
+  });
+});
