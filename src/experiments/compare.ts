@@ -239,6 +239,7 @@ export function toMarkdown(c: Comparison): string {
     const d = c.dataset;
     out.push(`Data: ${d.source} (${d.samples} samples at ${d.input.width}x${d.input.height}; ${d.trainSamples} train, ${d.valSamples} validation in ${d.valBlocks.length} blocks).`, '');
     if (d.videos) out.push(videoLines(d.videos).map((l) => `- ${l}`).join('\n'), '');
+    if (d.warnings.length) out.push('**Data warnings**', '', d.warnings.map((w) => `- ${mdCell(w)}`).join('\n'), '');
   }
   out.push(`| ${cols.map((x) => x.header).join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`);
   for (const r of c.rows) out.push(`| ${cols.map((x) => mdCell(x.md(r))).join(' | ')} |`);

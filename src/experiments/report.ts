@@ -186,6 +186,7 @@ export function renderReport(c: Comparison, runs: LoadedRun[], o: { generatedAt?
 <p class="muted">Steering Lab report${o.generatedAt ? `, generated ${esc(o.generatedAt)}` : ''}. All angles are steering-wheel degrees (positive = right), measured on the validation split.</p>
 ${d ? `<p>Data: ${esc(d.source)}: ${d.samples} samples at ${d.input.width}x${d.input.height} px; ${d.trainSamples} for training, ${d.valSamples} for validation in ${d.valBlocks.length} blocks spread across the drive (sample ranges ${esc(d.valBlocks.map((b) => `${b.start}–${b.end}`).join(', '))}).</p>` : ''}
 ${d?.videos ? `<ul>${videoLines(d.videos).map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : ''}
+${d?.warnings.length ? `<h2>Data warnings</h2><ul>${d.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}
 <h2>Comparison</h2>
 <div class="wide">${table(c)}</div>
 ${cellsTable(c)}

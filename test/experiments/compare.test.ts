@@ -152,3 +152,16 @@ describe('vs()', () => {
     expect(vs(3.14159, 3.14159)).toBe('3.1416°, equal to the other at 4 decimals');
   });
 });
+
+describe('data warnings', () => {
+  it('appear in the Markdown table and the HTML report, not only in experiment.json', () => {
+    const dataset = {
+      source: 'drive.mp4', labels: 'l.csv', input: { width: 200, height: 66 }, frames: 100, samples: 90, trainSamples: 60, valSamples: 20,
+      valBlocks: [{ start: 0, end: 20 }], fps: 20, warnings: ['10 of 100 frames (10.0%) have no label within reach and are dropped'],
+    };
+    const x = buildComparison([runs[0]], { title: 'w', dataset });
+    expect(toMarkdown(x)).toContain('**Data warnings**\n\n- 10 of 100 frames (10.0%) have no label within reach and are dropped');
+    const loaded = [{ ...runs[0], dir: '/x', epochs: [], steps: [], diagnostics: [], liveFindings: [] }];
+    expect(renderReport(x, loaded, { chartJs: '' })).toContain('<h2>Data warnings</h2><ul><li>10 of 100 frames (10.0%) have no label');
+  });
+});

@@ -95,8 +95,10 @@ export async function createProgress(o: { quiet?: boolean } = {}): Promise<{ onE
     let epochs = 0;
     return {
       onEvent(e) {
-        if (e.type === 'dataset-ready') log(`data: ${e.dataset.samples} samples${e.dataset.videos ? ` from ${e.dataset.videos.length} videos` : ''} at ${e.dataset.input.width}x${e.dataset.input.height} (${e.dataset.trainSamples} train, ${e.dataset.valSamples} val in ${e.dataset.valBlocks.length} blocks)${e.cacheHit ? ', frame cache hit' : ''}; engine ${e.engine}`);
-        else if (e.type === 'run-started') {
+        if (e.type === 'dataset-ready') {
+          log(`data: ${e.dataset.samples} samples${e.dataset.videos ? ` from ${e.dataset.videos.length} videos` : ''} at ${e.dataset.input.width}x${e.dataset.input.height} (${e.dataset.trainSamples} train, ${e.dataset.valSamples} val in ${e.dataset.valBlocks.length} blocks)${e.cacheHit ? ', frame cache hit' : ''}; engine ${e.engine}`);
+          for (const w of e.dataset.warnings) log(`warning: ${w}`);
+        } else if (e.type === 'run-started') {
           epochs = e.config.epochs;
           log(`run ${e.index + 1}/${e.total}: ${e.name}`);
         } else if (e.type === 'run-event' && e.event.type === 'epoch') {
@@ -120,6 +122,8 @@ export async function createProgress(o: { quiet?: boolean } = {}): Promise<{ onE
   let epochs = 1;
   return {
     onEvent(e) {
+      // A problem with the data (lost frames, labels covering part of the video) is said where the person looks.
+      if (e.type === 'dataset-ready') for (const w of e.dataset.warnings) bars.log(`warning: ${w}\n`);
       if (e.type === 'dataset-progress') {
         if (!decode) decode = bars.create(e.total, 0, { label: 'decoding frames'.padEnd(34), info: '' });
         decode.setTotal(e.total);
