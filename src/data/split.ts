@@ -48,6 +48,12 @@ export function blockSplit(n: number, cfg: SplitConfig, seed: number): BlockSpli
     if (role[i] === 0) nt++;
     else if (role[i] === 1) nv++;
   }
+  if (nt === 0 && n <= valTotal + 2 * cfg.guardFrames) {
+    // Too few samples for any split with these guards: the cause is the data (few labelled frames), not the block count.
+    throw new UserError(
+      `only ${n} labelled samples: too few to hold out validation frames with ${cfg.guardFrames} guard frames on each side; the labels match too few frames (check the label file's rows with steerlab inspect) or lower split.guardFrames`,
+    );
+  }
   if (nt === 0) {
     throw new UserError(
       `${n} samples leave no training frames after ${blocks.length} validation blocks of ${valTotal} frames and ${cfg.guardFrames} guard frames each side; use fewer blocks, fewer guard frames or a smaller validation fraction`,

@@ -11,6 +11,7 @@
  */
 import { augmentInPlace } from '../data/augment.ts';
 import { blockSplit } from '../data/split.ts';
+import { UserError } from '../errors.ts';
 import type { AugmentConfig, SplitConfig } from '../train/config.ts';
 import type { Batch, SampleSource, TrainingData } from '../train/data.ts';
 import type { Rng } from '../rng.ts';
@@ -122,7 +123,14 @@ export function datasetToTrainingData(
   o: { frameCacheBytes?: number; frameCache?: FrameLru } = {},
 ): DatasetTrainingData {
   const n = ds.anglesDeg.length;
-  const s = blockSplit(n, split, split.seed);
+  let s: ReturnType<typeof blockSplit>;
+  try {
+    s = blockSplit(n, split, split.seed);
+  } catch (err) {
+    // Name the label file: a split that cannot be made almost always means labels matching too few frames.
+    if (err instanceof UserError) throw new UserError(`${ds.labels.path}: ${err.message}`);
+    throw err;
+  }
   if (s.train.length === 0 || s.val.length === 0) {
     throw new Error(`the split of ${n} samples left ${s.train.length} for training and ${s.val.length} for validation; use more frames or fewer guard frames`);
   }

@@ -61,5 +61,7 @@ describe('blockSplit', () => {
     expect(() => blockSplit(30, SplitConfig.parse({ blocks: 4, guardFrames: 10 }), 1)).toThrow(UserError);
     expect(() => blockSplit(30, SplitConfig.parse({ blocks: 4, guardFrames: 10 }), 1)).toThrow(/fewer guard frames/);
     expect(() => blockSplit(1, SplitConfig.parse({}), 1)).toThrow(/at least 2/);
+    // A handful of samples (a label file with a few rows): the data is the cause, not the number of blocks.
+    expect(() => blockSplit(3, SplitConfig.parse({}), 1)).toThrow(/^only 3 labelled samples: too few to hold out validation frames with 10 guard frames on each side; the labels match too few frames/);
   });
 });
