@@ -1,7 +1,8 @@
 /**
  * Experiment grids: a base run configuration and, per dotted config path,
  * the values to try. The cartesian product becomes one RunConfig per cell;
- * every cell keeps the base seed and split, so the cells differ only in the
+ * every cell keeps the base split (split.seed), and the base model seed unless
+ * 'seed' is itself an axis (compare --seeds), so the cells differ only in the
  * fields on the axes.
  */
 import { UserError } from '../errors.ts';

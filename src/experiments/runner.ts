@@ -123,7 +123,7 @@ export async function runExperiment(o: RunExperimentOptions): Promise<Experiment
     throw err;
   }
 
-  // One decoded data set per input size; the same split (seed, split config) for every run that shares it.
+  // One decoded data set per input size; one split per split config (its own seed), shared by every model seed.
   const loadFor = async (c: RunConfig): Promise<Dataset> => {
     const key = `${c.model.input.width}x${c.model.input.height}`;
     const cached = datasets.get(key);

@@ -1,6 +1,6 @@
 /**
  * `steerlab compare --video V --labels L [--heads linear,tanh] [--targets raw,normalized] ...`:
- * trains one run per (head, targets) pair on the same split and seed, prints
+ * trains one run per (head, targets) pair, and per model seed with --seeds, on one split, prints
  * the comparison table with the zero and mean predictors, and writes the
  * HTML report. With --json, stdout is one JSON object.
  */
@@ -32,7 +32,7 @@ interface CompareOptions extends TrainingFlags {
 export function register(program: Command): void {
   const cmd = program
     .command('compare')
-    .description('train one run per output head x target transform on the same split and seed, and compare them in degrees against the zero and mean predictors')
+    .description('train one run per output head x target transform (x model seed with --seeds) on one split, and compare them in degrees against the zero and mean predictors')
     .option('--video <file>', 'dashcam video (or image folder); repeat for a data set of several videos', collect)
     .option('--labels <file>', 'steering labels (CSV, Sully data.txt, Udacity driving_log.csv, Donkey tub); repeat, one after each --video (paired by order)', collect)
     .option('--config <file>', 'base run config (JSON: fields of src/train/config.ts plus an optional "data" section)')
