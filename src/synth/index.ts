@@ -24,6 +24,8 @@ export interface SynthOptions {
   width: number;
   height: number;
   fps: number;
+  /** Distant hills and trees that slide sideways as the car turns (see render.ts; off by default, which keeps the default drive's pixels). */
+  scenery?: boolean;
   signal?: AbortSignal;
   onProgress?(p: DecodeProgress): void;
 }
@@ -47,10 +49,10 @@ export function labelsCsv(states: DriveState[], fps: number): string {
 function validate(o: SynthOptions): void {
   if (!(Number.isInteger(o.frames) && o.frames >= 1)) throw new UserError(`--frames must be a whole number >= 1 (got ${o.frames})`);
   if (!(Number.isInteger(o.width) && Number.isInteger(o.height) && o.width >= 16 && o.height >= 16)) {
-    throw new UserError(`--size must be at least 16x16 pixels (got ${o.width}x${o.height})`);
+    throw new UserError(`--size must be at least 16x16 pixels (got ${o.height}x${o.width}, height x width)`);
   }
   // yuv420p stores chroma at half resolution: H.264 needs even sides.
-  if (o.width % 2 || o.height % 2) throw new UserError(`--size must have even width and height for H.264 (got ${o.width}x${o.height})`);
+  if (o.width % 2 || o.height % 2) throw new UserError(`--size must have even height and width for H.264 (got ${o.height}x${o.width})`);
   if (!(o.fps > 0 && o.fps <= 240)) throw new UserError(`fps must be in (0, 240] (got ${o.fps})`);
   if (!Number.isInteger(o.seed)) throw new UserError(`--seed must be a whole number (got ${o.seed})`);
 }
@@ -69,7 +71,7 @@ export async function synthesizeDrive(outDir: string, o: SynthOptions): Promise<
   mkdirSync(outDir, { recursive: true });
   const { profile, states } = simulateDrive(o.frames, o.fps, o.seed);
   // The renderer's noise and lighting have their own stream, so labels depend on the seed only.
-  const renderer = createRenderer(o.width, o.height, o.fps, profile, createRng(o.seed ^ 0x5eed));
+  const renderer = createRenderer(o.width, o.height, o.fps, profile, createRng(o.seed ^ 0x5eed), { scenery: o.scenery });
   const videoPath = join(outDir, 'synth.mp4');
   const labelsPath = join(outDir, 'labels.csv');
   const buf = new Uint8Array(o.width * o.height * 3);
