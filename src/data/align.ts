@@ -112,18 +112,25 @@ function valueAt(t: Float64Array, v: Float64Array, f: number, gap: number): numb
 }
 
 /**
- * Aligns by 0-based frame index: frame i takes the row with frameIndex i.
+ * Aligns by 0-based frame index: frame i takes the row with frameIndex i, or
+ * with `frameNumbers`, the row with frameIndex frameNumbers[i] (the source
+ * frame a decoded frame is, when decoding lost some: see video/frame-gaps.ts).
  * With fps, runs of unlabelled frames are reported as gaps in seconds.
  */
-export function alignByFrame(frameCount: number, rows: LabelRow[], o: { fps?: number } = {}): AlignResult {
+export function alignByFrame(frameCount: number, rows: LabelRow[], o: { fps?: number; frameNumbers?: ArrayLike<number> } = {}): AlignResult {
   const out = new Float32Array(frameCount).fill(NaN);
+  const nums = o.frameNumbers;
+  // Source frame number -> decoded position (identity without frameNumbers).
+  const at = new Map<number, number>();
+  if (nums) for (let i = 0; i < frameCount; i++) at.set(nums[i], i);
   let unmatchedLabels = 0;
   for (const r of rows) {
     const f = r.frameIndex;
     if (f === undefined) {
       throw new UserError(`labels line ${r.line}: the row has no frame index; match these labels by time or image name`);
     }
-    if (f >= 0 && f < frameCount && Number.isInteger(f)) out[f] = r.steeringDeg;
+    const i = nums ? at.get(f) : f >= 0 && f < frameCount && Number.isInteger(f) ? f : undefined;
+    if (i !== undefined) out[i] = r.steeringDeg;
     else unmatchedLabels++;
   }
   return finishDiscrete('frame', out, unmatchedLabels, o.fps);

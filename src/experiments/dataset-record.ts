@@ -27,8 +27,20 @@ export function datasetRecord(specs: DatasetSpec[]): Record<string, unknown> {
 /** The specs an experiment record's data set holds (see datasetRecord). */
 export function datasetSpecsOfRecord(dataset: Record<string, unknown>): DatasetSpec[] {
   const videos = dataset.videos;
-  if (Array.isArray(videos)) return videos as DatasetSpec[];
-  return [dataset as unknown as DatasetSpec];
+  const specs = Array.isArray(videos) ? (videos as DatasetSpec[]) : [dataset as unknown as DatasetSpec];
+  return specs.map(upgradeSpec);
+}
+
+/**
+ * A spec as older records wrote it: the label scale was `labelOptions.fullScaleDeg`
+ * (now `labelFullScaleDeg`; `fullScaleDeg` is the target scale). Read as is, the
+ * old key would be ignored and normalised labels silently read at the default scale.
+ */
+function upgradeSpec(spec: DatasetSpec): DatasetSpec {
+  const lo = spec.labelOptions as (DatasetSpec['labelOptions'] & { fullScaleDeg?: number }) | undefined;
+  if (!lo || lo.fullScaleDeg === undefined) return spec;
+  const { fullScaleDeg, ...rest } = lo;
+  return { ...spec, labelOptions: { ...rest, labelFullScaleDeg: rest.labelFullScaleDeg ?? fullScaleDeg } };
 }
 
 /** Samples of [start, end) that are in a sorted index list. */

@@ -23,6 +23,8 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { removeStaleTemps } from '../atomic-temps.ts';
+import { explainWriteError } from '../disk-space.ts';
 import { RunConfig } from '../train/config.ts';
 import { RunResult, type TrainEvent } from '../train/events.ts';
 import { ExperimentRecord, RunMeta, type RunState } from './types.ts';
@@ -36,18 +38,19 @@ export function workspacePaths(workspace: string): { root: string; runs: string;
 /** Writes a file atomically: temp file in the same folder, fsync, rename. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
   } catch (err) {
     try { unlinkSync(tmp); } catch { /* already gone */ }
-    throw err;
+    // A full disk names the file and the space it needed, not `internal error: ENOSPC`.
+    throw explainWriteError(err, path, typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
   }
 }
 
@@ -123,6 +126,17 @@ export interface TargetTransformFile {
   /** degrees = scale * output + offset (every target transform here is affine). */
   degrees: { scale: number; offset: number };
   formula: string;
+}
+
+/** Affine map from model output to degrees, read off the transform itself (so it is right for any kind). */
+export function targetTransformFile(t: { kind: string; params: Record<string, number>; toDeg(v: number): number }): TargetTransformFile {
+  const offset = t.toDeg(0);
+  const scale = t.toDeg(1) - offset;
+  const check = t.toDeg(-1);
+  if (Math.abs(check - (offset - scale)) > 1e-6 * Math.max(1, Math.abs(scale))) {
+    throw new Error(`target transform '${t.kind}' is not affine; cannot describe it as scale and offset`);
+  }
+  return { kind: t.kind, params: t.params, degrees: { scale, offset }, formula: `degrees = ${scale} * output + ${offset}` };
 }
 
 /** Writes one run's files as it goes; result.json comes last via finish(). */
@@ -211,6 +225,7 @@ export interface RunRecord {
 /** Reads a run folder without ever throwing on a partial run. */
 export function readRun(dir: string): RunRecord {
   const abs = resolve(dir);
+  removeStaleTemps(abs); // leftovers of a writer killed between write and rename
   const id = abs.split(/[\\/]/).pop() ?? abs;
   const metaP = RunMeta.safeParse(readJsonOrNull(join(abs, 'run.json')));
   const configP = RunConfig.safeParse(readJsonOrNull(join(abs, 'config.json')));
@@ -245,6 +260,7 @@ export function writeExperiment(dir: string, rec: ExperimentRecord): void {
  * is gone reads as 'crashed'. Null when the file is missing or invalid.
  */
 export function readExperiment(dir: string): ExperimentRecord | null {
+  removeStaleTemps(dir);
   const p = ExperimentRecord.safeParse(readJsonOrNull(join(dir, 'experiment.json')));
   if (!p.success) return null;
   const rec = p.data;

@@ -17,8 +17,11 @@ import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { explainWriteError } from '../disk-space.ts';
+import { pidAlive } from '../run-lock.ts';
 import { locateTool } from './ffmpeg.ts';
 import { DECODER_VERSION, isImageSource } from './decode.ts';
+import type { FrameGap } from './frame-gaps.ts';
 import { imagesFingerprint, listImages } from './images.ts';
 import type { Crop, FrameStore, VideoInfo } from './types.ts';
 
@@ -36,8 +39,10 @@ export interface CacheMeta {
   decoderVersion: number;
   ffmpegVersion: string;
   video: VideoInfo;
-  /** Natural-order frame names for image-folder sources. */
+  /** Image-folder sources: the name of each decoded frame (natural order; an image that could not be decoded has no frame). */
   imageNames?: string[];
+  /** Source frames the decode lost (absent when none, or only the last): which source frame each decoded frame is. */
+  frameGap?: FrameGap;
   /** Problems found while decoding (count mismatch, variable rate), repeated on every load. */
   warnings?: string[];
 }
@@ -86,7 +91,7 @@ export async function cacheKey(k: CacheKeyInput, cacheDir: string): Promise<{ ke
   };
   const key = createHash('sha256').update(JSON.stringify(parts)).digest('hex');
   const stem = basename(k.source.replace(/[\\/]+$/, '')).replace(/[^\w.-]+/g, '_').slice(0, 40) || 'source';
-  return { key, path: join(cacheDir, `${stem}-${k.width}x${k.height}-${key.slice(0, 16)}.slfc`) };
+  return { key, path: join(cacheDir, `${stem}-${k.height}x${k.width}-${key.slice(0, 16)}.slfc`) };
 }
 
 /** A FrameStore over a complete cache file, plus its metadata. */
@@ -148,15 +153,6 @@ export function openFrameCache(path: string, expectedKey?: string): CachedFrames
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes temp files of the same cache entry left by processes that died mid-write. */
 function removeStaleTemps(finalPath: string): void {
   const dir = join(finalPath, '..');
@@ -181,6 +177,8 @@ export class FrameCacheWriter {
   #pending: Promise<void> | null = null;
   #writeError: unknown = null;
   #times: number[] = [];
+  /** Frames the caller expects (for the space a full disk should have had); 0 = unknown. */
+  expectedFrames = 0;
   readonly tmpPath: string;
   readonly frameBytes: number;
 
@@ -212,6 +210,11 @@ export class FrameCacheWriter {
 
   get count(): number {
     return this.#times.length;
+  }
+
+  /** Presentation times (s) of the frames appended so far. */
+  get times(): readonly number[] {
+    return this.#times;
   }
 
   async append(rgb: Uint8Array, ptsS: number): Promise<void> {
@@ -248,7 +251,12 @@ export class FrameCacheWriter {
   async #drain(): Promise<void> {
     if (this.#pending) await this.#pending;
     this.#pending = null;
-    if (this.#writeError) throw this.#writeError;
+    if (this.#writeError) throw explainWriteError(this.#writeError, this.finalPath, this.#neededBytes());
+  }
+
+  /** Bytes the whole file needs: the expected frames (or those so far) and their times. */
+  #neededBytes(): number {
+    return Math.max(this.expectedFrames, this.#times.length) * (this.frameBytes + 8);
   }
 
   /** Writes timestamps, metadata and footer, syncs, renames into place; returns the opened cache. */
@@ -264,9 +272,13 @@ export class FrameCacheWriter {
     foot.writeUInt32LE(metaBuf.length, 0);
     foot.writeUInt32LE(FORMAT_VERSION, 4);
     MAGIC.copy(foot, 8);
-    await this.#fh.write(Buffer.concat([ts, metaBuf, foot]));
-    // Sync before rename: after a power cut the name must not point at unwritten blocks.
-    await this.#fh.sync();
+    try {
+      await this.#fh.write(Buffer.concat([ts, metaBuf, foot]));
+      // Sync before rename: after a power cut the name must not point at unwritten blocks.
+      await this.#fh.sync();
+    } catch (e) {
+      throw explainWriteError(e, this.finalPath, this.#neededBytes() + metaBuf.length + FOOTER_BYTES);
+    }
     await this.#fh.close();
     renameSync(this.tmpPath, this.finalPath);
     const opened = openFrameCache(this.finalPath, meta.key);

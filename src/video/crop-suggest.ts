@@ -116,7 +116,7 @@ export function suggestCrop(frames: readonly Uint8Array[], width: number, height
   const none = { top: 0, bottom: 0, left: 0, right: 0 };
   const base = { crop: none, found: false, topRows: null, bottomRows: null, rowScores: [] as number[], rowHeightPx, roadScore: 0, thresholdScore: 0, frames: frames.length };
   if (frames.length < MIN_FRAMES || height < MIN_ROWS || width < 1) {
-    return { ...base, reason: `too little to go on (${frames.length} frames of ${width}x${height} px sampled; at least ${MIN_FRAMES} frames of ${MIN_ROWS} rows needed): no crop suggested` };
+    return { ...base, reason: `too little to go on (${frames.length} frames of ${height}x${width} px sampled; at least ${MIN_FRAMES} frames of ${MIN_ROWS} rows needed): no crop suggested` };
   }
   const scores = rowStructureScores(frames, width, height);
   const roadScore = quantile(scores, 0.75);

@@ -6,14 +6,17 @@
  */
 import { statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { alignByFrame, alignByImage, alignByTime, describeAlignment } from '../data/align.ts';
+import { describeAlignment } from '../data/align.ts';
 import { readLabels } from '../data/read-labels.ts';
 import type { LabelSet } from '../data/types.ts';
+import { assertDiskRoom } from '../disk-space.ts';
 import { CancelledError, UserError } from '../errors.ts';
 import { FrameCacheWriter, cacheKey, openFrameCache, type CachedFrames } from './cache.ts';
 import { DECODER_VERSION, FrameCountMismatchError, FrameTimesUnavailableError, IMAGE_FOLDER_FPS, decodeFrames, isImageSource } from './decode.ts';
 import { resolveFfmpeg } from './ffmpeg.ts';
+import { describeFrameGap, findFrameGap } from './frame-gaps.ts';
 import { isSequencePattern, listImages } from './images.ts';
+import { matchLabels } from './label-match.ts';
 import { probeImage, probeVideoDetailed, type DetailedProbe } from './probe.ts';
 import type { Dataset, DatasetSpec, DecodeProgress, VideoInfo } from './types.ts';
 
@@ -42,7 +45,7 @@ export function defaultMaxGapMs(labels: LabelSet): number {
 function checkSpec(spec: DatasetSpec): void {
   const { width, height } = spec.input;
   if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 4 && height >= 4 && width <= 4096 && height <= 4096)) {
-    throw new UserError(`input size must be whole pixels between 4 and 4096 (got ${width}x${height})`);
+    throw new UserError(`input size must be whole pixels between 4 and 4096 (got ${height}x${width}, height x width)`);
   }
   if (spec.maxFrames !== undefined && !(Number.isInteger(spec.maxFrames) && spec.maxFrames > 0)) {
     throw new UserError(`maxFrames must be a whole number > 0 (got ${spec.maxFrames})`);
@@ -62,7 +65,7 @@ function checkCrop(spec: Pick<DatasetSpec, 'source' | 'crop'>, video: VideoInfo)
   if (!c) return;
   if (c.left + c.right >= video.width || c.top + c.bottom >= video.height) {
     throw new UserError(
-      `crop (top ${c.top}, bottom ${c.bottom}, left ${c.left}, right ${c.right} px) leaves nothing of the ${video.width}x${video.height} px picture of "${spec.source}"; use a smaller crop`,
+      `crop (top ${c.top}, bottom ${c.bottom}, left ${c.left}, right ${c.right} px) leaves nothing of the ${video.height}x${video.width} px picture of "${spec.source}"; use a smaller crop`,
     );
   }
 }
@@ -116,6 +119,8 @@ async function decodeBesideProbe(spec: Pick<DatasetSpec, 'source' | 'input' | 'c
     const probing = probeVideoDetailed(spec.source, o.signal);
     const times = probing.then((p) => {
       checkCrop(spec, p.info);
+      // Refuse a cache the disk cannot hold now, not when it fills up (a 4096x4096 decode writes 50 MB a frame).
+      assertDiskRoom(path, p.info.frames * (spec.input.width * spec.input.height * 3 + 8));
       return p.packetTimes ? p.frameTimesS : null;
     });
     // Both are awaited below; this keeps an early rejection from counting as unhandled meanwhile.
@@ -159,7 +164,11 @@ async function buildCache(spec: Pick<DatasetSpec, 'source' | 'input' | 'crop' | 
   // field-coded video) mean decoding again with ffmpeg's own time for every frame.
   if (!writer) writer = (await decodeToCache(spec, path, o, video, undefined))!;
   try {
-    if (writer.count < expected - 1) {
+    // Which source frames were lost (damaged data, an unreadable image): told by each frame's own time.
+    const timeline = probed ? probed.frameTimesS : Float64Array.from({ length: video.frames }, (_, i) => i / IMAGE_FOLDER_FPS);
+    const frameGap = findFrameGap(writer.times, timeline, spec.maxFrames) ?? undefined;
+    if (frameGap) warnings.push(describeFrameGap(spec.source, frameGap, timeline, names));
+    else if (writer.count < expected - 1) {
       warnings.push(`"${spec.source}" decoded to ${writer.count} frames but its container lists ${expected}; the file may be truncated or damaged past ${writer.count} frames`);
     }
     return await writer.commit({
@@ -167,7 +176,8 @@ async function buildCache(spec: Pick<DatasetSpec, 'source' | 'input' | 'crop' | 
       decoderVersion: DECODER_VERSION,
       ffmpegVersion: resolveFfmpeg().version,
       video,
-      imageNames: names,
+      imageNames: names && (frameGap?.numbers ? frameGap.numbers.map((k) => names[k]) : frameGap ? names : names.slice(0, writer.count)),
+      frameGap,
       warnings,
     });
   } catch (e) {
@@ -188,6 +198,16 @@ async function decodeToCache(
   times: (() => Promise<Float64Array | null>) | undefined,
 ): Promise<FrameCacheWriter | null> {
   const writer = await FrameCacheWriter.create(path, spec.input.width, spec.input.height);
+  const frames = spec.maxFrames ? Math.min(spec.maxFrames, video?.frames ?? Infinity) : video?.frames;
+  if (frames) {
+    writer.expectedFrames = frames;
+    try {
+      assertDiskRoom(path, frames * (writer.frameBytes + 8));
+    } catch (e) {
+      await writer.abort();
+      throw e;
+    }
+  }
   let promised: Promise<Float64Array | null> | undefined;
   try {
     for await (const f of decodeFrames(spec.source, { width: spec.input.width, height: spec.input.height, crop: spec.crop }, {
@@ -196,7 +216,7 @@ async function decodeToCache(
       expectedFrames: video?.frames,
       maxFrames: spec.maxFrames,
       fps: video?.fps,
-      frameTimesS: times && (() => (promised = times())),
+      frameTimesS: times && (() => (promised = times().then((t) => ((writer.expectedFrames = t?.length ?? 0), t)))),
       // append() copies the frame into the writer's buffer before the next is asked for.
       lend: true,
     })) {
@@ -260,15 +280,7 @@ export async function loadDataset(spec: DatasetSpec, o: LoadOptions): Promise<Da
     const warnings = [...(meta.warnings ?? []), ...labels.warnings];
     const offsetMs = spec.offsetMs ?? 0;
     const maxGapMs = spec.maxGapMs ?? defaultMaxGapMs(labels);
-    let aligned;
-    if (labels.key === 'time') aligned = alignByTime(store.timestampsS, labels.rows, { offsetMs, maxGapMs });
-    else if (labels.key === 'frame') aligned = alignByFrame(store.count, labels.rows, { fps: meta.video.fps });
-    else {
-      if (!meta.imageNames) {
-        throw new UserError(`${labels.path} names images, but "${spec.source}" is a video; give the image folder as the source, or labels with a time or frame column`);
-      }
-      aligned = alignByImage(meta.imageNames, labels.rows);
-    }
+    const aligned = matchLabels(store, labels, { source: spec.source, offsetMs, maxGapMs, allowFrameGaps: spec.allowFrameGaps });
     const { anglesDeg, report } = aligned;
     if (report.matched === 0) {
       throw new UserError(

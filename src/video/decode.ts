@@ -18,16 +18,31 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancelledError, UserError } from '../errors.ts';
-import { lastErrorLine, resolveFfmpeg, spawnTool, type ExitResult } from './ffmpeg.ts';
+import { lastErrorLine, resolveFfmpeg, spawnTool, type ExitResult, type ManagedChild } from './ffmpeg.ts';
+import { FrameAssembler, FrameTimes, progressReporter, type TimesInput } from './frame-stream.ts';
 import { concatList, isSequencePattern, listImages } from './images.ts';
 import { assertReadableFile, ffInput } from './probe.ts';
 import type { Crop, DecodeProgress } from './types.ts';
 
-/** Bumped whenever the decode pipeline changes pixels or times; part of the cache key. */
-export const DECODER_VERSION = 1;
+/**
+ * Bumped whenever the decode pipeline changes pixels, times or the meaning of
+ * the cache metadata; part of the cache key. 2: image names per decoded
+ * frame, and lost frames recorded (frameGap).
+ */
+export const DECODER_VERSION = 2;
 
 /** Nominal rate given to image folders (their frames carry no times). */
 export const IMAGE_FOLDER_FPS = 30;
+
+/**
+ * Image demuxers time their single frame in 1/25 s units (their default
+ * rate), and the concat demuxer rounds each file's start to that unit: at
+ * 1/30 s per image two images shared a time. Images are listed 1/25 s
+ * apart, so image k is at exactly k/25 s, then renumbered to k/30 s: a
+ * frame's time says which image it is even when an unreadable one is
+ * skipped (see frame-gaps.ts).
+ */
+const IMAGE_DEMUX_RATE = 25;
 
 export interface DecodedFrame {
   index: number;
@@ -72,7 +87,7 @@ export interface DecodeOptions {
    * a probe spawned first held ffmpeg back by that much; spawned second, it
    * overlaps ffmpeg's own start-up.
    */
-  frameTimesS?: ArrayLike<number> | Promise<ArrayLike<number> | null> | (() => Promise<ArrayLike<number> | null>);
+  frameTimesS?: TimesInput;
   /**
    * Lend frames instead of giving them: a frame's bytes stay valid only until
    * the next frame is requested, so a consumer that copies them at once (the
@@ -85,23 +100,11 @@ export interface DecodeOptions {
    * reader that only counts bytes).
    */
   lend?: boolean;
+  /** How long (ms) frames wait for showinfo times that do not come before falling back to the nominal rate (default 5000; tests shorten it). */
+  stallMs?: number;
 }
 
-/** ffmpeg output more frames than the caller's frame times: those times do not describe this decode. */
-export class FrameCountMismatchError extends Error {
-  constructor(readonly source: string, readonly times: number) {
-    super(`"${source}" decoded to more frames than the ${times} frame times probed from its packets`);
-    this.name = 'FrameCountMismatchError';
-  }
-}
-
-/** The promised frame times resolved to null: the caller must decode again with showinfo times. */
-export class FrameTimesUnavailableError extends Error {
-  constructor(readonly source: string) {
-    super(`"${source}" has no packet times usable as frame times`);
-    this.name = 'FrameTimesUnavailableError';
-  }
-}
+export { FrameCountMismatchError, FrameTimesUnavailableError } from './frame-stream.ts';
 
 /** True when the source is an image folder or numbered sequence rather than a video file. */
 export function isImageSource(source: string): boolean {
@@ -148,10 +151,125 @@ export function passthroughArgs(version = resolveFfmpeg().version): string[] {
 /** Bytes of decoded frames that may queue while promised frame times are pending (16 MiB). */
 const PENDING_BYTES = 16 * 1024 * 1024;
 
+/** Frames queued between ffmpeg and the consumer before stdout is paused. */
+const HIGH_WATER = 8;
+
 /** How long frames may wait, stdout paused, for showinfo times that do not come. */
 const STALL_MS = 5000;
 
-const SHOWINFO = /Parsed_showinfo.*?\bn:\s*(\d+)\s+pts:\s*(-?\d+)/;
+function checkSize(size: DecodeSize): void {
+  const { width, height } = size;
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
+    throw new UserError(`frame size must be whole positive pixels (got ${height}x${width}, height x width)`);
+  }
+}
+
+/** ffmpeg's input arguments; for images, a concat list in a temporary folder the caller removes. */
+function inputArgs(source: string, images: boolean): { input: string[]; tmp: string | null } {
+  if (!images) {
+    assertReadableFile(source);
+    return { input: ['-i', ffInput(source)], tmp: null };
+  }
+  const list = listImages(source);
+  const tmp = mkdtempSync(join(tmpdir(), 'steerlab-concat-'));
+  const listPath = join(tmp, 'list.ffconcat');
+  writeFileSync(listPath, concatList(list.paths, 1 / IMAGE_DEMUX_RATE));
+  return { input: ['-f', 'concat', '-safe', '0', '-i', ffInput(listPath)], tmp };
+}
+
+function ffmpegArgs(input: string[], size: DecodeSize, showinfo: boolean, maxFrames?: number): string[] {
+  return [
+    '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info',
+    ...input,
+    '-map', '0:v:0', '-an', '-sn', '-dn',
+    '-vf', filterChain(size, showinfo),
+    // Passthrough: one output frame per decoded frame, no duplicates or drops for VFR input.
+    ...passthroughArgs(),
+    ...(maxFrames ? ['-frames:v', String(maxFrames)] : []),
+    '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+  ];
+}
+
+/** A running ffmpeg decode: its frames, their times, and a way to wait for either. */
+interface Decode {
+  child: ManagedChild;
+  frames: FrameAssembler;
+  times: FrameTimes;
+  /** Resolves when ffmpeg exits (then `exit` is set). */
+  done: Promise<void>;
+  exit: ExitResult | null;
+  /** Resolves at the next frame, time or exit. */
+  next(): Promise<void>;
+  /** Resolves a pending next() now. */
+  wake(): void;
+  /** Expected frame count for progress (0 = unknown). */
+  total: number;
+}
+
+/** Spawns ffmpeg and wires stdout (bounded queue, paused when full) and stderr (times) to a Decode. */
+function startDecode(source: string, size: DecodeSize, o: DecodeOptions, images: boolean, input: string[]): Decode {
+  let wake: (() => void) | null = null;
+  const notify = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const times = new FrameTimes(source, o.frameTimesS, notify, images ? (s) => Math.round(s * IMAGE_DEMUX_RATE) / IMAGE_FOLDER_FPS : undefined);
+  const child = spawnTool('ffmpeg', ffmpegArgs(input, size, times.showinfo, o.maxFrames), {
+    signal: o.signal,
+    onStderrLine: times.showinfo ? (line) => times.onStderrLine(line) : undefined,
+  });
+  child.stdin.end();
+  const frames = new FrameAssembler(size.width * size.height * 3, o.lend === true);
+  // While promised times are pending, ffmpeg may run further ahead (up to
+  // PENDING_BYTES of frames) so the probe does not stall it: ffprobe in node
+  // takes ~35 ms on a 1,000-frame file, ~90 frames at 200x66, where 8 frames
+  // plus the 64 KiB pipe would stop ffmpeg after ~10.
+  const pendingWater = Math.max(HIGH_WATER, Math.floor(PENDING_BYTES / frames.frameBytes));
+  child.stdout.on('data', (b: Buffer) => {
+    frames.push(b);
+    if (frames.ready.length >= (times.pending && times.given === null ? pendingWater : HIGH_WATER)) child.stdout.pause();
+    // Wake the consumer only for whole frames: a chunk holding part of one
+    // (most of them, at 64 KiB reads of ~40 KiB frames) would wake it for nothing.
+    if (frames.ready.length > 0) notify();
+  });
+  const d: Decode = {
+    child, frames, times, exit: null,
+    done: child.done.then((r) => {
+      d.exit = r;
+      notify();
+    }),
+    next: () => new Promise<void>((r) => (wake = r)),
+    wake: notify,
+    total: o.maxFrames && o.expectedFrames ? Math.min(o.maxFrames, o.expectedFrames) : (o.maxFrames ?? o.expectedFrames ?? 0),
+  };
+  times.await((n) => {
+    if (!o.expectedFrames && !o.maxFrames) d.total = n;
+  });
+  return d;
+}
+
+/** After the frames: cancellation, ffmpeg's failure, or no frames at all, as errors. */
+function checkEnd(source: string, d: Decode, frames: number, signal?: AbortSignal): void {
+  const r = d.exit;
+  if (signal?.aborted || r?.status === 'cancelled') throw new CancelledError(`decoding "${source}" was cancelled`);
+  if (r && r.status !== 'ok') {
+    const why = r.status === 'spawn-error' ? r.message : lastErrorLine(r.stderrTail);
+    throw new UserError(`ffmpeg could not decode "${source}" (${why}); check that the file is a complete video ffmpeg can read (\`steerlab inspect\` shows what it sees)`);
+  }
+  if (frames === 0) throw new UserError(`"${source}" decoded to no frames; the file is probably truncated or not a video`);
+}
+
+/** Stops an ffmpeg that is still running (consumer left early, or an error). */
+async function stopDecode(d: Decode): Promise<void> {
+  if (d.exit) return;
+  // A paused stdout holding unread bytes never ends, so the child's
+  // 'close' (and `done`) would never come: drop the bytes and let it drain.
+  d.child.stdout.removeAllListeners('data');
+  d.child.stdout.resume();
+  d.child.kill();
+  await d.done;
+}
 
 /**
  * Decodes a video file, image folder or numbered image sequence into RGB
@@ -160,141 +278,16 @@ const SHOWINFO = /Parsed_showinfo.*?\bn:\s*(\d+)\s+pts:\s*(-?\d+)/;
  * signal kills ffmpeg (SIGTERM, then SIGKILL) and throws CancelledError.
  */
 export async function* decodeFrames(source: string, size: DecodeSize, o: DecodeOptions = {}): AsyncGenerator<DecodedFrame> {
-  const { width, height } = size;
-  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) {
-    throw new UserError(`frame size must be whole positive pixels (got ${width}x${height})`);
-  }
-  const frameBytes = width * height * 3;
+  checkSize(size);
   const images = isImageSource(source);
-  let tmp: string | null = null;
-  const input: string[] = [];
-  if (images) {
-    const list = listImages(source);
-    tmp = mkdtempSync(join(tmpdir(), 'steerlab-concat-'));
-    const listPath = join(tmp, 'list.ffconcat');
-    writeFileSync(listPath, concatList(list.paths, 1 / IMAGE_FOLDER_FPS));
-    input.push('-f', 'concat', '-safe', '0', '-i', ffInput(listPath));
-  } else {
-    assertReadableFile(source);
-    input.push('-i', ffInput(source));
-  }
-  const timesIn = o.frameTimesS;
-  const showinfo = timesIn === undefined;
-  const deferred = typeof timesIn === 'function';
-  const pending = deferred || (timesIn !== undefined && 'then' in timesIn);
-  // Set once the times are known (at once unless they are a promise).
-  let given: ArrayLike<number> | null = timesIn === undefined || pending ? null : (timesIn as ArrayLike<number>);
-  let timesFailed: { error: unknown } | null = null;
-  const args = [
-    '-hide_banner', '-nostdin', '-nostats', '-loglevel', 'info',
-    ...input,
-    '-map', '0:v:0', '-an', '-sn', '-dn',
-    '-vf', filterChain(size, showinfo),
-    // Passthrough: one output frame per decoded frame, no duplicates or drops for VFR input.
-    ...passthroughArgs(),
-    ...(o.maxFrames ? ['-frames:v', String(o.maxFrames)] : []),
-    '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
-  ];
-
-  const ptsUs: number[] = [];
-  const ready: Uint8Array[] = [];
-  // Assembled (straddling) frame buffers given back by a lending consumer, and the set of them, so views into pipe chunks are never pooled.
-  const spare: Uint8Array[] = [];
-  const assembled = new WeakSet<Uint8Array>();
-  // The frame being assembled across stdout chunks (null between frames).
-  let cur: Uint8Array | null = null;
-  let filled = 0;
-  let exit: ExitResult | null = null;
-  let wake: (() => void) | null = null;
-  const notify = (): void => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
-  const child = spawnTool('ffmpeg', args, {
-    signal: o.signal,
-    onStderrLine: showinfo
-      ? (line) => {
-          const m = SHOWINFO.exec(line);
-          if (m) {
-            ptsUs[Number(m[1])] = Number(m[2]);
-            notify();
-            return true;
-          }
-          // showinfo's second line per frame (colour info, side data) is noise for errors.
-          return /Parsed_showinfo/.test(line);
-        }
-      : undefined,
-  });
-  child.stdin.end();
-  const HIGH_WATER = 8;
-  // While promised times are pending, ffmpeg may run further ahead (up to
-  // PENDING_BYTES of frames) so the probe does not stall it: ffprobe in node
-  // takes ~35 ms on a 1,000-frame file, ~90 frames at 200x66, where 8 frames
-  // plus the 64 KiB pipe would stop ffmpeg after ~10.
-  const pendingWater = Math.max(HIGH_WATER, Math.floor(PENDING_BYTES / frameBytes));
-  child.stdout.on('data', (b: Buffer) => {
-    let off = 0;
-    if (cur) {
-      const n = Math.min(frameBytes - filled, b.length);
-      cur.set(b.subarray(0, n), filled);
-      filled += n;
-      off = n;
-      if (filled === frameBytes) {
-        ready.push(cur);
-        cur = null;
-      }
-    }
-    // Whole frames inside this chunk are handed out as views, not copies: node
-    // allocates each pipe read (up to 64 KiB) afresh and keeps no reference,
-    // so a view is as much the caller's own as a copy would be.
-    while (b.length - off >= frameBytes) {
-      ready.push(new Uint8Array(b.buffer, b.byteOffset + off, frameBytes));
-      off += frameBytes;
-    }
-    if (off < b.length) {
-      // Not zero-filled (every byte is overwritten) and never from Buffer's shared pool.
-      cur = spare.pop() ?? Buffer.allocUnsafeSlow(frameBytes);
-      if (o.lend) assembled.add(cur);
-      cur.set(b.subarray(off));
-      filled = b.length - off;
-    }
-    if (ready.length >= (pending && given === null ? pendingWater : HIGH_WATER)) child.stdout.pause();
-    // Wake the consumer only for whole frames: a chunk holding part of one
-    // (most of them, at 64 KiB reads of ~40 KiB frames) would wake it for nothing.
-    if (ready.length > 0) notify();
-  });
-  const done = child.done.then((r) => {
-    exit = r;
-    notify();
-  });
-  if (pending) {
-    let promised: Promise<ArrayLike<number> | null>;
-    try {
-      promised = deferred ? (timesIn as () => Promise<ArrayLike<number> | null>)() : (timesIn as Promise<ArrayLike<number> | null>);
-    } catch (e) {
-      promised = Promise.reject(e);
-    }
-    promised.then(
-      (t) => {
-        if (t) given = t;
-        else timesFailed = { error: new FrameTimesUnavailableError(source) };
-        if (t && !o.expectedFrames && !o.maxFrames) total = t.length;
-        notify();
-      },
-      (e: unknown) => {
-        timesFailed = { error: e };
-        notify();
-      },
-    );
-  }
-
-  let stalled = false;
-  const t0 = performance.now();
-  let total = o.maxFrames && o.expectedFrames ? Math.min(o.maxFrames, o.expectedFrames) : (o.maxFrames ?? o.expectedFrames ?? 0);
-  let index = 0;
-  let lastReport = 0;
+  const { input, tmp } = inputArgs(source, images);
+  let d: Decode | null = null;
   try {
+    d = startDecode(source, size, o, images, input);
+    const { frames, times } = d;
+    const report = progressReporter(o.onProgress, () => d!.total);
+    let stalled = false;
+    let index = 0;
     for (;;) {
       // A frame waits for its showinfo time. ffmpeg logs a frame's line before
       // it writes the frame's bytes, so the time is already on its way (stderr
@@ -302,55 +295,29 @@ export async function* decodeFrames(source: string, size: DecodeSize, o: DecodeO
       // at once. Only an ffmpeg that printed no times at all would leave us
       // waiting with stdout paused, so after STALL_MS of that, times fall back
       // to the nominal rate rather than hang.
-      if (timesFailed) throw (timesFailed as { error: unknown }).error;
-      if (ready.length > 0 && (showinfo ? ptsUs[index] !== undefined || exit || stalled : given !== null)) {
-        let ptsS: number;
-        if (given) {
-          if (index >= given.length) throw new FrameCountMismatchError(source, given.length);
-          ptsS = given[index];
-        } else {
-          const us = ptsUs[index];
-          ptsS = us !== undefined ? us / 1e6 : index / (o.fps ?? IMAGE_FOLDER_FPS);
-        }
-        const rgb = ready.shift()!;
-        if (ready.length < HIGH_WATER / 2) child.stdout.resume();
+      if (times.failed) throw times.failed.error;
+      if (frames.ready.length > 0 && times.known(index, d.exit !== null || stalled)) {
+        const ptsS = times.timeOf(index, o.fps ?? IMAGE_FOLDER_FPS);
+        const rgb = frames.ready.shift()!;
+        if (frames.ready.length < HIGH_WATER / 2) d.child.stdout.resume();
         yield { index, ptsS, rgb };
         // The consumer asked for the next frame: a lent buffer is ours again.
-        if (o.lend && assembled.has(rgb)) spare.push(rgb);
-        index++;
-        const now = performance.now();
-        if (o.onProgress && (now - lastReport > 200 || index === total)) {
-          lastReport = now;
-          const rate = index / ((now - t0) / 1000);
-          o.onProgress({ done: index, total: Math.max(total, index), etaS: total > index && rate > 0 ? (total - index) / rate : total ? 0 : null });
-        }
+        frames.giveBack(rgb);
+        report(++index);
         continue;
       }
       // Decoded frames still waiting for promised times are not dropped when
       // ffmpeg ends first (short files); a failed ffmpeg is reported at once.
-      const ended = exit as ExitResult | null;
-      if (ended && (ready.length === 0 || given !== null || ended.status !== 'ok')) break;
-      const stallTimer = showinfo && ready.length >= HIGH_WATER ? setTimeout(() => ((stalled = true), notify()), STALL_MS) : null;
-      await new Promise<void>((r) => (wake = r));
+      const ended = d.exit;
+      if (ended && (frames.ready.length === 0 || times.given !== null || ended.status !== 'ok')) break;
+      const stallTimer = times.showinfo && frames.ready.length >= HIGH_WATER ? setTimeout(() => ((stalled = true), d!.wake()), o.stallMs ?? STALL_MS) : null;
+      await d.next();
       if (stallTimer) clearTimeout(stallTimer);
     }
-    const r = exit as ExitResult | null;
-    if (o.signal?.aborted || r?.status === 'cancelled') throw new CancelledError(`decoding "${source}" was cancelled`);
-    if (r && r.status !== 'ok') {
-      const why = r.status === 'spawn-error' ? r.message : lastErrorLine(r.stderrTail);
-      throw new UserError(`ffmpeg could not decode "${source}" (${why}); check that the file is a complete video ffmpeg can read (\`steerlab inspect\` shows what it sees)`);
-    }
-    if (index === 0) throw new UserError(`"${source}" decoded to no frames; the file is probably truncated or not a video`);
+    checkEnd(source, d, index, o.signal);
     o.onProgress?.({ done: index, total: index, etaS: 0 });
   } finally {
-    if (!exit) {
-      // A paused stdout holding unread bytes never ends, so the child's
-      // 'close' (and `done`) would never come: drop the bytes and let it drain.
-      child.stdout.removeAllListeners('data');
-      child.stdout.resume();
-      child.kill();
-      await done;
-    }
+    if (d) await stopDecode(d);
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
 }

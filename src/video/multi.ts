@@ -116,49 +116,96 @@ function frameIntervalS(ts: Float64Array, fps: number): number {
 export function concatDatasets(parts: Dataset[]): Dataset {
   if (parts.length === 0) throw new UserError('a data set needs at least one video');
   if (parts.length === 1) return parts[0];
+  checkSameSize(parts);
+  const first = parts[0];
+  const at = partStarts(parts);
+  const { timestampsS, sampleFrame, anglesDeg } = concatArrays(parts, at);
+  const names = parts.map((p) => nameOf(p.spec));
+  const detail: DatasetPart[] = parts.map((p, k) => ({
+    spec: p.spec, video: p.video, labels: p.labels, alignment: p.alignment, firstFrame: at.frameStarts[k], frames: p.frames.count,
+    firstSample: at.sampleStarts[k], samples: p.anglesDeg.length, timeOffsetS: at.offsets[k], cacheHit: p.cacheHit, cachePath: p.cachePath,
+  }));
+  const labels: LabelSet = {
+    ...first.labels,
+    path: parts.map((p) => p.labels.path).join(' + '),
+    rows: parts.flatMap((p) => p.labels.rows),
+    warnings: parts.flatMap((p, k) => p.labels.warnings.map((w) => `${names[k]}: ${w}`)),
+  };
+  const out: MultiDataset = {
+    spec: first.spec,
+    video: mergedVideo(parts, at.frames),
+    frames: new CompositeFrameStore(parts.map((p) => p.frames), at.frameStarts, timestampsS),
+    labels,
+    sampleFrame,
+    anglesDeg,
+    alignment: mergedAlignment(parts, at.offsets),
+    warnings: parts.flatMap((p, k) => p.warnings.map((w) => `${names[k]}: ${w}`)),
+    cachePath: first.cachePath,
+    cacheHit: parts.every((p) => p.cacheHit),
+    parts: detail,
+  };
+  return out;
+}
+
+/** Throws a UserError naming the first part whose frame size differs from the first video's. */
+function checkSameSize(parts: Dataset[]): void {
   const first = parts[0];
   for (const p of parts.slice(1)) {
     if (p.frames.width !== first.frames.width || p.frames.height !== first.frames.height) {
       throw new UserError(
-        `"${p.spec.source}" is decoded at ${p.frames.width}x${p.frames.height} px but "${first.spec.source}" at ${first.frames.width}x${first.frames.height} px; ` +
+        `"${p.spec.source}" is decoded at ${p.frames.height}x${p.frames.width} px (HxW) but "${first.spec.source}" at ${first.frames.height}x${first.frames.width} px; ` +
           'every video of a data set must use the same input size',
       );
     }
   }
-  const frameStarts: number[] = [];
-  const sampleStarts: number[] = [];
-  const offsets: number[] = [];
-  let frames = 0;
-  let samples = 0;
+}
+
+/** Where each part starts in the composite (frames, samples) and the seconds added to its frame times. */
+interface PartStarts {
+  frameStarts: number[];
+  sampleStarts: number[];
+  offsets: number[];
+  /** Totals over all parts. */
+  frames: number;
+  samples: number;
+}
+
+function partStarts(parts: Dataset[]): PartStarts {
+  const at: PartStarts = { frameStarts: [], sampleStarts: [], offsets: [], frames: 0, samples: 0 };
   let nextStartS = 0;
   for (const [k, p] of parts.entries()) {
-    frameStarts.push(frames);
-    sampleStarts.push(samples);
+    at.frameStarts.push(at.frames);
+    at.sampleStarts.push(at.samples);
     const ts = p.frames.timestampsS;
     // Part 0 keeps its own clock; each later part starts one frame interval after the previous one ends.
     const offset = k === 0 || ts.length === 0 ? 0 : nextStartS - ts[0];
-    offsets.push(offset);
+    at.offsets.push(offset);
     if (ts.length > 0) nextStartS = ts[ts.length - 1] + offset + frameIntervalS(ts, p.video.fps);
-    frames += p.frames.count;
-    samples += p.anglesDeg.length;
+    at.frames += p.frames.count;
+    at.samples += p.anglesDeg.length;
   }
-  const timestampsS = new Float64Array(frames);
-  const sampleFrame = new Int32Array(samples);
-  const anglesDeg = new Float32Array(samples);
+  return at;
+}
+
+/** Frame times on the composite clock, and every sample's global frame index and angle, in part order. */
+function concatArrays(parts: Dataset[], at: PartStarts): { timestampsS: Float64Array; sampleFrame: Int32Array; anglesDeg: Float32Array } {
+  const timestampsS = new Float64Array(at.frames);
+  const sampleFrame = new Int32Array(at.samples);
+  const anglesDeg = new Float32Array(at.samples);
   for (const [k, p] of parts.entries()) {
     const ts = p.frames.timestampsS;
-    for (let i = 0; i < ts.length; i++) timestampsS[frameStarts[k] + i] = ts[i] + offsets[k];
-    for (let s = 0; s < p.sampleFrame.length; s++) sampleFrame[sampleStarts[k] + s] = p.sampleFrame[s] + frameStarts[k];
-    anglesDeg.set(p.anglesDeg, sampleStarts[k]);
+    for (let i = 0; i < ts.length; i++) timestampsS[at.frameStarts[k] + i] = ts[i] + at.offsets[k];
+    for (let s = 0; s < p.sampleFrame.length; s++) sampleFrame[at.sampleStarts[k] + s] = p.sampleFrame[s] + at.frameStarts[k];
+    anglesDeg.set(p.anglesDeg, at.sampleStarts[k]);
   }
+  return { timestampsS, sampleFrame, anglesDeg };
+}
 
-  const names = parts.map((p) => nameOf(p.spec));
-  const detail: DatasetPart[] = parts.map((p, k) => ({
-    spec: p.spec, video: p.video, labels: p.labels, alignment: p.alignment, firstFrame: frameStarts[k], frames: p.frames.count,
-    firstSample: sampleStarts[k], samples: p.anglesDeg.length, timeOffsetS: offsets[k], cacheHit: p.cacheHit, cachePath: p.cachePath,
-  }));
+/** One VideoInfo for the whole: paths joined, durations summed, the first video's size and rotation. */
+function mergedVideo(parts: Dataset[], frames: number): VideoInfo {
+  const first = parts[0];
   const durationS = parts.reduce((s, p) => s + p.video.durationS, 0);
-  const video: VideoInfo = {
+  return {
     path: parts.map((p) => p.video.path).join(' + '),
     frames,
     // Frames per second of the whole: total frames over total duration (equal to each part's rate when they agree).
@@ -170,34 +217,17 @@ export function concatDatasets(parts: Dataset[]): Dataset {
     rotationDeg: first.video.rotationDeg,
     variableFrameRate: parts.some((p) => p.video.variableFrameRate),
   };
-  const labels: LabelSet = {
-    ...first.labels,
-    path: parts.map((p) => p.labels.path).join(' + '),
-    rows: parts.flatMap((p) => p.labels.rows),
-    warnings: parts.flatMap((p, k) => p.labels.warnings.map((w) => `${names[k]}: ${w}`)),
-  };
-  const alignment: AlignmentReport = {
-    ...first.alignment,
+}
+
+/** Alignment counts summed over the parts; gaps moved onto the composite clock, like the frame times. */
+function mergedAlignment(parts: Dataset[], offsets: number[]): AlignmentReport {
+  return {
+    ...parts[0].alignment,
     matched: parts.reduce((s, p) => s + p.alignment.matched, 0),
     unmatchedFrames: parts.reduce((s, p) => s + p.alignment.unmatchedFrames, 0),
     unmatchedLabels: parts.reduce((s, p) => s + p.alignment.unmatchedLabels, 0),
-    // Gaps on the composite clock, like the frame times.
     gaps: parts.flatMap((p, k) => p.alignment.gaps.map((g) => ({ startS: g.startS + offsets[k], endS: g.endS + offsets[k] }))),
   };
-  const out: MultiDataset = {
-    spec: first.spec,
-    video,
-    frames: new CompositeFrameStore(parts.map((p) => p.frames), frameStarts, timestampsS),
-    labels,
-    sampleFrame,
-    anglesDeg,
-    alignment,
-    warnings: parts.flatMap((p, k) => p.warnings.map((w) => `${names[k]}: ${w}`)),
-    cachePath: first.cachePath,
-    cacheHit: parts.every((p) => p.cacheHit),
-    parts: detail,
-  };
-  return out;
 }
 
 /**

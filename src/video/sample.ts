@@ -34,7 +34,7 @@ export function spreadPick(candidates: ArrayLike<number>, n: number): number[] {
 export function sampleSize(width: number, height: number, crop?: Crop): DecodeSize {
   const w = width - (crop ? crop.left + crop.right : 0);
   const h = height - (crop ? crop.top + crop.bottom : 0);
-  if (w < 1 || h < 1) throw new UserError(`crop leaves nothing of the ${width}x${height} px picture; use a smaller crop`);
+  if (w < 1 || h < 1) throw new UserError(`crop leaves nothing of the ${height}x${width} px picture; use a smaller crop`);
   const scale = Math.min(1, 120 / h, 160 / w);
   const even = (x: number) => Math.max(2, Math.round((x * scale) / 2) * 2);
   return { width: even(w), height: even(h), ...(crop && { crop }) };

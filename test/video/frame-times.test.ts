@@ -106,7 +106,7 @@ describe('frame times from packets', () => {
     c.close();
   });
 
-  it('an ffmpeg that prints no showinfo lines: frames still come (nominal-rate times after a 5 s stall), no hang', { timeout: 30_000 }, async () => {
+  it('an ffmpeg that prints no showinfo lines: frames still come (nominal-rate times after the stall timeout), no hang', async () => {
     // A wrapper that swallows ffmpeg's stderr, as a build without showinfo output would.
     const wrapper = join(dir, 'quiet-ffmpeg.sh');
     writeFileSync(wrapper, `#!/bin/sh\nexec '${locateTool('ffmpeg').path}' "$@" 2>/dev/null\n`);
@@ -114,11 +114,10 @@ describe('frame times from packets', () => {
     const prev = process.env.STEERLAB_FFMPEG;
     process.env.STEERLAB_FFMPEG = wrapper;
     try {
-      const t0 = performance.now();
-      const frames = await all(decodeFrames(cfr, { width: 8, height: 4 }, { fps: 30 }));
+      // A 200 ms stall timeout instead of the 5 s default: the test's own timeout catches a hang.
+      const frames = await all(decodeFrames(cfr, { width: 8, height: 4 }, { fps: 30, stallMs: 200 }));
       expect(frames).toHaveLength(60);
       frames.forEach((f, i) => expect(f.ptsS).toBeCloseTo(i / 30, 9));
-      expect(performance.now() - t0).toBeLessThan(20_000);
     } finally {
       if (prev === undefined) delete process.env.STEERLAB_FFMPEG;
       else process.env.STEERLAB_FFMPEG = prev;

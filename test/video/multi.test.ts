@@ -102,7 +102,7 @@ describe('loadDatasets / concatDatasets', () => {
       expect(err).toBeInstanceOf(UserError);
       expect((err as Error).message).toContain(a.video);
       expect((err as Error).message).toContain(b.video);
-      expect((err as Error).message).toMatch(/16x16 px.*32x16 px/);
+      expect((err as Error).message).toMatch(/16x16 px.*16x32 px/);
     } finally {
       pa.frames.close();
       pb.frames.close();

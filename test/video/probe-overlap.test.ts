@@ -102,7 +102,7 @@ describe('frame times promised by a probe running beside the decode', () => {
 
   it('a crop larger than the picture: the crop message (from the probe), not ffmpeg\'s filter error', async () => {
     const run = buildFrameCache({ source: cfr, input: { width: 16, height: 8 }, crop: { top: 20, bottom: 20, left: 0, right: 0 } }, { cacheDir: join(dir, 'cache-crop') });
-    await expect(run).rejects.toThrow(/crop \(top 20, bottom 20, left 0, right 0 px\) leaves nothing of the 64x32 px picture/);
+    await expect(run).rejects.toThrow(/crop \(top 20, bottom 20, left 0, right 0 px\) leaves nothing of the 32x64 px picture/);
     expect(liveCount()).toBe(0);
   });
 

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodePng } from '../../src/server/png.ts';
+import { encodePng } from '../../src/video/png.ts';
 import { liveCount } from '../../src/video/ffmpeg.ts';
 import { sampleFrames, sampleKeyframes } from '../../src/video/sample.ts';
 import { indexColour, indexFrame, meanRgb, tempDir, writeIndexVideo } from './fixtures.ts';
