@@ -1,6 +1,7 @@
 /**
  * `steerlab bench`: training/inference speed of each available engine, the
- * PyTorch peer, decode speed against plain ffmpeg, the cost of diagnostics
+ * PyTorch peer, decode speed against plain ffmpeg, the cost of diagnostics,
+ * one `compare` cell end to end against the same loop in PyTorch (e2e.ts)
  * and peak memory, all measured in this process tree, in this run.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { measureDiagnosticsOverhead, type DiagnosticsOverhead } from './diagnost
 import { BATCH, measureEngine, PILOTNET, skipped, type Between, type EngineResult } from './engines.ts';
 import { flopsOf, measureConvKernel, type KernelSpeed } from './flops.ts';
 import { findTorchPython, startPeer, type PeerInfo, type PeerResult, type PeerSegment, type PeerSession } from './peer.ts';
+import { formatEndToEnd, runEndToEnd, type E2eOptions, type EndToEnd } from './e2e.ts';
 
 export interface BenchOptions {
   /** Seconds per training measurement (forward gets half). */
@@ -30,6 +32,8 @@ export interface BenchOptions {
   /** Skip the PyTorch peer. */
   noPeer: boolean;
   workers: number;
+  /** The end-to-end compare cell against the PyTorch loop (bench/e2e.ts); null = skip. */
+  e2e?: E2eOptions | null;
   onProgress?(what: string): void;
 }
 
@@ -57,6 +61,9 @@ export interface BenchReport {
    * and the wasm GEMM ceiling with the bound it puts on the offline engine.
    */
   work?: Work | null;
+  /** One compare cell end to end against the same loop in PyTorch (null: skipped or failed, see endToEndNote). */
+  endToEnd?: EndToEnd | null;
+  endToEndNote?: string | null;
 }
 
 export interface Work {
@@ -123,6 +130,9 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   } else {
     decodeNote = 'skipped (--decode-frames 0)';
   }
+
+  // Second, while the process is still small (it spawns ffmpeg and Python): the end-to-end cell.
+  const { endToEnd, endToEndNote } = await endToEndPart(o.e2e ?? null);
 
   const budget = { minSteps: o.minSteps, seconds: o.seconds, segments: o.segments ?? 4 };
 
@@ -237,7 +247,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const bound = wasmConv ? (cpus().length * wasmConv.gflops * 1e9) / flops.train : null;
   return {
     date: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` },
+    machine: machineInfo(),
     model: { name: 'PilotNet (ELU, tanh head)', input: [66, 200, 3], batch: BATCH, optimizer: 'Adam lr 1e-3' },
     engines: engines.map((e) => ({ ...e, ...vsPeer(e) })),
     peer,
@@ -255,7 +265,38 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       wasmBoundSamplesPerS: bound,
       wasmBoundVsPeer: ratio(bound, peer?.trainSamplesPerS),
     },
+    endToEnd,
+    endToEndNote,
   };
+}
+
+async function endToEndPart(o: E2eOptions | null): Promise<{ endToEnd: EndToEnd | null; endToEndNote: string | null }> {
+  if (!o) return { endToEnd: null, endToEndNote: 'skipped (--no-e2e)' };
+  try {
+    return { endToEnd: await runEndToEnd(o), endToEndNote: null };
+  } catch (err) {
+    return { endToEnd: null, endToEndNote: (err as Error).message };
+  }
+}
+
+/** `bench --e2e`: the end-to-end comparison alone, with the machine it ran on. */
+export interface EndToEndReport {
+  date: string;
+  machine: BenchReport['machine'];
+  endToEnd: EndToEnd;
+}
+
+export async function runEndToEndReport(o: E2eOptions): Promise<EndToEndReport> {
+  const endToEnd = await runEndToEnd(o);
+  return { date: new Date().toISOString(), machine: machineInfo(), endToEnd };
+}
+
+export function formatEndToEndReport(r: EndToEndReport): string {
+  return `Steering Lab bench (end to end), ${r.date}\n${formatEndToEnd(r.endToEnd)}`;
+}
+
+function machineInfo(): BenchReport['machine'] {
+  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` };
 }
 
 const f1 = (v: number | null | undefined, unit = '') => (v === null || v === undefined ? '—' : `${v.toFixed(1)}${unit}`);
@@ -297,6 +338,8 @@ export function formatReport(r: BenchReport): string {
       lines.push(`wasm convolution kernel: ${w.wasmConv.gflops.toFixed(1)} GFLOP/s on one thread (${w.wasmConv.what}); every FLOP at that speed on all ${r.machine.cores} cores would train ${w.wasmBoundSamplesPerS.toFixed(0)} samples/s${w.wasmBoundVsPeer !== null ? ` = ${w.wasmBoundVsPeer.toFixed(2)}x the peer` : ''} (an optimistic bound: no element-wise work, no contention)`);
     }
   }
+  if (r.endToEnd) lines.push(formatEndToEnd(r.endToEnd));
+  else if (r.endToEndNote) lines.push(`end-to-end compare cell: not measured (${r.endToEndNote})`);
   lines.push(`peak RSS of the bench process: ${r.peakRssMB} MB`);
   return lines.join('\n');
 }

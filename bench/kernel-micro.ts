@@ -13,7 +13,7 @@
 import { backend_util } from '@tensorflow/tfjs-core';
 
 import { initEngine, tf } from '../src/engine/index.ts';
-import { simdConvPolicy } from '../src/engine/simd-conv.ts';
+import { conv2dXnnpack } from '../src/engine/register-kernels.ts';
 
 const LAYERS = [
   { name: 'conv1', x: [16, 66, 200, 3], f: [5, 5, 3, 24], s: 2 },
@@ -57,14 +57,7 @@ export async function main(): Promise<void> {
     const gflop = (2 * info.batchSize * info.outHeight * info.outWidth * info.outChannels * info.filterHeight * info.filterWidth * info.inChannels) / 1e9;
     const attrs = { strides: [L.s, L.s], pad: 'valid', dataFormat: 'NHWC', dimRoundingMode: undefined } as Record<string, unknown>;
     const fwd = () => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, L.s, 'valid');
-    const xnnFwd = () => {
-      simdConvPolicy.enabled = false;
-      try {
-        return fwd();
-      } finally {
-        simdConvPolicy.enabled = true;
-      }
-    };
+    const xnnFwd = () => conv2dXnnpack(x as tf.Tensor4D, w as tf.Tensor4D, L.s, 'valid');
     const dW = () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: L.f } as tf.NamedAttrMap) as tf.Tensor;
     const dX = () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: L.x } as tf.NamedAttrMap) as tf.Tensor;
     const [f, fx, gw, gx] = timeInterleaved(reps, [fwd, xnnFwd, dW, dX]);

@@ -23,6 +23,8 @@ export interface PeerInfo {
   torch: string;
   threads: number;
   params: number;
+  /** The data path of each step (what a real loop feeds the model). */
+  input?: string;
 }
 
 export interface PeerSegment {
@@ -52,12 +54,23 @@ export function findTorchPython(): { python: string } | { reason: string } {
   return { reason: `no Python with PyTorch (${tried.join('; ')})` };
 }
 
-/** Starts the peer in --serve mode; resolves once it has built the model and warmed up. */
-export function startPeer(python: string, threads = 2): Promise<PeerSession> {
+/**
+ * A child process that prints one JSON line when ready, then answers each
+ * stdin line with one JSON line (an {"error"} line rejects that request).
+ * Resolves with the ready line once it arrives.
+ */
+export interface JsonChild {
+  ready: unknown;
+  request(line: string): Promise<unknown>;
+  close(): void;
+}
+
+/** Starts `cmd args` as a JsonChild (argument array, no shell); `name` prefixes its errors. */
+export function startJsonChild(cmd: string, args: string[], name: string, env: NodeJS.ProcessEnv = process.env): Promise<JsonChild> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [SCRIPT, '--serve', '--threads', String(threads)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
     let err = '';
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-8192)));
     const waiting: { resolve(v: unknown): void; reject(e: Error): void }[] = [];
     let exited = false;
     const fail = (e: Error) => {
@@ -66,25 +79,25 @@ export function startPeer(python: string, threads = 2): Promise<PeerSession> {
       reject(e);
     };
     child.on('error', fail);
-    child.on('close', (code) => fail(new Error(`PyTorch peer exited with ${code}: ${err.trim().split('\n').pop() ?? ''}`)));
+    child.on('close', (code) => fail(new Error(`${name} exited with ${code}: ${err.trim().split('\n').find((l) => l.includes('.py:')) ?? err.trim().split('\n').pop() ?? ''}`)));
     const lines = createInterface({ input: child.stdout });
-    let info: PeerInfo | null = null;
+    let started = false;
     lines.on('line', (line) => {
       let msg: unknown;
       try {
         msg = JSON.parse(line);
       } catch {
-        return fail(new Error(`PyTorch peer printed something that is not JSON: ${line.slice(0, 200)}`));
+        return fail(new Error(`${name} printed something that is not JSON: ${line.slice(0, 200)}`));
       }
-      if (!info) {
-        info = msg as PeerInfo;
+      if (!started) {
+        started = true;
         resolve({
-          info,
-          run(kind, seconds) {
-            if (exited) return Promise.reject(new Error('PyTorch peer is not running'));
+          ready: msg,
+          request(l) {
+            if (exited) return Promise.reject(new Error(`${name} is not running`));
             return new Promise((res, rej) => {
-              waiting.push({ resolve: res as (v: unknown) => void, reject: rej });
-              child.stdin.write(`${kind} ${seconds}\n`);
+              waiting.push({ resolve: res, reject: rej });
+              child.stdin.write(`${l}\n`);
             });
           },
           close() {
@@ -94,10 +107,23 @@ export function startPeer(python: string, threads = 2): Promise<PeerSession> {
         return;
       }
       const w = waiting.shift();
-      const m = msg as PeerSegment & { error?: string };
+      const m = msg as { error?: string };
       if (!w) return;
-      if (m.error) w.reject(new Error(`PyTorch peer: ${m.error}`));
+      if (m.error) w.reject(new Error(`${name}: ${m.error}`));
       else w.resolve(m);
     });
   });
+}
+
+/** Starts the peer in --serve mode; resolves once it has built the model and warmed up. */
+export async function startPeer(python: string, threads = 2): Promise<PeerSession> {
+  // OMP_WAIT_POLICY=PASSIVE (unless set): idle OpenMP threads sleep instead of spinning, as the lab's PyTorch
+  // reference runs (src/reference/python.ts); spinning on a 2-core machine shared with other work slowed a step 12x.
+  const env = { OMP_WAIT_POLICY: 'PASSIVE', ...process.env };
+  const c = await startJsonChild(python, [SCRIPT, '--serve', '--threads', String(threads)], 'PyTorch peer', env);
+  return {
+    info: c.ready as PeerInfo,
+    run: (kind, seconds) => c.request(`${kind} ${seconds}`) as Promise<PeerSegment>,
+    close: () => c.close(),
+  };
 }

@@ -6,22 +6,25 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ModelConfig } from '../model/config.ts';
-import type { EngineName } from './index.ts';
+import type { EngineChoice } from './names.ts';
 
 export interface WorkerInit {
   model: Partial<ModelConfig>;
   l2: number;
-  engine: EngineName | 'auto';
+  engine: EngineChoice;
   seed: number;
 }
 export type WorkerRequest =
   | { type: 'compute'; id: number; weights: Float32Array[]; x: Float32Array; y: Float32Array; n: number; seed: number }
+  /** Inference-mode forward pass of a whole batch (validation): the main head's n outputs. */
+  | { type: 'predict'; id: number; weights: Float32Array[]; x: Float32Array; n: number }
   /** Rebuild the model for another config (a worker's start-up costs seconds; a rebuild, milliseconds). */
   | { type: 'configure'; id: number; model: Partial<ModelConfig>; l2: number };
 export type WorkerReply =
   | { type: 'ready'; engine: string; paramCount: number }
   | { type: 'result'; id: number; loss: number; grads: Float32Array[]; ms: number; cpuMs: number | null }
   | { type: 'configured'; id: number; paramCount: number }
+  | { type: 'predicted'; id: number; out: Float32Array; ms: number; cpuMs: number | null }
   | { type: 'error'; id: number; message: string };
 
 const port = parentPort;
@@ -54,13 +57,16 @@ port.on('message', (req: WorkerRequest) => {
     }
     return;
   }
+  if (req.type === 'predict') {
+    predict(req);
+    return;
+  }
   if (req.type !== 'compute') return;
   const t0 = performance.now();
   const c0 = threadCpuMs();
   try {
-    const [h, w, c] = [model.config.input.height, model.config.input.width, model.config.input.channels];
     model.setWeights(req.weights);
-    const x = model.config.arch === 'mlp' ? tf.tensor2d(req.x, [req.n, h * w * c]) : tf.tensor4d(req.x, [req.n, h, w, c]);
+    const x = inputTensor(req.x, req.n);
     const y = tf.tensor2d(req.y, [req.n, 1]);
     const r = lossAndGrads(model, x, y, { l2, seed: req.seed, actSums: false });
     const loss = r.loss.dataSync()[0];
@@ -76,5 +82,30 @@ port.on('message', (req: WorkerRequest) => {
     port.postMessage(reply);
   }
 });
+/** The model input of n samples (NHWC, or n x features for mlp), as the trainer's batchTensor makes it. */
+function inputTensor(x: Float32Array, n: number) {
+  const [h, w, c] = [model.config.input.height, model.config.input.width, model.config.input.channels];
+  return model.config.arch === 'mlp' ? tf.tensor2d(x, [n, h * w * c]) : tf.tensor4d(x, [n, h, w, c]);
+}
+
+/** The forward pass of evaluateSource (training: false) on a whole batch: same kernels, same shapes, same numbers. */
+function predict(req: Extract<WorkerRequest, { type: 'predict' }>): void {
+  const t0 = performance.now();
+  const c0 = threadCpuMs();
+  try {
+    model.setWeights(req.weights);
+    const t = tf.tidy(() => model.apply(inputTensor(req.x, req.n), { training: false }).output);
+    const out = (t.dataSync() as Float32Array).slice(0, req.n);
+    t.dispose();
+    const c1 = threadCpuMs();
+    const cpuMs = c0 !== null && c1 !== null ? c1 - c0 : null;
+    const reply: WorkerReply = { type: 'predicted', id: req.id, out, ms: performance.now() - t0, cpuMs };
+    port!.postMessage(reply, [out.buffer as ArrayBuffer]);
+  } catch (err) {
+    const reply: WorkerReply = { type: 'error', id: req.id, message: (err as Error).message };
+    port!.postMessage(reply);
+  }
+}
+
 const ready: WorkerReply = { type: 'ready', engine: engine.name, paramCount: model.paramCount() };
 port.postMessage(ready);

@@ -15,11 +15,14 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-layers';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { ENGINE_NAMES, type EngineChoice, type EngineName } from './names.ts';
+
+export { ENGINE_NAMES, EngineChoice, type EngineName } from './names.ts';
 
 const require = createRequire(import.meta.url);
 
-export type EngineName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-export const ENGINE_ORDER: readonly EngineName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+/** Resolution order of 'auto': ENGINE_NAMES, best first. */
+export const ENGINE_ORDER: readonly EngineName[] = ENGINE_NAMES;
 
 export interface EngineStatus {
   name: EngineName;
@@ -85,7 +88,7 @@ async function activate(name: EngineName): Promise<string> {
       wasm.setWasmPaths(join(dir, 'dist') + '/');
       wasmPathsSet = true;
     }
-    const { registerWasmGradientKernels } = await import('./wasm-kernels.ts');
+    const { registerWasmGradientKernels } = await import('./register-kernels.ts');
     registerWasmGradientKernels();
     if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
     return 'wasm';
@@ -103,17 +106,17 @@ let queue: Promise<unknown> = Promise.resolve();
  * what it is. `STEERLAB_ENGINE` overrides `prefer` when set. Concurrent
  * calls are serialised, so a second caller waits for the first switch.
  */
-export function initEngine(prefer: EngineName | 'auto' = 'auto'): Promise<EngineInfo> {
+export function initEngine(prefer: EngineChoice = 'auto'): Promise<EngineInfo> {
   const next = queue.then(() => activateBest(prefer));
   queue = next.catch(() => undefined);
   return next;
 }
 
-async function activateBest(prefer: EngineName | 'auto'): Promise<EngineInfo> {
+async function activateBest(prefer: EngineChoice): Promise<EngineInfo> {
   // Silences tfjs' console banners ("looks like you are running TensorFlow.js in Node.js"):
   // they would land in the CLI's output. PROD changes nothing but logging in tfjs-core 4.22.
   tf.env().set('PROD', true);
-  const wanted = (process.env.STEERLAB_ENGINE as EngineName | 'auto' | undefined) ?? prefer;
+  const wanted = (process.env.STEERLAB_ENGINE as EngineChoice | undefined) ?? prefer;
   if (current && (wanted === 'auto' || wanted === current.name)) return current;
   const candidates = wanted === 'auto' ? probeEngines().filter((e) => e.available).map((e) => e.name) : [wanted];
   const failures: string[] = [];
@@ -140,11 +143,6 @@ function describe(name: EngineName): string {
     case 'cpu':
       return 'pure-JavaScript cpu backend';
   }
-}
-
-/** The engine initEngine() activated, or null before the first call. */
-export function currentEngine(): EngineInfo | null {
-  return current;
 }
 
 export { tf };

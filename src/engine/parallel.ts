@@ -1,8 +1,8 @@
 /**
  * Data-parallel gradients over worker threads: the way to use both cores
- * offline. tfjs' threaded wasm build cannot start under Node (its pthread
- * workers come from blob: URLs, see FACTS.md), so each worker runs its own
- * single-threaded wasm instance and model copy.
+ * offline. tfjs' threaded wasm build cannot start under Node (in
+ * tfjs-backend-wasm 4.22 its pthread workers come from blob: URLs), so each
+ * worker runs its own single-threaded wasm instance and model copy.
  *
  * compute() splits the batch into contiguous shards, one per worker, and
  * averages the shard losses and gradients weighted by shard size. The loss
@@ -13,9 +13,10 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { ModelConfig } from '../model/config.ts';
-import type { GradientProvider } from '../train/provider.ts';
+import { CancelledError } from '../errors.ts';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './grad-worker.ts';
-import type { EngineName } from './index.ts';
+import type { EngineChoice } from './names.ts';
+import type { GradientProvider } from './provider.ts';
 
 export interface ParallelOptions {
   /** The model every worker builds (same config the trainer uses). */
@@ -25,17 +26,27 @@ export interface ParallelOptions {
   /** Worker threads; default: 2 (this lab's target machine has 2 cores). */
   workers?: number;
   /** Engine inside each worker; default 'wasm'. */
-  engine?: EngineName | 'auto';
+  engine?: EngineChoice;
   /** Base seed for dropout masks. */
   seed?: number;
   /** Shards smaller than this are merged: tiny batches are not worth a round trip. Default 4. */
   minShard?: number;
-  /** Aborting terminates the workers and fails pending computations. */
+  /** Aborting terminates the workers and fails pending computations with CancelledError. */
   signal?: AbortSignal;
 }
 
 export interface ParallelProvider extends GradientProvider {
   readonly workers: number;
+  /**
+   * The inference forward pass of one whole batch on the least busy worker
+   * (a batch is never split, so each output is what Regressor.apply on this
+   * thread gives for the same batch: same kernels, same shapes). The
+   * weights are shared with the workers once per distinct array list: pass
+   * the same, unchanged arrays for every batch of one pass.
+   */
+  predict(weights: Float32Array[], x: Float32Array, n: number): Promise<Float32Array>;
+  /** = workers: predict() calls worth keeping in flight. */
+  readonly concurrency: number;
   /** Engine the workers report (e.g. 'wasm'). */
   readonly engine: string;
   /** Per-worker compute time of the last call, ms (where the time goes). */
@@ -52,12 +63,25 @@ export interface ParallelProvider extends GradientProvider {
   readonly disposed: boolean;
 }
 
-type Reply = { type: 'result'; loss: number; grads: Float32Array[] } | { type: 'configured' };
+type Result = { type: 'result'; loss: number; grads: Float32Array[] };
+type Reply = Result | { type: 'configured' } | { type: 'predicted'; out: Float32Array };
 
 interface Slot {
   worker: Worker;
   pending: Map<number, { resolve(r: Reply): void; reject(e: Error): void }>;
 }
+
+/** What the pool's workers and its public object share. */
+interface PoolState {
+  slots: Slot[];
+  disposed: boolean;
+  lastWorkerMs: number[];
+  lastWorkerCpuMs: (number | null)[];
+  /** Stops every worker and fails pending calls with CancelledError (idempotent). */
+  dispose(): void;
+}
+
+const stopped = () => new CancelledError('gradient workers were stopped');
 
 const BOOTSTRAP = new URL('./grad-worker.mjs', import.meta.url);
 
@@ -74,146 +98,202 @@ export function shardSizes(n: number, k: number): number[] {
   return Array.from({ length: k }, (_, i) => base + (i < extra ? 1 : 0)).filter((s) => s > 0);
 }
 
-/** Starts the worker threads and resolves once every one has built its model. */
+/** Fails every pending call of every worker with err. */
+function failAll(st: PoolState, err: Error): void {
+  for (const s of st.slots) {
+    for (const p of s.pending.values()) p.reject(err);
+    s.pending.clear();
+  }
+}
+
+/** Starts worker i; resolves with its engine once it has built its model. A dead worker stops the pool. */
+function startWorker(i: number, init: WorkerInit, st: PoolState): Promise<{ engine: string }> {
+  const worker = new Worker(BOOTSTRAP, { workerData: init });
+  live++;
+  worker.once('exit', () => live--);
+  const slot: Slot = { worker, pending: new Map() };
+  st.slots.push(slot);
+  return new Promise((resolve, reject) => {
+    worker.on('message', (m: WorkerReply) => {
+      if (m.type === 'ready') {
+        resolve({ engine: m.engine });
+        // Idle workers must not keep the process alive if the caller forgets dispose().
+        worker.unref();
+        return;
+      }
+      const p = slot.pending.get(m.id);
+      if (!p) return;
+      slot.pending.delete(m.id);
+      if (slot.pending.size === 0) worker.unref();
+      if (m.type === 'result') {
+        st.lastWorkerMs[i] = m.ms;
+        st.lastWorkerCpuMs[i] = m.cpuMs;
+        p.resolve({ type: 'result', loss: m.loss, grads: m.grads });
+      } else if (m.type === 'configured') {
+        p.resolve({ type: 'configured' });
+      } else if (m.type === 'predicted') {
+        p.resolve({ type: 'predicted', out: m.out });
+      } else {
+        p.reject(new Error(`gradient worker ${i + 1}: ${m.message}`));
+      }
+    });
+    worker.on('error', (err) => {
+      reject(err);
+      // A dead worker leaves the pool unusable: stop the others too (no leaked threads).
+      failAll(st, new Error(`gradient worker ${i + 1} failed: ${err.message}`));
+      st.dispose();
+    });
+    worker.on('exit', (code) => {
+      // Stopped while starting (abort or dispose): fail the start-up instead of waiting forever for 'ready'.
+      if (st.disposed) reject(stopped());
+      else {
+        const err = new Error(`gradient worker ${i + 1} exited with code ${code}`);
+        reject(err);
+        failAll(st, err);
+        st.dispose();
+      }
+    });
+  });
+}
+
+/** Sends one request to one worker; rejects with CancelledError once the pool is stopped. */
+function send(st: PoolState, slot: Slot, req: WorkerRequest, transfer: ArrayBuffer[]): Promise<Reply> {
+  return new Promise<Reply>((resolve, reject) => {
+    if (st.disposed) {
+      reject(stopped());
+      return;
+    }
+    slot.pending.set(req.id, { resolve, reject });
+    slot.worker.ref();
+    slot.worker.postMessage(req, transfer);
+  });
+}
+
+/**
+ * The shard results averaged, weighted by shard size: the mean over all n
+ * samples. Accumulates into the first shard's (transferred, so ours) arrays:
+ * fround(w0 * g0) then += w1 * g1, ..., the same float32 roundings as summing
+ * into zeroed arrays, without allocating them.
+ */
+function averageShards(results: Result[], sizes: number[], n: number): { loss: number; grads: Float32Array[] } {
+  if (results.length === 1) return { loss: results[0].loss, grads: results[0].grads };
+  let loss = 0;
+  const grads = results[0].grads;
+  results.forEach((r, i) => {
+    const wgt = sizes[i] / n;
+    loss += wgt * r.loss;
+    r.grads.forEach((g, j) => {
+      const acc = grads[j];
+      if (i === 0) for (let e = 0; e < g.length; e++) acc[e] = wgt * g[e];
+      else for (let e = 0; e < g.length; e++) acc[e] += wgt * g[e];
+    });
+  });
+  return { loss, grads };
+}
+
+/**
+ * The weights in one SharedArrayBuffer, as views: every worker reads the same
+ * memory (one copy here instead of one structured clone per worker). The
+ * buffer is new each call, so a later step never overwrites weights a worker
+ * is still reading.
+ */
+function shareWeights(weights: Float32Array[]): Float32Array[] {
+  const total = weights.reduce((a, w) => a + w.length, 0);
+  const buf = new SharedArrayBuffer(total * 4);
+  let off = 0;
+  return weights.map((w) => {
+    const v = new Float32Array(buf, off * 4, w.length);
+    v.set(w);
+    off += w.length;
+    return v;
+  });
+}
+
+/**
+ * Rows [from, to) of x (per values each) for a worker, and what to transfer:
+ * a view when x is shared memory (FrameSource's batches are: no copy), else a
+ * copy that can be transferred (the caller keeps x).
+ */
+function shard(x: Float32Array, from: number, to: number, per: number): { xs: Float32Array; transfer: ArrayBuffer[] } {
+  if (x.buffer instanceof SharedArrayBuffer) return { xs: x.subarray(from * per, to * per), transfer: [] };
+  const xs = x.slice(from * per, to * per);
+  return { xs, transfer: [xs.buffer as ArrayBuffer] };
+}
+
+/**
+ * Starts the worker threads and resolves once every one has built its model.
+ * Rejects with CancelledError when the signal aborts first.
+ */
 export async function createParallelProvider(o: ParallelOptions): Promise<ParallelProvider> {
-  if (o.signal?.aborted) throw new Error('gradient workers were stopped');
+  if (o.signal?.aborted) throw stopped();
   const count = Math.max(1, Math.floor(o.workers ?? 2));
   const init: WorkerInit = { model: o.model, l2: o.l2, engine: o.engine ?? 'wasm', seed: o.seed ?? 1 };
-  const slots: Slot[] = [];
-  let disposed = false;
   let nextId = 1;
   let step = 0;
-  const lastWorkerMs: number[] = [];
-  const lastWorkerCpuMs: (number | null)[] = [];
-
-  const failAll = (err: Error) => {
-    for (const s of slots) {
-      for (const p of s.pending.values()) p.reject(err);
-      s.pending.clear();
-    }
+  let predictWeights: { given: Float32Array[] | null; shared: Float32Array[] } = { given: null, shared: [] };
+  const st: PoolState = {
+    slots: [], disposed: false, lastWorkerMs: [], lastWorkerCpuMs: [],
+    dispose() {
+      if (st.disposed) return;
+      st.disposed = true;
+      failAll(st, stopped());
+      for (const s of st.slots) void s.worker.terminate();
+    },
   };
-  const dispose = () => {
-    if (disposed) return;
-    disposed = true;
-    failAll(new Error('gradient workers were stopped'));
-    for (const s of slots) void s.worker.terminate();
-  };
-  o.signal?.addEventListener('abort', dispose, { once: true });
-
-  const ready: Promise<{ engine: string }>[] = [];
-  for (let i = 0; i < count; i++) {
-    const worker = new Worker(BOOTSTRAP, { workerData: init });
-    live++;
-    worker.once('exit', () => live--);
-    const slot: Slot = { worker, pending: new Map() };
-    slots.push(slot);
-    ready.push(new Promise((resolve, reject) => {
-      worker.on('message', (m: WorkerReply) => {
-        if (m.type === 'ready') {
-          resolve({ engine: m.engine });
-          // Idle workers must not keep the process alive if the caller forgets dispose().
-          worker.unref();
-          return;
-        }
-        const p = slot.pending.get(m.id);
-        if (!p) return;
-        slot.pending.delete(m.id);
-        if (slot.pending.size === 0) worker.unref();
-        if (m.type === 'result') {
-          lastWorkerMs[i] = m.ms;
-          lastWorkerCpuMs[i] = m.cpuMs;
-          p.resolve({ type: 'result', loss: m.loss, grads: m.grads });
-        } else if (m.type === 'configured') {
-          p.resolve({ type: 'configured' });
-        } else {
-          p.reject(new Error(`gradient worker ${i + 1}: ${m.message}`));
-        }
-      });
-      worker.on('error', (err) => {
-        reject(err);
-        // A dead worker leaves the pool unusable: stop the others too (no leaked threads).
-        const e = new Error(`gradient worker ${i + 1} failed: ${err.message}`);
-        failAll(e);
-        dispose();
-      });
-      worker.on('exit', (code) => {
-        // Stopped while starting (abort or dispose): fail the start-up instead of waiting forever for 'ready'.
-        if (disposed) reject(new Error('gradient workers were stopped'));
-        else {
-          const err = new Error(`gradient worker ${i + 1} exited with code ${code}`);
-          reject(err);
-          failAll(err);
-          dispose();
-        }
-      });
-    }));
-  }
+  o.signal?.addEventListener('abort', st.dispose, { once: true });
+  const ready = Array.from({ length: count }, (_, i) => startWorker(i, init, st));
   let engine: string;
   try {
     engine = (await Promise.all(ready))[0].engine;
   } catch (err) {
-    dispose();
+    st.dispose();
     throw err;
   }
-
-  const send = (slot: Slot, req: WorkerRequest, transfer: ArrayBuffer[]) =>
-    new Promise<Reply>((resolve, reject) => {
-      if (disposed) {
-        reject(new Error('gradient workers were stopped'));
-        return;
-      }
-      slot.pending.set(req.id, { resolve, reject });
-      slot.worker.ref();
-      slot.worker.postMessage(req, transfer);
-    });
-
   return {
     workers: count,
+    concurrency: count,
     engine,
-    lastWorkerMs,
-    lastWorkerCpuMs,
+    lastWorkerMs: st.lastWorkerMs,
+    lastWorkerCpuMs: st.lastWorkerCpuMs,
     get disposed() {
-      return disposed;
+      return st.disposed;
     },
     async reconfigure(model, l2) {
-      if (disposed) throw new Error('gradient workers were stopped');
+      if (st.disposed) throw stopped();
       init.model = model;
       init.l2 = l2;
       // Dropout seeds restart with the model, as they do for a freshly started pool.
       step = 0;
-      await Promise.all(slots.map((s) => send(s, { type: 'configure', id: nextId++, model, l2 }, [])));
+      await Promise.all(st.slots.map((s) => send(st, s, { type: 'configure', id: nextId++, model, l2 }, [])));
     },
     async compute(weights, x, yTarget, n) {
-      if (disposed) throw new Error('gradient workers were stopped');
+      if (st.disposed) throw stopped();
       if (n <= 0 || x.length % n !== 0 || yTarget.length < n) throw new Error(`compute: bad batch (n=${n}, x=${x.length}, y=${yTarget.length})`);
       const per = x.length / n;
-      const k = Math.max(1, Math.min(count, Math.floor(n / (o.minShard ?? 4))));
-      const sizes = shardSizes(n, k);
+      const sizes = shardSizes(n, Math.max(1, Math.min(count, Math.floor(n / (o.minShard ?? 4)))));
       step++;
       let start = 0;
+      const shared = sizes.length > 1 ? shareWeights(weights) : weights;
       const jobs = sizes.map((m, i) => {
-        // slice() copies, so the shard buffers can be transferred; the caller keeps x.
-        const xs = x.slice(start * per, (start + m) * per);
+        const { xs, transfer } = shard(x, start, start + m, per);
         const ys = yTarget.slice(start, start + m);
         start += m;
-        const req: WorkerRequest = { type: 'compute', id: nextId++, weights, x: xs, y: ys, n: m, seed: (init.seed * 1000003 + step * 31 + i) >>> 0 };
-        return send(slots[i], req, [xs.buffer as ArrayBuffer, ys.buffer as ArrayBuffer]);
+        const req: WorkerRequest = { type: 'compute', id: nextId++, weights: shared, x: xs, y: ys, n: m, seed: (init.seed * 1000003 + step * 31 + i) >>> 0 };
+        return send(st, st.slots[i], req, [...transfer, ys.buffer as ArrayBuffer]);
       });
-      const results = (await Promise.all(jobs)) as { type: 'result'; loss: number; grads: Float32Array[] }[];
-      if (results.length === 1) return { loss: results[0].loss, grads: results[0].grads };
-      // Weighted by shard size: the mean over all n samples.
-      let loss = 0;
-      const grads = results[0].grads.map((g) => new Float32Array(g.length));
-      results.forEach((r, i) => {
-        const wgt = sizes[i] / n;
-        loss += wgt * r.loss;
-        r.grads.forEach((g, j) => {
-          const acc = grads[j];
-          for (let e = 0; e < g.length; e++) acc[e] += wgt * g[e];
-        });
-      });
-      return { loss, grads };
+      return averageShards((await Promise.all(jobs)) as Result[], sizes, n);
     },
-    dispose,
+    async predict(weights, x, n) {
+      if (st.disposed) throw stopped();
+      if (n <= 0 || x.length % n !== 0) throw new Error(`predict: bad batch (n=${n}, x=${x.length})`);
+      // Whichever worker has the fewest calls pending: any worker gives the same numbers.
+      const slot = st.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+      // A validation pass sends the same arrays with every batch: share them with the workers once.
+      if (weights !== predictWeights.given) predictWeights = { given: weights, shared: shareWeights(weights) };
+      const { xs, transfer } = shard(x, 0, n, x.length / n);
+      const r = await send(st, slot, { type: 'predict', id: nextId++, weights: predictWeights.shared, x: xs, n }, transfer);
+      return (r as { out: Float32Array }).out;
+    },
+    dispose: st.dispose,
   };
 }

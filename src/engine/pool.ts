@@ -3,8 +3,10 @@
  * cells: a cell with the same model reuses it as is, a cell with another
  * model rebuilds the workers' models in place (milliseconds; starting a
  * worker costs seconds), and a different worker count starts a new pool.
- * dispose() (or the abort signal) terminates every worker.
+ * dispose() (or the abort signal) terminates every worker; get() then
+ * rejects with CancelledError.
  */
+import { CancelledError } from '../errors.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { createParallelProvider, type ParallelProvider } from './parallel.ts';
 
@@ -26,7 +28,7 @@ export function createPoolKeeper(o: { signal?: AbortSignal; seed?: number } = {}
   let disposed = false;
   const keeper: PoolKeeper = {
     async get(model, l2, workers) {
-      if (disposed || o.signal?.aborted) throw new Error('gradient workers were stopped');
+      if (disposed || o.signal?.aborted) throw new CancelledError('gradient workers were stopped');
       const k = JSON.stringify({ model, l2 });
       if (pool && !pool.disposed && pool.workers === workers) {
         if (k !== key) {
@@ -43,7 +45,7 @@ export function createPoolKeeper(o: { signal?: AbortSignal; seed?: number } = {}
       started++;
       if (disposed) {
         p.dispose();
-        throw new Error('gradient workers were stopped');
+        throw new CancelledError('gradient workers were stopped');
       }
       pool = p;
       key = k;

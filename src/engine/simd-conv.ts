@@ -3,11 +3,12 @@
  * filter gradient, input gradient), compiled from kernels/conv.c and run in
  * the backend's own linear memory (wasm-module.ts), so tensors are used in place.
  *
- * Why not XNNPACK: tfjs-backend-wasm 4.22's XNNPACK convolution ran
- * PilotNet's layers at 9-12 GFLOP/s here, and the gradient kernels built from
- * it (dilated and sub-pixel forward convolutions, 1.0-1.44x extra work) at
- * 6-13; a 4x8 register-blocked wasm-SIMD GEMM over im2col panels runs the
- * same shapes at 20-30 (bench/kernel-micro.ts, 2-core AMD EPYC, Node 20).
+ * Why not XNNPACK: tfjs-backend-wasm 4.22's XNNPACK convolution, and the
+ * gradient kernels one can build from it (dilated and sub-pixel forward
+ * convolutions, 1.0-1.44x extra work), ran PilotNet's layers slower than a
+ * 4x8 register-blocked wasm-SIMD GEMM over im2col panels. The measured
+ * speeds are in the README ("Training speed without native TensorFlow");
+ * bench/kernel-micro.ts measures them on your machine.
  *
  * Supported: NHWC float32, any stride and padding, dilation 1 (tfjs has no
  * gradient for dilated convolutions; a dilated forward pass goes to XNNPACK).
@@ -18,12 +19,9 @@ import { backend_util } from '@tensorflow/tfjs-core';
 import { heapPtr, KernelScope, type TensorInfo } from './heap-ops.ts';
 import { labKernels } from './wasm-module.ts';
 
-/** Lets tests and benchmarks compare against the XNNPACK-based paths in one process. */
-export const simdConvPolicy: { enabled: boolean } = { enabled: true };
-
 /** Whether these kernels handle a convolution of this geometry. */
 export function simdConvHandles(info: backend_util.Conv2DInfo): boolean {
-  return simdConvPolicy.enabled && info.dilationHeight === 1 && info.dilationWidth === 1 && info.dataFormat === 'channelsLast';
+  return info.dilationHeight === 1 && info.dilationWidth === 1 && info.dataFormat === 'channelsLast';
 }
 
 type Which = 'fwd' | 'dw' | 'dx';

@@ -6,7 +6,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 
 import { backendMemory } from './heap-ops.ts';
-import { KERNELS_WASM_BASE64 } from './kernels/kernels-wasm.ts';
+import { KERNELS_WASM_BASE64 } from './kernels/wasm-binary.ts';
 
 type ConvFn = (x: number, w: number, out: number, scratch: number,
   B: number, H: number, W: number, CI: number, KH: number, KW: number, CO: number,

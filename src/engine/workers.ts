@@ -2,21 +2,12 @@
  * How many gradient worker threads a run gets (parallel.ts), decided from
  * the engine, the model and the machine, with the reason in words.
  *
- * Measured with trainRun on this lab's 2-core machine (bench/train-parallel.ts,
- * batch 32, 30 steps, 2026-11-28, the lab's SIMD convolution kernels), CPU-ms
- * per step and wall ms per step:
- *
- * | model (forward MFLOP/step) | in-process: CPU, wall | 2 workers: main thread, each worker, whole process CPU; wall |
- * |---|---|---|
- * | 33x100 x0.5, the demo (104) | 42, 35 | 14, 18, 72; 42 |
- * | 66x200 x0.5 (517)           | 161, 142 | 36, 62, 183; 105 |
- * | 66x200 PilotNet (1,720)     | 394, 380 | 54, 165, 418; 228 |
- *
- * Workers lose on the demo net (42 vs 35 ms: a shard is only 18 CPU-ms, and
- * messaging plus three threads sharing two cores eat the split), gain 1.35x
- * at half width and 1.67x on PilotNet. 'auto'
- * therefore keeps small models in-process. (Before the SIMD kernels the
- * steps were 2-3x longer and the gains similar: 1.6x and 1.9x.)
+ * Measured with trainRun on a 2-core machine (bench/train-parallel.ts; the
+ * figures are in the README's training-speed section): workers lose on the
+ * demo net (33x100 at half width, 104 forward MFLOP per step: a shard is too
+ * little work, and messaging plus three threads sharing two cores eat the
+ * split) and gain on the 66x200 nets (517 MFLOP at half width, 1,720 for
+ * PilotNet). 'auto' therefore keeps small models in-process.
  */
 import type { ModelConfig } from '../model/config.ts';
 import { planFlops, planModel } from '../model/plan.ts';
@@ -33,14 +24,14 @@ export interface WorkerPlan {
 /**
  * 'auto' starts workers from this much forward-pass work per step (MFLOP,
  * batch x per-sample): between the demo net (104, no gain) and half-width
- * 66x200 PilotNet (517, a gain on free cores by the CPU times above).
+ * 66x200 PilotNet (517, a gain on free cores).
  */
 export const AUTO_MIN_MFLOP_PER_STEP = 400;
 /**
  * 'auto' starts workers only for at least this many planned steps: a pool
- * took 1.9-12 s wall (about 3.6-4 s CPU) to start here, and at the threshold
- * above a step saves roughly 40 ms (half width: 142 -> 105 ms), so fewer
- * steps would not repay it.
+ * takes seconds to start (each worker loads its own wasm engine and model),
+ * and at the threshold above a step saves tens of milliseconds, so fewer
+ * steps would not repay it (bench/train-parallel.ts).
  */
 export const AUTO_MIN_STEPS = 100;
 /** 'auto' uses at most this many workers (only 2 were measured; shards under 8 samples lose efficiency). */

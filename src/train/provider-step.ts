@@ -1,7 +1,7 @@
 /** The trainer's step when a GradientProvider computes the gradients. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardResult, Regressor } from '../model/types.ts';
-import type { GradientProvider } from './provider.ts';
+import type { GradientProvider } from '../engine/provider.ts';
 import { forwardTensors, mse } from './step.ts';
 
 /**
@@ -9,17 +9,22 @@ import { forwardTensors, mse } from './step.ts';
  * sums: non-finite activations show up through the loss and gradients).
  * Locally we still run a training-mode forward pass (no gradients) when the
  * model has batchnorm, because the provider's workers cannot update our
- * moving averages, and at logging steps, for the per-layer traces.
+ * moving averages, and at logging steps, for the per-layer traces; x (the
+ * batch as a tensor) is needed only then, and may be null otherwise.
  */
-export async function providerStep(p: GradientProvider, model: Regressor, xArr: Float32Array, yArr: Float32Array, n: number, x: tf.Tensor, y: tf.Tensor2D, log: boolean, seed: number) {
+export async function providerStep(p: GradientProvider, model: Regressor, xArr: Float32Array, yArr: Float32Array, n: number, x: tf.Tensor | null, y: tf.Tensor2D, log: boolean, seed: number) {
   // The workers start first; this thread's forward pass (if any) runs while they compute,
   // instead of after them: on a machine with spare cores it costs no wall time.
-  const pending = p.compute(model.getWeights(), xArr, yArr, n);
+  // The variables' values as read back (getWeights would copy each once more): the optimizer changes the
+  // variables only after this step's gradients have arrived, so they stay valid while the provider computes.
+  const weights = model.variables.map((v) => v.dataSync() as Float32Array);
+  const pending = p.compute(weights, xArr, yArr, n);
   pending.catch(() => undefined); // awaited below; a failure here must not surface as unhandled first
   let forward: ForwardResult | undefined;
   let headLosses: tf.Scalar[] = [];
   const hasBn = model.buffers.length > 0;
   if (log || hasBn) {
+    if (!x) throw new Error('providerStep: a logging or batchnorm step needs the batch tensor');
     tf.tidy(() => {
       // Runs on the weights the gradients are computed at (the optimizer has not stepped yet).
       const fw = model.apply(x, { training: true, trace: log, updateStats: hasBn, seed });

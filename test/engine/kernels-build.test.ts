@@ -1,6 +1,6 @@
 /**
  * The lab's wasm kernels ship as one module embedded in
- * src/engine/kernels/kernels-wasm.ts. These tests check that the committed module
+ * src/engine/kernels/wasm-binary.ts. These tests check that the committed module
  * is what scripts/build-kernels.sh makes from kernels/*.c (when Debian's clang, lld
  * and llvm are installed; CI installs them and sets
  * STEERLAB_REQUIRE_KERNEL_BUILD=1 so the check cannot be skipped there), and
@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KERNELS_BUILT_WITH, KERNELS_WASM_BASE64 } from '../../src/engine/kernels/kernels-wasm.ts';
+import { KERNELS_BUILT_WITH, KERNELS_WASM_BASE64 } from '../../src/engine/kernels/wasm-binary.ts';
 
 const embedded = Buffer.from(KERNELS_WASM_BASE64, 'base64');
 const haveTools = ['clang', 'wasm-ld', 'llvm-objdump'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
@@ -38,9 +38,9 @@ describe('the lab\'s wasm kernel module', () => {
       // Bytes are compared for the compiler that made the committed module; another clang
       // release may order or encode the same code differently.
       if (clang === KERNELS_BUILT_WITH) {
-        expect(built.equals(embedded), 'kernels-wasm.ts is stale: run bash scripts/build-kernels.sh and commit it').toBe(true);
+        expect(built.equals(embedded), 'wasm-binary.ts is stale: run bash scripts/build-kernels.sh and commit it').toBe(true);
       } else {
-        console.warn(`kernels-wasm.ts was built with "${KERNELS_BUILT_WITH}", this is "${clang}": bytes not compared`);
+        console.warn(`wasm-binary.ts was built with "${KERNELS_BUILT_WITH}", this is "${clang}": bytes not compared`);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -4,11 +4,30 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
+import { CancelledError } from '../../src/errors.ts';
 import { createParallelProvider, liveWorkerCount, shardSizes, type ParallelProvider } from '../../src/engine/parallel.ts';
 import { createRegressor } from '../../src/model/index.ts';
 import { disposeStep, lossAndGrads } from '../../src/train/step.ts';
 import { relErr } from './helpers.ts';
 import { createRng } from '../../src/rng.ts';
+import { evaluateSource } from '../../src/train/evaluate.ts';
+import type { SampleSource } from '../../src/train/data.ts';
+import type { TargetTransform } from '../../src/targets/transform.ts';
+
+/** An in-memory source of n samples (x flattened NHWC). */
+function memorySource(x: Float32Array, yDeg: Float32Array, shape: [number, number, number]): SampleSource {
+  const per = shape[0] * shape[1] * shape[2];
+  return {
+    size: yDeg.length,
+    anglesDeg: yDeg,
+    async batch(idx) {
+      const ids = Array.from(idx);
+      const bx = new Float32Array(ids.length * per);
+      ids.forEach((k, j) => bx.set(x.subarray(k * per, (k + 1) * per), j * per));
+      return { x: bx, yDeg: Float32Array.from(ids, (k) => yDeg[k]), size: ids.length };
+    },
+  };
+}
 
 const MODEL = { arch: 'pilotnet' as const, widthMultiplier: 0.25, activation: 'elu' as const, head: 'tanh' as const };
 const L2 = 1e-3;
@@ -56,6 +75,51 @@ describe('parallel gradient provider', () => {
     model.dispose();
   });
 
+  it('gives the same numbers for a batch in shared memory (sent as views, not copies)', async () => {
+    const model = createRegressor(MODEL, 4);
+    const n = 9;
+    const rng = createRng(21);
+    const [h, w, c] = [model.config.input.height, model.config.input.width, model.config.input.channels];
+    const x = Float32Array.from({ length: n * h * w * c }, () => rng.next());
+    const y = Float32Array.from({ length: n }, () => rng.next());
+    const xs = new Float32Array(new SharedArrayBuffer(x.length * 4));
+    xs.set(x);
+    const plain = await provider.compute(model.getWeights(), x, y, n);
+    const shared = await provider.compute(model.getWeights(), xs, y, n);
+    expect(shared.loss).toBe(plain.loss);
+    plain.grads.forEach((g, i) => expect(Buffer.from(shared.grads[i].buffer).equals(Buffer.from(g.buffer))).toBe(true));
+    expect(Array.from(xs.subarray(0, 5))).toEqual(Array.from(x.subarray(0, 5))); // the caller's batch is untouched
+    model.dispose();
+  });
+
+  it.each([32, 7, 1])('predicts a batch with exactly the numbers of the in-process forward pass (n=%i)', async (n) => {
+    const model = createRegressor(MODEL, 5);
+    const rng = createRng(40 + n);
+    const [h, w, c] = [model.config.input.height, model.config.input.width, model.config.input.channels];
+    const x = Float32Array.from({ length: n * h * w * c }, () => rng.next());
+    const ref = tf.tidy(() => model.apply(tf.tensor4d(x, [n, h, w, c]), { training: false }).output.dataSync() as Float32Array).slice(0, n);
+    // Several batches in flight at once: each worker answers for its own batch.
+    const got = await Promise.all([0, 1, 2].map(() => provider.predict(model.getWeights(), x, n)));
+    for (const g of got) expect(Array.from(g)).toEqual(Array.from(ref));
+    expect(x.length).toBe(n * h * w * c); // the caller keeps its batch
+    model.dispose();
+  });
+
+  it('evaluates a source on the workers with exactly the in-process numbers', async () => {
+    const model = createRegressor(MODEL, 6);
+    const [h, w, c] = [model.config.input.height, model.config.input.width, model.config.input.channels];
+    const n = 23;
+    const rng = createRng(77);
+    const src = memorySource(Float32Array.from({ length: n * h * w * c }, () => rng.next()), Float32Array.from({ length: n }, () => rng.next() * 20 - 10), [h, w, c]);
+    const target = { toTarget: (d: number) => d / 10, toDeg: (t: number) => t * 10 } as unknown as TargetTransform;
+    const local = await evaluateSource(model, src, target, 5, [h, w, c]);
+    const pooled = await evaluateSource(model, src, target, 5, [h, w, c], undefined, provider);
+    expect(Array.from(pooled.predDeg)).toEqual(Array.from(local.predDeg));
+    expect(Array.from(pooled.trueDeg)).toEqual(Array.from(local.trueDeg));
+    expect(pooled.valLoss).toBe(local.valLoss);
+    model.dispose();
+  });
+
   it('stops its workers on abort and refuses work afterwards', async () => {
     const ac = new AbortController();
     const p = await createParallelProvider({ model: { arch: 'mlp', input: { height: 1, width: 4, channels: 1 }, hidden: [3] }, l2: 0, workers: 2, signal: ac.signal, minShard: 1 });
@@ -63,7 +127,7 @@ describe('parallel gradient provider', () => {
     const ok = await p.compute(m.getWeights(), new Float32Array(8).fill(0.5), new Float32Array(2), 2);
     expect(Number.isFinite(ok.loss)).toBe(true);
     ac.abort();
-    await expect(p.compute(m.getWeights(), new Float32Array(8), new Float32Array(2), 2)).rejects.toThrow(/stopped/);
+    await expect(p.compute(m.getWeights(), new Float32Array(8), new Float32Array(2), 2)).rejects.toBeInstanceOf(CancelledError);
     m.dispose();
   });
 });
@@ -73,10 +137,10 @@ describe('parallel gradient provider start-up', () => {
     const ac = new AbortController();
     const p = createParallelProvider({ model: { arch: 'mlp', input: { height: 1, width: 4, channels: 1 }, hidden: [3] }, l2: 0, workers: 2, signal: ac.signal });
     setTimeout(() => ac.abort(), 50);
-    await expect(p).rejects.toThrow(/stopped/);
+    await expect(p).rejects.toBeInstanceOf(CancelledError);
     const t0 = Date.now();
     while (liveWorkerCount() > 0 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
     expect(liveWorkerCount()).toBe(0);
-    await expect(createParallelProvider({ model: { arch: 'mlp' }, l2: 0, signal: ac.signal })).rejects.toThrow(/stopped/);
+    await expect(createParallelProvider({ model: { arch: 'mlp' }, l2: 0, signal: ac.signal })).rejects.toBeInstanceOf(CancelledError);
   }, 30_000);
 });

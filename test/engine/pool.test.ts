@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
+import { CancelledError } from '../../src/errors.ts';
 import { liveWorkerCount } from '../../src/engine/parallel.ts';
 import { createPoolKeeper } from '../../src/engine/pool.ts';
 import { createRegressor } from '../../src/model/index.ts';
@@ -56,6 +57,6 @@ describe('createPoolKeeper', () => {
     const t0 = Date.now();
     while (liveWorkerCount() > 0 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
     expect(liveWorkerCount()).toBe(0);
-    await expect(keeper.get(A, 0, 2)).rejects.toThrow(/stopped/);
+    await expect(keeper.get(A, 0, 2)).rejects.toBeInstanceOf(CancelledError);
   }, 60_000);
 });

@@ -5,7 +5,8 @@
  *   wasm-SIMD kernels (simd-conv.ts, built from kernels/conv.c): the filter
  *   gradient is missing from tfjs-backend-wasm 4.22 (training any CNN fails
  *   there), the shipped input gradient is a scalar loop, and XNNPACK's
- *   forward convolution ran PilotNet's layers 1.3-2.7x slower than ours.
+ *   forward convolution ran PilotNet's layers slower than ours (figures in
+ *   the README's training-speed section; bench/kernel-micro.ts).
  *   A dilated forward convolution still goes to XNNPACK (tfjs has no
  *   gradient for dilated convolutions, so training never needs one).
  * - BatchMatMul runs on the same GEMM; Sum and Identity get faster paths for
@@ -37,6 +38,20 @@ interface ConvAttrs {
   dataFormat: 'NHWC' | 'NCHW';
   dimRoundingMode: unknown;
   dilations?: [number, number] | number;
+  /** Set only by conv2dXnnpack: run the shipped kernel. */
+  [USE_XNNPACK]?: boolean;
+}
+
+/** A Conv2D attribute that routes one call to the shipped XNNPACK kernel (tf.conv2d never sets it). */
+const USE_XNNPACK = 'steerlabUseXnnpack';
+
+/**
+ * Forward convolution through the shipped XNNPACK kernel instead of the lab's,
+ * NHWC, dilation 1: tests and benchmarks compare the two in one process.
+ */
+export function conv2dXnnpack(x: tf.Tensor4D, filter: tf.Tensor4D, strides: number | [number, number], pad: 'valid' | 'same'): tf.Tensor4D {
+  const attrs = { strides, pad, dataFormat: 'NHWC', dilations: 1, dimRoundingMode: undefined, [USE_XNNPACK]: true };
+  return tf.engine().runKernel('Conv2D', { x, filter }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
 
 /** Forward Conv2D: the SIMD kernel, or the shipped XNNPACK kernel for what it does not handle (dilation). */
@@ -44,7 +59,7 @@ function makeConv2D(original: tf.KernelConfig): tf.KernelFunc {
   return (args) => {
     const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
     const a = args.attrs as unknown as ConvAttrs;
-    if (a.dataFormat !== 'NHWC' || x.dtype !== 'float32') return original.kernelFunc(args);
+    if (a.dataFormat !== 'NHWC' || x.dtype !== 'float32' || a[USE_XNNPACK]) return original.kernelFunc(args);
     const info = conv2dInfo(x.shape, filter.shape, a.strides, a.pad, a.dimRoundingMode, a.dataFormat, a.dilations);
     if (!simdConvHandles(info)) return original.kernelFunc(args);
     return runSimdConv(args.backend as tf.KernelBackend, 'fwd', x, filter, info, info.outShape);
@@ -54,7 +69,7 @@ function makeConv2D(original: tf.KernelConfig): tf.KernelFunc {
 function gradientInfo(xShape: number[], filterShape: number[], a: ConvAttrs): backend_util.Conv2DInfo {
   const info = conv2dInfo(xShape, filterShape, a.strides, a.pad, a.dimRoundingMode, a.dataFormat);
   // tfjs-core's conv2d gradient refuses dilation > 1 before it gets here.
-  if (!simdConvHandles(info)) throw new Error('wasm convolution gradients are disabled (simdConvPolicy.enabled = false)');
+  if (!simdConvHandles(info)) throw new Error('wasm convolution gradients support dilation 1 only');
   return info;
 }
 

@@ -3,10 +3,9 @@
  * convolutions (forward and both gradients) on random and block-crossing
  * shapes, and whole small-CNN and PilotNet training steps.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
-import { simdConvPolicy } from '../../src/engine/simd-conv.ts';
-import { registerWasmGradientKernels } from '../../src/engine/wasm-kernels.ts';
+import { conv2dXnnpack, registerWasmGradientKernels } from '../../src/engine/register-kernels.ts';
 import { relErr } from './helpers.ts';
 import { createRegressor } from '../../src/model/index.ts';
 import { createOptimizer } from '../../src/train/optimizer.ts';
@@ -81,9 +80,6 @@ describe('wasm kernels', () => {
   beforeAll(async () => {
     await initEngine('wasm');
   });
-  afterEach(() => {
-    simdConvPolicy.enabled = true; // a failed case must not leave the other tests on XNNPACK
-  });
 
   it('registration is idempotent and the kernels exist for wasm', () => {
     registerWasmGradientKernels();
@@ -122,9 +118,7 @@ describe('wasm kernels', () => {
     const x = tf.tensor4d(randArray(rng, 2 * 31 * 40 * 24), [2, 31, 40, 24]);
     const w = tf.tensor4d(randArray(rng, 5 * 5 * 24 * 36), [5, 5, 24, 36]);
     const ours = tf.conv2d(x, w, 2, 'valid');
-    simdConvPolicy.enabled = false;
-    const xnn = tf.conv2d(x, w, 2, 'valid');
-    simdConvPolicy.enabled = true;
+    const xnn = conv2dXnnpack(x, w, 2, 'valid');
     expect(relErr(xnn.dataSync() as Float32Array, ours.dataSync() as Float32Array)).toBeLessThan(1e-5);
     tf.dispose([x, w, ours, xnn]);
   });

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""End-to-end PyTorch peer for `steerlab bench --e2e`: one `compare` cell trained
+the way a plain PyTorch loop trains it, on the lab's own frames and split.
+
+Usage: e2e_peer.py REFERENCE_PY JOB.json
+
+REFERENCE_PY is src/reference/reference.py: the loop below calls its pieces (the
+frame file memory map, the model, the optimiser, the augmentation, the training
+step and the validation), so the peer does exactly the arithmetic of the lab's
+PyTorch reference: uint8 NHWC frames -> float / 255 -> permuted to NCHW
+(channels-last memory), augmentation, input normalisation, Adam step, and a
+validation pass at the end of every epoch. JOB.json is a reference job
+(src/reference/job.ts) with one data set and one run; its `threads` sets
+torch's thread count.
+
+Protocol (stdin/stdout, one JSON object per line): prints {"torch", "threads"}
+once the frames are mapped, then answers each stdin line "run" with
+{"samples", "steps", "wallS", "cpuS" (CPU time of every thread), "phasesMs": {"batch", "augment", "step",
+"validation", "other"}, "valRmseDeg"}, until "quit" or end of input. Every
+"run" starts from the run's seed, so repeated runs do the same work. The timed
+span starts at model construction (torch is imported and the frames are
+mapped before, as the lab's frame cache is open before its timed cell).
+"""
+import importlib.util
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+
+
+def load_reference(path):
+    # No __pycache__ beside the lab's sources (an installed app's folder may be read-only).
+    sys.dont_write_bytecode = True
+    spec = importlib.util.spec_from_file_location('steerlab_reference', path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def train_cell(ref, run, data, frames):
+    """reference.py's train_run without its progress events, with the time of each phase (seconds)."""
+    clock = time.perf_counter
+    ph = {'batch': 0.0, 'augment': 0.0, 'step': 0.0, 'validation': 0.0}
+    t0 = clock()
+    c0 = time.process_time()
+    torch.manual_seed(run['seed'])
+    model = ref.build_model(run)
+    opt = ref.make_optimizer(run['optimizer'], model.parameters())
+    tr = run['transform']
+    train_pos = np.asarray(data['trainPositions'], dtype=np.int64)
+    train_ang = ref.finite_or_nan(data['trainAnglesDeg'])
+    val_pos = np.asarray(data['valPositions'], dtype=np.int64)
+    val_ang = ref.finite_or_nan(data['valAnglesDeg'])
+    bs = run['batchSize']
+    per_epoch = ref.steps_of(run, len(train_pos))
+    total = run['epochs'] * per_epoch
+    step = 0
+    samples = 0
+    ev = None
+    for _ in range(run['epochs']):
+        order = torch.randperm(len(train_pos)).numpy()
+        for s in range(per_epoch):
+            ta = clock()
+            idx = order[s * bs:(s + 1) * bs]
+            idx = idx[np.isfinite(train_ang[idx])]
+            if len(idx) == 0:
+                continue
+            x = frames.batch(train_pos[idx])
+            ang = torch.from_numpy(train_ang[idx])
+            tb = clock()
+            x, ang = ref.apply_augment(x, ang, ref.draw_augment(len(idx), run['augment']), run['augment'])
+            x = ref.normalise_input(x, run['inputNorm']).contiguous(memory_format=torch.channels_last)
+            y = ((ang - tr['offset']) / tr['scale']).float()
+            tc = clock()
+            for g in opt.param_groups:
+                g['lr'] = ref.learning_rate_at(step, run['optimizer'], total, per_epoch)
+            ref.train_step(model, opt, x, y, run)
+            td = clock()
+            ph['batch'] += tb - ta
+            ph['augment'] += tc - tb
+            ph['step'] += td - tc
+            step += 1
+            samples += len(idx)
+        tv = clock()
+        ev = ref.validate(model, frames, val_pos, val_ang, tr, bs, run['inputNorm'])
+        ph['validation'] += clock() - tv
+    wall = clock() - t0
+    cpu = time.process_time() - c0
+    ms = {k: 1000 * v for k, v in ph.items()}
+    ms['other'] = 1000 * wall - sum(ms.values())
+    rmse = ev['rmseDeg'] if ev is not None else float('nan')
+    return {'samples': samples, 'steps': step, 'wallS': wall, 'cpuS': cpu, 'phasesMs': ms, 'valRmseDeg': ref.json_number(rmse)}
+
+
+def main(argv):
+    if len(argv) != 3:
+        raise ValueError('usage: e2e_peer.py REFERENCE_PY JOB.json')
+    ref = load_reference(argv[1])
+    with open(argv[2]) as f:
+        job = json.load(f)
+    torch.set_num_threads(job.get('threads') or 2)
+    run = job['runs'][0]
+    data = job['datasets'][run['dataset']]
+    frames = ref.Frames(data)
+    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads()}), flush=True)
+    for line in sys.stdin:
+        cmd = line.split()
+        if not cmd or cmd[0] == 'quit':
+            break
+        if cmd[0] == 'run':
+            print(json.dumps(train_cell(ref, run, data, frames)), flush=True)
+        else:
+            print(json.dumps({'error': 'unknown command %s' % cmd[0]}), flush=True)
+
+
+if __name__ == '__main__':
+    try:
+        main(sys.argv)
+    except Exception as e:  # one readable line for the bench, the traceback after it
+        import traceback
+        sys.stderr.write('e2e_peer.py: %s: %s\n' % (type(e).__name__, e))
+        traceback.print_exc()
+        sys.exit(1)

@@ -1,0 +1,27 @@
+/**
+ * A pluggable gradient computation: the worker-thread pool (parallel.ts)
+ * implements it, the trainer (train/) consumes it. It lives in engine/ so
+ * that engine/ never imports train/. The trainer's default is in-process
+ * (train/step.ts).
+ */
+export interface GradientProvider {
+  /**
+   * Loss and gradients for one batch at the given weights.
+   * weights: aligned with Regressor.variables (getWeights order);
+   * x: n inputs, flattened NHWC (or n x features); yTarget: n targets in target units.
+   * Returns grads aligned with weights. The loss is the same weighted total as lossAndGrads.
+   * Rejects with CancelledError once the provider was stopped.
+   */
+  compute(weights: Float32Array[], x: Float32Array, yTarget: Float32Array, n: number): Promise<{ loss: number; grads: Float32Array[] }>;
+  /**
+   * Optional: the inference-mode forward pass (training: false) of one batch
+   * at the given weights: the main head's n outputs in target units, the same
+   * numbers as Regressor.apply on this thread (the validation pass uses it to
+   * keep every core busy). Not for models with buffers (batchnorm moving
+   * averages are not sent). Rejects with CancelledError once stopped.
+   */
+  predict?(weights: Float32Array[], x: Float32Array, n: number): Promise<Float32Array>;
+  /** How many predict() calls are worth keeping in flight (the worker count); default 1. */
+  readonly concurrency?: number;
+  dispose(): void;
+}
