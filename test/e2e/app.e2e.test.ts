@@ -6,13 +6,14 @@
  * and charts. Screenshots of each view go to test-artifacts/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { spawnCli } from '../helpers/cli.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = process.env.STEERLAB_CHROMIUM ?? '/usr/bin/chromium';
@@ -43,11 +44,10 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     // Always rebuild so the test sees the current renderer source.
     const { buildRenderer } = await import('../../src/server/index.ts');
     await buildRenderer();
-    server = spawn(process.execPath, [join(ROOT, 'bin/steerlab.mjs'), 'serve', '--port', '0', '--workspace', ws], {
+    server = spawnCli(['serve', '--port', '0', '--workspace', ws], {
       cwd: ROOT,
       // A short demo drive (24 s: its first curve starts at about 15 s) and a 64x32 input keep the runs short.
-      env: { ...process.env, STEERLAB_DEMO_FRAMES: String(DEMO_FRAMES), ...(process.env.STEERLAB_E2E_ENGINE ? { STEERLAB_ENGINE: process.env.STEERLAB_E2E_ENGINE } : {}) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { STEERLAB_DEMO_FRAMES: String(DEMO_FRAMES), ...(process.env.STEERLAB_E2E_ENGINE ? { STEERLAB_ENGINE: process.env.STEERLAB_E2E_ENGINE } : {}) },
     });
     server.stderr?.on('data', (d) => stderr.push(String(d)));
     url = await new Promise<string>((resolve, reject) => {

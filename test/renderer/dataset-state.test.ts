@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRunes, cleanCompiled } from './runes.ts';
 import { harness, stateSrc } from './harness.ts';
-import { Router, type CropPreview, type DatasetSummary } from '../../src/contract/index.ts';
+import { Router, type CropPreview, type DatasetOverview } from '../../src/contract/index.ts';
 import type * as AppMod from '../../renderer/src/lib/state/app.svelte.ts';
 import type * as DatasetMod from '../../renderer/src/lib/state/dataset.svelte.ts';
 
@@ -15,7 +15,7 @@ afterAll(() => cleanCompiled());
 
 const PNG = 'data:image/png;base64,iVBORw0KGgo=';
 
-const summary: DatasetSummary = {
+const summary: DatasetOverview = {
   datasetId: 'ds1',
   spec: { source: '/drives/demo/synth.mp4', labels: '/drives/demo/labels.csv', input: { width: 64, height: 32 } },
   video: { path: '/drives/demo/synth.mp4', frames: 3, fps: 20, width: 320, height: 160, durationS: 0.15, codec: 'h264', rotationDeg: 0, variableFrameRate: false },

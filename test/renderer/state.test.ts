@@ -1,8 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.ts';
 import { loadRunes, cleanCompiled } from './runes.ts';
 import { harness, stateSrc } from './harness.ts';
 import { Router } from '../../src/contract/index.ts';
 import { RunConfig } from '../../src/train/config.ts';
+import type { RunResult } from '../../src/train/events.ts';
 import type * as AppMod from '../../renderer/src/lib/state/app.svelte.ts';
 import type * as LiveMod from '../../renderer/src/lib/state/live.svelte.ts';
 
@@ -12,6 +14,10 @@ afterAll(() => cleanCompiled());
 
 
 const metrics = (mae: number) => ({ n: 10, maeDeg: mae, rmseDeg: mae * 1.5, maxErrDeg: mae * 3, bins: [] });
+/** A run's result as the lab records it (train/events.ts RunResult). */
+const result = (status: RunResult['status'], error: string | null = null): RunResult => ({
+  status, engine: 'wasm', epochs: 1, steps: 2, wallTimeS: 1, paramCount: 10, bestEpoch: null, selection: 'last-epoch', val: null, findings: [], error,
+});
 
 describe('LiveState', () => {
   it('starts an experiment, accumulates only its runs\' events, and ends on experiment.finished', async () => {
@@ -52,18 +58,46 @@ describe('LiveState', () => {
     await live.cancel();
     expect(cancelled).toBe('exp1');
     expect(live.status).toBe('cancelling');
-    h.push('run.cancelled', { experimentId: 'exp1', runId: 'r1', result: null });
+    h.push('run.finished', { experimentId: 'exp1', runId: 'r1', result: result('cancelled') });
     h.push('experiment.finished', { experimentId: 'exp1', status: 'cancelled', runIds: ['r1'], error: null });
     expect(live.runs[0].phase).toBe('cancelled');
     expect(live.status).toBe('cancelled');
     expect(live.active).toBe(false);
   });
 
+  it("keeps the lab's statuses and a failure's reason; a run the experiment's failure interrupted ends with it", async () => {
+    const { AppState } = await loadRunes<typeof AppMod>(src('app.svelte.ts'));
+    const { LiveState } = await loadRunes<typeof LiveMod>(src('live.svelte.ts'));
+    const config = RunConfig.parse({ epochs: 1, name: 'a' });
+    const router = new Router().handle('experiment.start', async () => ({ experimentId: 'exp2', runs: ['a', 'b', 'c', 'd'].map((name) => ({ name, config })) }));
+    const h = harness(router);
+    const app = new AppState({ client: h.client, transport: 'websocket', host: null });
+    const live = new LiveState(app);
+    await live.start({ datasetId: 'd1', base: {}, axes: {} });
+    const started = (runId: string, index: number) => h.push('run.started', { experimentId: 'exp2', runId, index, total: 4, name: runId, config });
+    started('a', 0);
+    h.push('run.finished', { experimentId: 'exp2', runId: 'a', result: result('completed') });
+    started('b', 1);
+    h.push('run.finished', { experimentId: 'exp2', runId: 'b', result: result('diverged') });
+    started('c', 2);
+    h.push('run.finished', { experimentId: 'exp2', runId: 'c', result: result('failed', 'labels.csv: no steering column') });
+    started('d', 3);
+    h.push('experiment.finished', { experimentId: 'exp2', status: 'failed', runIds: ['a', 'b', 'c', 'd'], error: 'the frame cache could not be written: disk full' });
+    expect(live.runs.map((r) => [r.runId, r.phase, r.error])).toEqual([
+      ['a', 'completed', null],
+      ['b', 'diverged', null],
+      ['c', 'failed', 'labels.csv: no steering column'],
+      ['d', 'failed', 'the frame cache could not be written: disk full'],
+    ]);
+    expect(live.status).toBe('failed');
+    expect(app.error).toBe('the frame cache could not be written: disk full');
+  });
+
   it('shows a failed start as an error line, not a crash', async () => {
     const { AppState } = await loadRunes<typeof AppMod>(src('app.svelte.ts'));
     const { LiveState } = await loadRunes<typeof LiveMod>(src('live.svelte.ts'));
     const router = new Router().handle('experiment.start', async () => {
-      throw Object.assign(new Error('data set d1 is not open any more; open it again'), { name: 'UserError' });
+      throw new UserError('data set d1 is not open any more; open it again');
     });
     const app = new AppState({ client: harness(router).client, transport: 'websocket', host: null });
     const live = new LiveState(app);

@@ -5,6 +5,7 @@
  * one error line.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.ts';
 import { loadRunes, cleanCompiled } from './runes.ts';
 import { harness, stateSrc, type Push } from './harness.ts';
 import { Router } from '../../src/contract/index.ts';
@@ -81,7 +82,7 @@ describe('StudyState', () => {
   it('shows a refused start and a failed study as one error line', async () => {
     let refuse = true;
     const router = new Router().handle('study.start', async () => {
-      if (refuse) throw Object.assign(new Error("the study 'relu-blowup' is still running; cancel it or wait for it to finish"), { name: 'UserError' });
+      if (refuse) throw new UserError("the study 'relu-blowup' is still running; cancel it or wait for it to finish");
       return { studyRunId: 'ok-1' };
     });
     const { study, app, push } = await setup(router);
@@ -109,7 +110,7 @@ describe('StudyState', () => {
     const results = new Router().handle('study.result', async (a) => {
       fetched.push(a.studyRunId);
       const rec = stored.find((x) => x.studyRunId === a.studyRunId);
-      if (!rec) throw Object.assign(new Error(`no stored study ${a.studyRunId} in this workspace`), { name: 'UserError' });
+      if (!rec) throw new UserError(`no stored study ${a.studyRunId} in this workspace`);
       return rec;
     });
     const router = new Router()

@@ -3,11 +3,10 @@
  * classes call these and replace their $state.raw arrays with the result
  * (never deep-mutate), so charts see a new array and redraw.
  */
-import type { Payload } from '../../../src/contract/index.ts';
-import type { DiagnosticsSnapshot, Finding } from '../../../src/diagnostics/types.ts';
-import type { RunResult } from '../../../src/train/events.ts';
+import type { DiagnosticsSnapshot, Finding, Payload, RunResult, RunStatus } from '../../../src/contract/index.ts';
 
-export type RunPhase = 'running' | 'finished' | 'failed' | 'cancelled';
+/** Where a live run stands: the lab's run status ('running' until its result says how it ended). */
+export type RunPhase = RunStatus;
 
 export interface LiveRun {
   runId: string;
@@ -58,6 +57,11 @@ export function addEpoch(r: LiveRun, p: Payload<'run.epoch'>): LiveRun {
     valMaeDeg: [...r.valMaeDeg, { x: p.epoch.epoch, y: p.epoch.val.model.maeDeg }],
     lastEpoch: p.epoch,
   };
+}
+
+/** Last logged step of a live run (-1 before the first), so a replayed push event is not added twice. */
+export function lastStepIndex(r: LiveRun): number {
+  return r.steps.length ? r.steps[r.steps.length - 1].x : -1;
 }
 
 export function addSnapshot(r: LiveRun, s: DiagnosticsSnapshot): LiveRun {

@@ -16,9 +16,34 @@ export class CompareState {
 
   constructor(app: AppState) {
     this.#app = app;
+    const c = app.client;
+    // The backend pushes every experiment's progress to every page: keep the list's statuses and the shown table current.
+    c.on('experiment.finished', (p) => void this.#changed(p.experimentId, true));
+    c.on('run.finished', (p) => void this.#changed(p.experimentId, false));
+    c.on('run.started', (p) => {
+      if (!this.experiments.some((x) => x.experimentId === p.experimentId)) void this.#changed(p.experimentId, false);
+    });
+  }
+
+  /** True once refresh or load has run (the Compare view loads on first show; events only update what was loaded). */
+  get loaded(): boolean {
+    return this.experiments.length > 0 || this.comparison !== null;
+  }
+
+  /** An experiment changed: reload the list, and the table when it shows that experiment (or none yet and it ended). */
+  async #changed(experimentId: string, ended: boolean): Promise<void> {
+    if (!this.loaded) return;
+    try {
+      this.experiments = await this.#app.client.request('experiments.list', {});
+    } catch {
+      return; // the next change or a Refresh tries again; a push event is no reason for an error banner
+    }
+    if (this.experimentId === experimentId || (ended && this.experimentId === null)) await this.load(experimentId);
   }
 
   async refresh(preferred?: string | null): Promise<void> {
+    // Named at once, so the route (#/compare/<id>) holds while the list loads.
+    if (preferred) this.experimentId = preferred;
     try {
       this.experiments = await this.#app.client.request('experiments.list', {});
       const id = preferred ?? this.experimentId ?? this.experiments[this.experiments.length - 1]?.experimentId ?? null;

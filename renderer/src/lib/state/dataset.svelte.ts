@@ -2,19 +2,26 @@
  * The open data set: its summary, the scrubber position and the frame at
  * that position (fetched from the backend frame cache as a PNG).
  */
-import type { ArgsIn, CropPreview, DatasetSummary, FrameImage } from '../../../../src/contract/index.ts';
+import type { ArgsIn, CropPreview, DatasetOverview, FrameImage } from '../../../../src/contract/index.ts';
 import type { AppState } from './app.svelte.ts';
+import { KEYS, readJson, removeKey, restore, writeJson } from '../persist.ts';
+
+/** What to reopen after a reload: the demo drive or the arguments of dataset.open. */
+type Reopen = { kind: 'demo'; frames: number | null; input: { width: number; height: number } } | { kind: 'open'; args: ArgsIn<'dataset.open'> };
+
+/** The form fields kept across a reload (the open data set is kept separately, as what to reopen). */
+const FORM_DEFAULTS = { input: { width: 200, height: 66 }, form: { source: '', labels: '', crop: { top: 0, bottom: 0, left: 0, right: 0 } } };
 
 export class DatasetState {
-  summary = $state.raw<DatasetSummary | null>(null);
+  summary = $state.raw<DatasetOverview | null>(null);
   sample = $state(0);
   frame = $state.raw<FrameImage | null>(null);
   preview = $state.raw<CropPreview | null>(null);
   busy = $state<string | null>(null);
   /** Model input size in pixels used when opening (the demo drive too); the frame cache is decoded at this size. */
-  input = $state({ width: 200, height: 66 });
+  input = $state(restore(KEYS.datasetForm, FORM_DEFAULTS).input);
   /** The open form's video, labels and crop (source pixels): here, so "Use suggested crop" can fill them. */
-  form = $state({ open: false, source: '', labels: '', crop: { top: 0, bottom: 0, left: 0, right: 0 } });
+  form = $state({ open: false, ...restore(KEYS.datasetForm, FORM_DEFAULTS).form });
   #app: AppState;
   #frameSeq = 0;
 
@@ -32,19 +39,45 @@ export class DatasetState {
   }
 
   async openDemo(frames?: number): Promise<void> {
-    await this.#load('Synthesising and decoding the demo drive …', () => this.#app.client.request('dataset.demo', { input: { ...this.input }, ...(frames ? { frames } : {}) }));
+    const input = { ...this.input };
+    await this.#load('Synthesising and decoding the demo drive …', () => this.#app.client.request('dataset.demo', { input, ...(frames ? { frames } : {}) }), { kind: 'demo', frames: frames ?? null, input });
   }
 
   async open(args: ArgsIn<'dataset.open'>): Promise<void> {
-    await this.#load(`Opening ${args.source} …`, () => this.#app.client.request('dataset.open', args));
+    await this.#load(`Opening ${args.source} …`, () => this.#app.client.request('dataset.open', args), { kind: 'open', args });
   }
 
-  async #load(label: string, fn: () => Promise<DatasetSummary>): Promise<void> {
+  /** The form fields as plain JSON (reading them all, so an $effect that saves this runs on every change). */
+  formSnapshot(): typeof FORM_DEFAULTS {
+    const c = this.form.crop;
+    return { input: { width: this.input.width, height: this.input.height }, form: { source: this.form.source, labels: this.form.labels, crop: { top: c.top, bottom: c.bottom, left: c.left, right: c.right } } };
+  }
+
+  /** Saves the form fields (called from an $effect of the app root). */
+  saveForm(): void {
+    writeJson(KEYS.datasetForm, this.formSnapshot());
+  }
+
+  /** Reopens the data set that was open before a reload (a frame-cache hit, so quick); forgets it when it cannot be reopened. */
+  async reopen(): Promise<void> {
+    if (this.summary || this.busy) return;
+    const r = readJson(KEYS.dataset) as Reopen | null;
+    if (!r || typeof r !== 'object') return;
+    if (r.kind === 'demo' && r.input && typeof r.input.width === 'number') {
+      await this.#load('Reopening the demo drive …', () => this.#app.client.request('dataset.demo', { input: r.input, ...(r.frames ? { frames: r.frames } : {}) }), r);
+    } else if (r.kind === 'open' && r.args && typeof r.args.source === 'string') {
+      await this.#load(`Reopening ${r.args.source} …`, () => this.#app.client.request('dataset.open', r.args), r);
+    }
+    if (!this.summary) removeKey(KEYS.dataset);
+  }
+
+  async #load(label: string, fn: () => Promise<DatasetOverview>, reopen: Reopen): Promise<void> {
     this.busy = label;
     this.#app.error = null;
     try {
       const s = await fn();
       this.summary = s;
+      writeJson(KEYS.dataset, reopen);
       this.frame = null;
       this.preview = null;
       await this.seek(Math.floor(s.anglesDeg.length / 2));
