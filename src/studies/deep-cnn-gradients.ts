@@ -4,7 +4,9 @@
  * and without batchnorm, trained on the demo drive (or the user's video):
  * per-layer gradient norms over steps (heatmap data) and validation MAE in
  * degrees. PilotNet has only five convs, so this study builds its own net
- * (tfjs-core) and uses VIDEO's loader, EXPERIMENTS' training data and CORE's
+ * (tfjs-core), trains it through the lab's loop (train/loop.ts: seeded
+ * shuffle, Adam from the optimizer registry, validation via predictSource),
+ * and uses the video loader, the experiments' training data and the model's
  * initialisers, target transform and degree metrics.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,13 +14,16 @@ import { initEngine } from '../engine/index.ts';
 import { datasetToTrainingData } from '../experiments/training-data.ts';
 import { initialValues } from '../model/index.ts';
 import { createRng } from '../rng.ts';
-import { angleBins, createTargetTransform, evaluateDeg } from '../targets/index.ts';
+import { angleBins, createTargetTransform, evaluateDeg, type TargetTransform } from '../targets/index.ts';
 import { AugmentConfig, SplitConfig } from '../train/config.ts';
-import type { SampleSource } from '../train/data.ts';
+import type { TrainingData } from '../train/data.ts';
+import { predictSource } from '../train/evaluate.ts';
+import { gradientStep, runLoop } from '../train/loop.ts';
+import { createOptimizer } from '../train/optimizer.ts';
 import { loadDataset } from '../video/dataset.ts';
 import { prepareDrive } from './drive.ts';
 import { DeepCnnGradientsOptions } from './options.ts';
-import { checkCancelled, fmt, tick, type StudyContext } from './types.ts';
+import { fmt, type StudyContext } from './types.ts';
 
 type Act = DeepCnnGradientsOptions['activations'][number];
 
@@ -134,19 +139,80 @@ function buildNet(o: DeepCnnGradientsOptions, act: Act, bn: boolean, seed: numbe
   return { layers, trainable, forward, updateMoving, dispose: () => tf.dispose(all) };
 }
 
-async function predictDeg(net: ReturnType<typeof buildNet>, src: SampleSource, shape: [number, number, number], toDeg: (t: number) => number, bs: number) {
-  const pred = new Float32Array(src.size);
-  const truth = new Float32Array(src.size);
-  for (let s = 0; s < src.size; s += bs) {
-    const idx = Array.from({ length: Math.min(bs, src.size - s) }, (_, k) => s + k);
-    const b = await src.batch(idx);
-    const out = tf.tidy(() => net.forward(tf.tensor4d(b.x, [b.size, ...shape]), false).dataSync());
-    for (let k = 0; k < b.size; k++) {
-      pred[s + k] = toDeg(out[k]);
-      truth[s + k] = b.yDeg[k];
-    }
+/** What every combination shares: the training mean and bins of the metrics, and its progress label. */
+interface ComboContext {
+  trainMean: number;
+  bins: ReturnType<typeof angleBins>;
+  stage: string;
+}
+
+/**
+ * Trains one (activation, batchnorm) net through the lab's loop (Adam, the
+ * seeded shuffle, the same batches for every combination) and validates it
+ * after every epoch. Kernel gradient norms and the loss are read back at
+ * logging steps only.
+ */
+async function trainCombo(o: DeepCnnGradientsOptions, c: { activation: Act; batchnorm: boolean }, td: TrainingData, target: TargetTransform, cc: ComboContext, ctx: StudyContext) {
+  const t0 = performance.now();
+  const shape = td.inputShape;
+  const net = buildNet(o, c.activation, c.batchnorm, o.seed);
+  const opt = createOptimizer({ name: 'adam', momentum: 0 });
+  const kernelAt = net.layers.map((l) => net.trainable.indexOf(l.kernel));
+  const heat: number[][] = net.layers.map(() => []);
+  const heatSteps: number[] = [];
+  const losses: number[] = [];
+  const maeByEpoch: number[] = [];
+  let rmse = NaN;
+  let baselines = { zeroMaeDeg: NaN, meanMaeDeg: NaN };
+  const steps = Math.max(1, Math.floor(td.train.size / o.batchSize));
+  try {
+    await runLoop({
+      epochs: o.epochs, stepsPerEpoch: steps, samples: td.train.size, batchSize: o.batchSize, seed: o.seed + 17, logEvery: o.logEvery,
+      signal: ctx.signal, yieldEvery: 5,
+      load: (idx) => td.train.batch(idx),
+      step(b, at) {
+        const y = Float32Array.from(b.yDeg, (d) => target.toTarget(d));
+        tf.tidy(() => {
+          const x = tf.tensor4d(b.x, [b.size, ...shape]);
+          const yt = tf.tensor2d(y, [b.size, 1]);
+          const inspect = (g: tf.Tensor[]) => {
+            const norms = tf.stack(kernelAt.map((k) => tf.norm(g[k]))).dataSync(); // one read-back for every layer
+            heat.forEach((h, l) => h.push(norms[l]));
+            heatSteps.push(at.step);
+          };
+          const value = gradientStep(opt, net.trainable, () => tf.losses.meanSquaredError(yt, net.forward(x, true)) as tf.Scalar, o.learningRate, { inspect: at.log ? inspect : undefined });
+          if (at.log) losses.push(value.dataSync()[0]);
+        });
+        net.updateMoving();
+        if (at.stepInEpoch % 5 === 0) ctx.onProgress?.({ stage: cc.stage, done: at.epoch * steps + at.stepInEpoch, total: o.epochs * steps });
+      },
+      async endEpoch() {
+        const p = await predictSource(td.val, 64, (b) => net.forward(tf.tensor4d(b.x, [b.size, ...shape]), false), ctx.signal);
+        const ev = evaluateDeg(Float32Array.from(p.out, (t) => target.toDeg(t)), p.trueDeg, cc.trainMean, cc.bins);
+        maeByEpoch.push(ev.model.maeDeg);
+        rmse = ev.model.rmseDeg;
+        baselines = { zeroMaeDeg: ev.zero.maeDeg, meanMaeDeg: ev.mean.maeDeg };
+      },
+    });
+  } finally {
+    opt.dispose();
+    net.dispose();
   }
-  return { pred, truth };
+  const last = heat.length - 1;
+  const ratios = heat[0].map((g0, j) => g0 / heat[last][j]).filter((r) => Number.isFinite(r));
+  const run: DeepCnnRun = {
+    activation: c.activation,
+    batchnorm: c.batchnorm,
+    firstToLastGradRatio: ratios.length ? ratios.reduce((a, b) => a + b, 0) / ratios.length : NaN,
+    valMaeDeg: maeByEpoch[maeByEpoch.length - 1],
+    valRmseDeg: rmse,
+    maeByEpochDeg: maeByEpoch,
+    gradNormHeatmap: heat,
+    heatmapSteps: heatSteps,
+    lossBySteps: losses,
+    wallTimeS: (performance.now() - t0) / 1000,
+  };
+  return { run, baselines };
 }
 
 /** Runs the study: one training run per (activation, batchnorm), same data, split and seed. */
@@ -161,82 +227,16 @@ export async function runDeepCnnGradients(input: Partial<DeepCnnGradientsOptions
   const runs: DeepCnnRun[] = [];
   try {
     const td = datasetToTrainingData(ds, SplitConfig.parse({ seed: o.seed }), AugmentConfig.parse({ flip: false, brightness: 0, contrast: 0 }));
-    const shape = td.inputShape;
     const target = createTargetTransform({ kind: 'normalized' }, td.train.anglesDeg);
     const combos = o.activations.flatMap((activation) => o.batchnorm.map((batchnorm) => ({ activation, batchnorm })));
     let baselines = { zeroMaeDeg: NaN, meanMaeDeg: NaN };
     const trainMean = td.train.anglesDeg.reduce((a, b) => a + b, 0) / Math.max(1, td.train.size);
+    const bins = angleBins(td.train.anglesDeg);
     for (const [ci, c] of combos.entries()) {
-      const t0 = performance.now();
-      const net = buildNet(o, c.activation, c.batchnorm, o.seed);
-      const opt = tf.train.adam(o.learningRate);
-      const rng = createRng(o.seed + 17);
-      const heat: number[][] = net.layers.map(() => []);
-      const heatSteps: number[] = [];
-      const losses: number[] = [];
-      const maeByEpoch: number[] = [];
-      let rmse = NaN;
-      const steps = Math.max(1, Math.floor(td.train.size / o.batchSize));
-      let step = 0;
-      try {
-        for (let e = 0; e < o.epochs; e++) {
-          const order = Int32Array.from({ length: td.train.size }, (_, i) => i);
-          for (let i = order.length - 1; i > 0; i--) {
-            const j = rng.int(i + 1);
-            [order[i], order[j]] = [order[j], order[i]];
-          }
-          for (let k = 0; k < steps; k++, step++) {
-            checkCancelled(ctx.signal);
-            const b = await td.train.batch(order.subarray(k * o.batchSize, Math.min((k + 1) * o.batchSize, order.length)));
-            const y = Float32Array.from(b.yDeg, (d) => target.toTarget(d));
-            const log = step % o.logEvery === 0;
-            const read: { norms?: number[]; loss?: number } = {};
-            tf.tidy(() => {
-              const x = tf.tensor4d(b.x, [b.size, ...shape]);
-              const yt = tf.tensor2d(y, [b.size, 1]);
-              const { value, grads } = tf.variableGrads(() => tf.losses.meanSquaredError(yt, net.forward(x, true)) as tf.Scalar, net.trainable);
-              const norms = log ? tf.stack(net.layers.map((l) => tf.norm(grads[l.kernel.name]))) : null;
-              opt.applyGradients(grads as unknown as Parameters<typeof opt.applyGradients>[0]);
-              if (log) {
-                read.norms = Array.from(norms!.dataSync());
-                read.loss = value.dataSync()[0];
-              }
-            });
-            net.updateMoving();
-            if (read.norms && read.loss !== undefined) {
-              read.norms.forEach((v, l) => heat[l].push(v));
-              heatSteps.push(step);
-              losses.push(read.loss);
-            }
-            if (k % 5 === 0) {
-              ctx.onProgress?.({ stage: `${c.activation}${c.batchnorm ? ' + batchnorm' : ''} (${ci + 1}/${combos.length})`, done: e * steps + k, total: o.epochs * steps });
-              await tick();
-            }
-          }
-          const { pred, truth } = await predictDeg(net, td.val, shape, (t) => target.toDeg(t), 64);
-          const ev = evaluateDeg(pred, truth, trainMean, angleBins(td.train.anglesDeg));
-          maeByEpoch.push(ev.model.maeDeg);
-          rmse = ev.model.rmseDeg;
-          baselines = { zeroMaeDeg: ev.zero.maeDeg, meanMaeDeg: ev.mean.maeDeg };
-        }
-      } finally {
-        opt.dispose();
-        net.dispose();
-      }
-      const last = heat.length - 1;
-      const ratios = heat[0].map((g0, j) => g0 / heat[last][j]).filter((r) => Number.isFinite(r));
-      runs.push({
-        activation: c.activation,
-        batchnorm: c.batchnorm,
-        firstToLastGradRatio: ratios.length ? ratios.reduce((a, b) => a + b, 0) / ratios.length : NaN,
-        valMaeDeg: maeByEpoch[maeByEpoch.length - 1],
-        valRmseDeg: rmse,
-        maeByEpochDeg: maeByEpoch,
-        gradNormHeatmap: heat,
-        heatmapSteps: heatSteps,
-        lossBySteps: losses,
-        wallTimeS: (performance.now() - t0) / 1000,
-      });
+      const stage = `${c.activation}${c.batchnorm ? ' + batchnorm' : ''} (${ci + 1}/${combos.length})`;
+      const r = await trainCombo(o, c, td, target, { trainMean, bins, stage }, ctx);
+      baselines = r.baselines;
+      runs.push(r.run);
     }
     return {
       engine: engine.name,

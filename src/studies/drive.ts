@@ -1,13 +1,12 @@
 /**
  * The steering data set a study trains on: the user's video and labels, or
- * the synthetic demo drive (VIDEO's synthesizeDrive), generated once per
- * (frames, seed) into the study workspace and reused afterwards.
+ * the demo drive, synthesised once per (frames, seed) into the workspace's
+ * one demo-drive folder (lab/workspace.ts) and reused afterwards.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { UserError } from '../errors.ts';
-import { DEMO_DRIVE, synthesizeDrive } from '../synth/index.ts';
+import { ensureDemoDrive, resolveWorkspace } from '../lab/workspace.ts';
 import type { DatasetSpec } from '../video/types.ts';
 import { checkCancelled, type StudyContext } from './types.ts';
 import type { DriveDataset } from './options.ts';
@@ -20,11 +19,6 @@ export interface DriveChoice {
   source: string;
 }
 
-/** Default study workspace: one folder under the OS temp dir, so a second run reuses the drive and frame cache. */
-export function defaultStudyWorkspace(): string {
-  return join(tmpdir(), 'steerlab-studies');
-}
-
 /**
  * The drive a study trains on: `dataset` (a full spec, e.g. the data set open
  * in the app, with its label override and crop), else `video` + `labels`,
@@ -35,7 +29,8 @@ export async function prepareDrive(
   o: { video?: string; labels?: string; dataset?: DriveDataset; frames: number; seed: number; workspace?: string },
   ctx: StudyContext,
 ): Promise<DriveChoice> {
-  const workspace = resolve(o.workspace ?? defaultStudyWorkspace());
+  // The lab's workspace rule (lab/workspace.ts), so a second study reuses the drive and the frame cache.
+  const workspace = resolveWorkspace(o.workspace);
   mkdirSync(workspace, { recursive: true });
   if (o.dataset) {
     if (o.video || o.labels) throw new UserError('give either a data set or a video with labels, not both');
@@ -55,20 +50,12 @@ export async function prepareDrive(
     if (o.labels && !existsSync(o.labels)) throw new UserError(`labels not found: ${o.labels}`);
     return { spec: { source: resolve(o.video), labels: o.labels ? resolve(o.labels) : undefined, maxFrames: o.frames }, workspace, source: o.video };
   }
-  const dir = join(workspace, 'data', `demo-${o.frames}f-seed${o.seed}`);
-  const video = join(dir, 'synth.mp4');
-  const labels = join(dir, 'labels.csv');
-  if (!existsSync(video) || !existsSync(labels)) {
-    checkCancelled(ctx.signal);
-    await synthesizeDrive(dir, {
-      frames: o.frames,
-      seed: o.seed,
-      width: DEMO_DRIVE.width,
-      height: DEMO_DRIVE.height,
-      fps: DEMO_DRIVE.fps,
-      signal: ctx.signal,
-      onProgress: (p) => ctx.onProgress?.({ stage: 'synthesizing the demo drive', done: p.done, total: p.total }),
-    });
-  }
-  return { spec: { source: video, labels }, workspace, source: 'demo' };
+  checkCancelled(ctx.signal);
+  const drive = await ensureDemoDrive(workspace, {
+    frames: o.frames,
+    seed: o.seed,
+    signal: ctx.signal,
+    onProgress: (p) => ctx.onProgress?.({ stage: 'synthesizing the demo drive', done: p.done, total: p.total }),
+  });
+  return { spec: { source: drive.videoPath, labels: drive.labelsPath }, workspace, source: 'demo' };
 }

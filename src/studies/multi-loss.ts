@@ -5,14 +5,16 @@
  * (the classic Caffe "how are several losses combined?" question). This
  * study checks that numerically with separate tf.variableGrads calls, and
  * measures how much of the trunk's gradient each head contributes while the
- * net trains.
+ * net trains (Adam, through the lab's loop in train/loop.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../engine/index.ts';
 import { initialValues } from '../model/index.ts';
 import { createRng, type Rng } from '../rng.ts';
+import { gradientStep, runLoop } from '../train/loop.ts';
+import { createOptimizer } from '../train/optimizer.ts';
 import { MultiLossOptions } from './options.ts';
-import { checkCancelled, fmt, tick, type StudyContext } from './types.ts';
+import { fmt, type StudyContext } from './types.ts';
 
 export interface HeadMeasurement {
   name: string;
@@ -67,6 +69,37 @@ function dot(a: tf.Tensor[], b: tf.Tensor[]): number {
   return tf.tidy(() => a.reduce((s, t, i) => s + tf.sum(tf.mul(t, b[i])).dataSync()[0], 0));
 }
 
+/**
+ * One check: the trunk gradient G of the total loss (one backward pass) against
+ * the weighted per-head gradients g_i (one pass each): max |G - sum_i w_i g_i|,
+ * and each head's share of G.
+ */
+function checkHeads(lossWeights: number[], trunkVars: tf.Variable[], headLosses: () => tf.Scalar[], weightedSum: (ls: tf.Scalar[], only?: number) => tf.Scalar) {
+  const combined = tf.variableGrads(() => weightedSum(headLosses()), trunkVars);
+  const G = trunkVars.map((v) => combined.grads[v.name]);
+  const per = lossWeights.map((_, i) => tf.variableGrads(() => weightedSum(headLosses(), i), trunkVars));
+  const gi = per.map((p) => trunkVars.map((v) => p.grads[v.name]));
+  const err = tf.tidy(() => flatMaxAbs(G.map((g, j) => tf.sub(g, gi.reduce((s: tf.Tensor, h) => tf.add(s, h[j]), tf.zerosLike(g))))));
+  const gMax = flatMaxAbs(G);
+  const gg = dot(G, G);
+  const raw = tf.tidy(() => headLosses().map((l) => l.dataSync()[0]));
+  const heads: HeadMeasurement[] = lossWeights.map((w, i) => {
+    const n2 = dot(gi[i], gi[i]);
+    const share = dot(gi[i], G);
+    return {
+      name: HEAD_NAMES[i],
+      lossWeight: w,
+      rawLoss: raw[i],
+      weightedLoss: w * raw[i],
+      gradShare: gg > 0 ? share / gg : 0,
+      weightedGradNorm: Math.sqrt(n2),
+      cosineWithTotal: n2 > 0 && gg > 0 ? share / Math.sqrt(n2 * gg) : 0,
+    };
+  });
+  tf.dispose([combined.value, ...G, ...per.flatMap((p) => [p.value, ...Object.values(p.grads)])]);
+  return { err, gMax, heads, trunkNorm: Math.sqrt(gg) };
+}
+
 /** Runs the study on the configured engine. */
 export async function runMultiLoss(input: Partial<MultiLossOptions>, ctx: StudyContext = {}): Promise<MultiLossMeasurements> {
   const o = MultiLossOptions.parse(input);
@@ -95,62 +128,39 @@ export async function runMultiLoss(input: Partial<MultiLossOptions>, ctx: StudyC
   const weightedSum = (ls: tf.Scalar[], only?: number): tf.Scalar =>
     ls.reduce((s: tf.Scalar, l, i) => (only === undefined || only === i ? tf.add(s, tf.mul(l, o.lossWeights[i])) : s), tf.scalar(0));
 
-  const opt = tf.train.adam(o.learningRate);
+  const opt = createOptimizer({ name: 'adam', momentum: 0 });
   const history: MultiLossMeasurements['history'] = { step: [], rawLoss: [], weightedLoss: [], gradShare: [], additivityMaxAbsError: [] };
   let maxAbs = 0;
   let maxRel = 0;
   let last: { heads: HeadMeasurement[]; trunkNorm: number } | null = null;
 
   const check = (step: number) => {
-    // Combined: one backward pass through the total loss.
-    const combined = tf.variableGrads(() => weightedSum(headLosses()), trunkVars);
-    const G = trunkVars.map((v) => combined.grads[v.name]);
-    // Separately: one backward pass per weighted head loss.
-    const per = o.lossWeights.map((_, i) => tf.variableGrads(() => weightedSum(headLosses(), i), trunkVars));
-    const gi = per.map((p) => trunkVars.map((v) => p.grads[v.name]));
-    const err = tf.tidy(() => flatMaxAbs(G.map((g, j) => tf.sub(g, gi.reduce((s: tf.Tensor, h) => tf.add(s, h[j]), tf.zerosLike(g))))));
-    const gMax = flatMaxAbs(G);
-    maxAbs = Math.max(maxAbs, err);
-    maxRel = Math.max(maxRel, err / Math.max(gMax, 1e-30));
-    const gg = dot(G, G);
-    const raw = tf.tidy(() => headLosses().map((l) => l.dataSync()[0]));
-    const hm: HeadMeasurement[] = o.lossWeights.map((w, i) => {
-      const n2 = dot(gi[i], gi[i]);
-      const share = dot(gi[i], G);
-      return {
-        name: HEAD_NAMES[i],
-        lossWeight: w,
-        rawLoss: raw[i],
-        weightedLoss: w * raw[i],
-        gradShare: gg > 0 ? share / gg : 0,
-        weightedGradNorm: Math.sqrt(n2),
-        cosineWithTotal: n2 > 0 && gg > 0 ? share / Math.sqrt(n2 * gg) : 0,
-      };
-    });
+    const c = checkHeads(o.lossWeights, trunkVars, headLosses, weightedSum);
+    maxAbs = Math.max(maxAbs, c.err);
+    maxRel = Math.max(maxRel, c.err / Math.max(c.gMax, 1e-30));
     history.step.push(step);
-    history.rawLoss.push(hm.map((h) => h.rawLoss));
-    history.weightedLoss.push(hm.map((h) => h.weightedLoss));
-    history.gradShare.push(hm.map((h) => h.gradShare));
-    history.additivityMaxAbsError.push(err);
-    last = { heads: hm, trunkNorm: Math.sqrt(gg) };
-    tf.dispose([combined.value, ...G, ...per.flatMap((p) => [p.value, ...Object.values(p.grads)])]);
+    history.rawLoss.push(c.heads.map((h) => h.rawLoss));
+    history.weightedLoss.push(c.heads.map((h) => h.weightedLoss));
+    history.gradShare.push(c.heads.map((h) => h.gradShare));
+    history.additivityMaxAbsError.push(c.err);
+    last = { heads: c.heads, trunkNorm: c.trunkNorm };
   };
-
+  const checkAt = (step: number) => {
+    check(step);
+    ctx.onProgress?.({ stage: 'training with the combined loss', done: step, total: o.steps });
+  };
   try {
-    for (let s = 0; s <= o.steps; s++) {
-      if (s % o.checkEvery === 0 || s === o.steps) {
-        check(s);
-        checkCancelled(ctx.signal);
-        ctx.onProgress?.({ stage: 'training with the combined loss', done: s, total: o.steps });
-        await tick();
-      }
-      if (s === o.steps) break;
-      tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => weightedSum(headLosses()), allVars);
-        opt.applyGradients(grads as tf.NamedTensorMap as Parameters<typeof opt.applyGradients>[0]);
-        value.dispose();
-      });
-    }
+    // Full-batch steps on the combined loss; the check runs before the step it is numbered by, and after the last.
+    await runLoop({
+      epochs: 1, stepsPerEpoch: o.steps, samples: 0, batchSize: 1, seed: o.seed, logEvery: o.checkEvery, signal: ctx.signal,
+      yieldEvery: o.checkEvery,
+      load: async () => null,
+      step(_, at) {
+        if (at.log) checkAt(at.step);
+        gradientStep(opt, allVars, () => weightedSum(headLosses()), o.learningRate).dispose();
+      },
+      endEpoch: () => checkAt(o.steps),
+    });
   } finally {
     tf.dispose([x, ...ys, ...allVars]);
     opt.dispose();

@@ -1,11 +1,13 @@
 /**
  * Options of every lab study as zod schemas with their defaults in one place.
- * This file imports zod only, so the registry (and the app's preset list) can
- * show defaults without loading TensorFlow.js.
+ * This file imports zod (and the tfjs-free engine names) only, so the
+ * registry (and the app's preset list) can show defaults without loading
+ * TensorFlow.js.
  */
 import { z } from 'zod';
+import { EngineChoice } from '../engine/names.ts';
 
-const Engine = z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto');
+const Engine = EngineChoice.default('auto');
 
 /**
  * A data set opened elsewhere (the app's Data set view), as its DatasetSpec

@@ -7,7 +7,7 @@
  * training, gradient norms at the head and the first layer, and how many
  * epochs it took to come within 2x of the best MAE any run reached.
  */
-import { runExperiment } from '../experiments/runner.ts';
+import { runExperiment } from '../lab/experiment.ts';
 import type { DiagnosticsSnapshot } from '../diagnostics/types.ts';
 import type { EpochEvent } from '../train/events.ts';
 import { prepareDrive } from './drive.ts';

@@ -1,6 +1,6 @@
 /**
  * Study `relu-blowup`: the 784-30-10 softmax classifier on MNIST digits,
- * trained with plain mini-batch SGD. Sweeps the learning rate for tanh and
+ * trained with plain mini-batch SGD through the lab's loop (train/loop.ts). Sweeps the learning rate for tanh and
  * ReLU hidden units under a naive N(0, std^2) init and He init, finds where
  * ReLU diverges (non-finite loss or weights, or activations past a bound),
  * and re-runs those settings with L2 weight decay, gradient clipping and both
@@ -11,8 +11,10 @@ import { initEngine } from '../engine/index.ts';
 import { initialValues } from '../model/index.ts';
 import { createRng, type Rng } from '../rng.ts';
 import { loadMnist, type DigitSet } from './mnist-data.ts';
+import { gradientStep, runLoop, type Verdict } from '../train/loop.ts';
+import { createOptimizer } from '../train/optimizer.ts';
 import { ReluBlowupOptions } from './options.ts';
-import { checkCancelled, fmt, tick, type StudyContext } from './types.ts';
+import { fmt, type StudyContext } from './types.ts';
 
 type Act = 'relu' | 'tanh';
 type Init = 'naive' | 'he';
@@ -78,7 +80,16 @@ interface Spec {
   role: ReluRun['role'];
 }
 
-async function trainOne(s: Spec, o: ReluBlowupOptions, data: { train: DigitSet; test: DigitSet }, t: Record<string, tf.Tensor>, rng: Rng, ctx: StudyContext): Promise<ReluRun> {
+/** Which blow-up test an epoch fails first, or null: non-finite, activation bound, weight growth, or (last epoch) no better than chance. */
+function blowupTest(ep: ReluEpoch, lastEpoch: boolean, o: ReluBlowupOptions, initialWeightNorm: number): ReluRun['divergedBy'] {
+  if (!Number.isFinite(ep.trainLoss) || !Number.isFinite(ep.weightNorm) || !Number.isFinite(ep.maxActivation)) return 'non-finite';
+  if (ep.maxActivation > o.blowupActivation) return 'activation';
+  if (ep.weightNorm > o.blowupWeightFactor * initialWeightNorm) return 'weight-norm';
+  return lastEpoch && ep.trainLoss >= Math.log(10) ? 'loss' : null;
+}
+
+/** The 784-H-10 net of one run: its variables, drawn from rng (He or naive init), and its forward pass. */
+function buildNet(s: Spec, o: ReluBlowupOptions, rng: Rng) {
   const H = o.hidden;
   const w = (fi: number, fo: number) =>
     s.init === 'he' ? initialValues('he_normal', [fi, fo], fi, fo, rng) : Float32Array.from({ length: fi * fo }, () => rng.normal(0, o.naiveStd));
@@ -87,84 +98,93 @@ async function trainOne(s: Spec, o: ReluBlowupOptions, data: { train: DigitSet; 
   const b1 = tf.variable(tf.tensor1d(b(H)), true, `rb_${++varCounter}`);
   const W2 = tf.variable(tf.tensor2d(w(H, 10), [H, 10]), true, `rb_${++varCounter}`);
   const b2 = tf.variable(tf.tensor1d(b(10)), true, `rb_${++varCounter}`);
-  const vars = [W1, b1, W2, b2];
   const hidden = (x: tf.Tensor2D) => {
     const z = tf.add(tf.matMul(x, W1), b1);
-    return s.activation === 'relu' ? tf.relu(z) : tf.tanh(z);
+    return (s.activation === 'relu' ? tf.relu(z) : tf.tanh(z)) as tf.Tensor2D;
   };
-  const logits = (x: tf.Tensor2D) => tf.add(tf.matMul(hidden(x) as tf.Tensor2D, W2), b2) as tf.Tensor2D;
+  return {
+    vars: [W1, b1, W2, b2],
+    hidden,
+    logits: (x: tf.Tensor2D) => tf.add(tf.matMul(hidden(x), W2), b2) as tf.Tensor2D,
+    /** Sum of squared weights of both matrices (the L2 term and the weight norm). */
+    weightSq: () => tf.add(tf.sum(tf.square(W1)), tf.sum(tf.square(W2))) as tf.Scalar,
+  };
+}
+
+/** Test accuracy, largest hidden activation, weight norm and dead-unit fraction (ReLU) of the net now. */
+function measureTest(net: ReturnType<typeof buildNet>, t: Record<string, tf.Tensor>, act: Act) {
+  return tf.tidy(() => {
+    const h = net.hidden(t.testX as tf.Tensor2D);
+    const pred = tf.argMax(net.logits(t.testX as tf.Tensor2D), 1);
+    return {
+      testAccuracy: tf.mean(tf.cast(tf.equal(pred, t.testLabels), 'float32')).dataSync()[0],
+      maxActivation: tf.max(h).dataSync()[0],
+      weightNorm: Math.sqrt(net.weightSq().dataSync()[0]),
+      // A unit is dead when it is zero on every test digit.
+      deadFraction: act === 'relu' ? tf.mean(tf.cast(tf.equal(tf.max(h, 0), 0), 'float32')).dataSync()[0] : 0,
+    };
+  });
+}
+
+async function trainOne(s: Spec, o: ReluBlowupOptions, data: { train: DigitSet; test: DigitSet }, t: Record<string, tf.Tensor>, rng: Rng, ctx: StudyContext): Promise<ReluRun> {
+  const net = buildNet(s, o, rng);
+  const vars = net.vars;
+  // The batch order: the loop's seeded shuffle, from this run's stream (after the init draws).
+  const shuffleSeed = rng.int(0x7fffffff);
   const epochs: ReluEpoch[] = [];
   let divergedEpoch: number | null = null;
   let divergedBy: ReluRun['divergedBy'] = null;
   let deadFraction = 0;
-  const initialWeightNorm = tf.tidy(() => Math.sqrt(tf.add(tf.sum(tf.square(W1)), tf.sum(tf.square(W2))).dataSync()[0]));
+  const initialWeightNorm = tf.tidy(() => Math.sqrt(net.weightSq().dataSync()[0]));
   const n = data.train.n;
   const steps = Math.floor(n / o.batchSize);
+  const opt = createOptimizer({ name: 'sgd', momentum: 0 }); // plain mini-batch gradient descent
+  let lossSum: tf.Scalar = tf.scalar(0);
+  /** One SGD step on the batch idx; its cross-entropy (without the L2 term) is summed on the device. */
+  const step = (idx: Int32Array) => {
+    const next = tf.tidy(() => {
+      const i = tf.tensor1d(idx, 'int32');
+      const x = tf.gather(t.trainX, i) as tf.Tensor2D;
+      const y = tf.gather(t.trainY, i) as tf.Tensor2D;
+      let ce: tf.Scalar = tf.scalar(0);
+      gradientStep(opt, vars, () => {
+        // Kept past variableGrads' internal tidy: the epoch loss reports cross-entropy without the L2 term.
+        ce = tf.keep(tf.losses.softmaxCrossEntropy(y, net.logits(x)) as tf.Scalar);
+        return s.l2 > 0 ? tf.add(ce, tf.mul(0.5 * s.l2, net.weightSq())) : ce;
+      }, s.lr, { clipNorm: s.clip });
+      const sum = tf.add(lossSum, ce) as tf.Scalar;
+      ce.dispose();
+      return sum;
+    });
+    lossSum.dispose();
+    lossSum = next;
+  };
+  /** Test accuracy, activations and weight norm after an epoch; 'diverged' when a blow-up test fires. */
+  const endEpoch = async (epoch: number): Promise<Verdict> => {
+    const e = epoch + 1;
+    const trainLoss = (await lossSum.data())[0] / steps;
+    lossSum.dispose();
+    lossSum = tf.scalar(0);
+    const m = measureTest(net, t, s.activation);
+    deadFraction = m.deadFraction;
+    const ep: ReluEpoch = { epoch: e, trainLoss, testAccuracy: m.testAccuracy, maxActivation: m.maxActivation, weightNorm: m.weightNorm };
+    epochs.push(ep);
+    divergedBy = blowupTest(ep, e === o.epochs, o, initialWeightNorm);
+    if (!divergedBy) return undefined;
+    divergedEpoch = e;
+    return 'diverged'; // nothing more to learn from a blown-up net
+  };
   try {
-    for (let e = 1; e <= o.epochs; e++) {
-      const order = Int32Array.from({ length: n }, (_, i) => i);
-      for (let i = n - 1; i > 0; i--) {
-        const j = rng.int(i + 1);
-        [order[i], order[j]] = [order[j], order[i]];
-      }
-      let lossSum: tf.Scalar = tf.scalar(0);
-      for (let k = 0; k < steps; k++) {
-        const next = tf.tidy(() => {
-          const idx = tf.tensor1d(order.subarray(k * o.batchSize, (k + 1) * o.batchSize), 'int32');
-          const x = tf.gather(t.trainX, idx) as tf.Tensor2D;
-          const y = tf.gather(t.trainY, idx) as tf.Tensor2D;
-          let ce: tf.Scalar = tf.scalar(0);
-          const { grads } = tf.variableGrads(() => {
-            // Kept past variableGrads' internal tidy: the epoch loss reports cross-entropy without the L2 term.
-            ce = tf.keep(tf.losses.softmaxCrossEntropy(y, logits(x)) as tf.Scalar);
-            return s.l2 > 0 ? tf.add(ce, tf.mul(0.5 * s.l2, tf.add(tf.sum(tf.square(W1)), tf.sum(tf.square(W2))))) : ce;
-          }, vars);
-          let scale: tf.Scalar | number = 1;
-          if (s.clip !== null) {
-            const norm = tf.sqrt(tf.addN(vars.map((v) => tf.sum(tf.square(grads[v.name])))));
-            scale = tf.minimum(1, tf.div(s.clip, tf.maximum(norm, 1e-12))) as tf.Scalar;
-          }
-          for (const v of vars) v.assign(tf.sub(v, tf.mul(grads[v.name], tf.mul(scale, s.lr))));
-          const sum = tf.add(lossSum, ce) as tf.Scalar;
-          ce.dispose();
-          return sum;
-        });
-        lossSum.dispose();
-        lossSum = next;
-        if (k % 200 === 0) {
-          checkCancelled(ctx.signal);
-          await tick();
-        }
-      }
-      const trainLoss = (await lossSum.data())[0] / steps;
-      lossSum.dispose();
-      const ep = tf.tidy(() => {
-        const h = hidden(t.testX as tf.Tensor2D);
-        const pred = tf.argMax(tf.add(tf.matMul(h as tf.Tensor2D, W2), b2), 1);
-        const acc = tf.mean(tf.cast(tf.equal(pred, t.testLabels), 'float32')).dataSync()[0];
-        const maxAct = tf.max(h).dataSync()[0];
-        const wn = Math.sqrt(tf.add(tf.sum(tf.square(W1)), tf.sum(tf.square(W2))).dataSync()[0]);
-        // A unit is dead when it is zero on every test digit.
-        deadFraction = s.activation === 'relu' ? tf.mean(tf.cast(tf.equal(tf.max(h, 0), 0), 'float32')).dataSync()[0] : 0;
-        return { epoch: e, trainLoss, testAccuracy: acc, maxActivation: maxAct, weightNorm: wn };
-      });
-      epochs.push(ep);
-      divergedBy =
-        !Number.isFinite(ep.trainLoss) || !Number.isFinite(ep.weightNorm) || !Number.isFinite(ep.maxActivation)
-          ? 'non-finite'
-          : ep.maxActivation > o.blowupActivation
-            ? 'activation'
-            : ep.weightNorm > o.blowupWeightFactor * initialWeightNorm
-              ? 'weight-norm'
-              : e === o.epochs && ep.trainLoss >= Math.log(10)
-                ? 'loss'
-                : null;
-      if (divergedBy) {
-        divergedEpoch = e;
-        break; // nothing more to learn from a blown-up net
-      }
-    }
+    await runLoop({
+      epochs: o.epochs, stepsPerEpoch: steps, samples: n, batchSize: o.batchSize, seed: shuffleSeed, logEvery: steps,
+      signal: ctx.signal, yieldEvery: 200,
+      load: async (idx) => idx,
+      step,
+      endEpoch,
+    });
   } finally {
+    lossSum.dispose();
+    opt.dispose();
     tf.dispose(vars);
   }
   const last = epochs[epochs.length - 1];

@@ -5,6 +5,13 @@
 import { z } from 'zod';
 import { ModelConfig } from '../model/config.ts';
 import { TargetConfig } from '../targets/config.ts';
+import { AutonomySettings } from '../targets/metrics-types.ts';
+import { SplitConfig } from '../data/split.ts';
+import { AugmentConfig } from '../data/augment.ts';
+
+// The split and augmentation schemas live with the code that reads them (data/);
+// re-exported so a run's whole configuration can be imported from one place.
+export { SplitConfig, AugmentConfig };
 
 export const OptimizerConfig = z.strictObject({
   name: z.enum(['adam', 'sgd', 'rmsprop']).default('adam'),
@@ -22,32 +29,6 @@ export const OptimizerConfig = z.strictObject({
   clipNorm: z.number().positive().optional(),
 });
 export type OptimizerConfig = z.infer<typeof OptimizerConfig>;
-
-export const SplitConfig = z.strictObject({
-  /** Fraction of samples held out for validation, in contiguous time blocks. */
-  valFraction: z.number().gt(0).lt(1).default(0.2),
-  /** Number of validation blocks spread across the drive. */
-  blocks: z.number().int().positive().default(4),
-  /** Frames dropped on each side of a validation block (adjacent frames are near duplicates). */
-  guardFrames: z.number().int().nonnegative().default(10),
-  /**
-   * Seed of the validation blocks' positions, separate from the run's seed, so
-   * runs with different model seeds are validated on the same frames.
-   */
-  seed: z.number().int().default(1),
-});
-export type SplitConfig = z.infer<typeof SplitConfig>;
-
-export const AugmentConfig = z.strictObject({
-  flip: z.boolean().default(true),
-  brightness: z.number().min(0).max(1).default(0.2),
-  contrast: z.number().min(0).max(1).default(0.2),
-  /** Maximum horizontal shift in pixels of the model input; 0 = off. */
-  shiftPx: z.number().int().nonnegative().default(0),
-  /** Steering-wheel degrees added per pixel of shift. */
-  shiftDegPerPx: z.number().default(0),
-});
-export type AugmentConfig = z.infer<typeof AugmentConfig>;
 
 export const RunConfig = z.strictObject({
   name: z.string().default('run'),
@@ -67,6 +48,8 @@ export const RunConfig = z.strictObject({
   earlyStopPatience: z.number().int().nonnegative().default(0),
   /** Engine to train on; 'auto' = best available. */
   engine: z.enum(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  /** Closed-loop autonomy estimate after training (targets/autonomy.ts); absent = the documented defaults. */
+  autonomy: AutonomySettings.optional(),
 });
 export type RunConfig = z.infer<typeof RunConfig>;
 export type RunConfigInput = z.input<typeof RunConfig>;

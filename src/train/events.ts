@@ -33,7 +33,10 @@ export const EpochEvent = z.object({
 export const FindingEvent = z.object({ type: z.literal('finding'), finding: Finding });
 export const CheckpointEvent = z.object({ type: z.literal('checkpoint'), epoch: z.number().int(), path: z.string() });
 
-export const TrainEvent = z.discriminatedUnion('type', [StepEvent, DiagnosticsEvent, EpochEvent, FindingEvent, CheckpointEvent]);
+/** A run continued from a checkpoint; `warning` says when the latest one was damaged and the previous one was used. */
+export const ResumedEvent = z.object({ type: z.literal('resumed'), epoch: z.number().int(), step: z.number().int(), warning: z.string().nullable() });
+
+export const TrainEvent = z.discriminatedUnion('type', [StepEvent, DiagnosticsEvent, EpochEvent, FindingEvent, CheckpointEvent, ResumedEvent]);
 export type TrainEvent = z.infer<typeof TrainEvent>;
 export type StepEvent = z.infer<typeof StepEvent>;
 export type EpochEvent = z.infer<typeof EpochEvent>;

@@ -3,7 +3,7 @@
  * the per-layer sums diagnostics/ turns into numbers, with ONE read-back.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { MOMENTS } from '../engine/wasm-kernels.ts';
+import { MOMENTS } from '../engine/register-kernels.ts';
 import { headDiag, layerDiag, SATURATION_THRESHOLD, type LayerSums } from '../diagnostics/stats.ts';
 import type { HeadDiag, LayerDiag } from '../diagnostics/types.ts';
 import type { ForwardResult, Regressor } from '../model/types.ts';

@@ -11,7 +11,7 @@
  * operations in the same order.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FUSED_ADAM, type FusedAdamAttrs } from '../engine/wasm-kernels.ts';
+import { FUSED_ADAM, type FusedAdamAttrs } from '../engine/register-kernels.ts';
 import type { OptimizerConfig } from './config.ts';
 
 export const ADAM_BETA1 = 0.9;
@@ -38,9 +38,55 @@ export interface Optimizer {
   dispose(): void;
 }
 
-export function createOptimizer(cfg: OptimizerConfig): Optimizer {
+type Slots = tf.Variable[][];
+
+/** Adam as one fused kernel per variable (the wasm engine registers it): same float32 operations, same order. */
+function fusedAdamUpdate(s: Slots, vars: tf.Variable[], grads: tf.Tensor[], lr: number, t: number, measure: boolean): tf.Scalar[] {
+  const sq: tf.Scalar[] = [];
+  const attrs: FusedAdamAttrs = {
+    lr, beta1: ADAM_BETA1, beta2: ADAM_BETA2, oneMinusBeta1: 1 - ADAM_BETA1, oneMinusBeta2: 1 - ADAM_BETA2,
+    c1: 1 - ADAM_BETA1 ** t, c2: 1 - ADAM_BETA2 ** t, epsilon: OPT_EPSILON,
+  };
+  tf.tidy(() => {
+    vars.forEach((w, i) => {
+      const [w2, m2, v2, usq] = tf.engine().runKernel(FUSED_ADAM, { w, g: grads[i], m: s[i][0], v: s[i][1] }, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+      s[i][0].assign(m2);
+      s[i][1].assign(v2);
+      w.assign(w2);
+      if (measure) sq.push(tf.keep(usq as tf.Scalar));
+    });
+  });
+  return sq;
+}
+
+/** The update of one variable (to subtract from it), advancing its slots: tf.train's formulas, in tfjs ops. */
+function updateOf(cfg: Pick<OptimizerConfig, 'name' | 'momentum'>, slot: tf.Variable[], g: tf.Tensor, lr: number, t: number): tf.Tensor {
+  if (cfg.name === 'sgd') {
+    const v = tf.add(tf.mul(slot[0], cfg.momentum), g);
+    slot[0].assign(v);
+    return tf.mul(v, lr);
+  }
+  if (cfg.name === 'adam') {
+    const m = tf.add(tf.mul(slot[0], ADAM_BETA1), tf.mul(g, 1 - ADAM_BETA1));
+    const v = tf.add(tf.mul(slot[1], ADAM_BETA2), tf.mul(tf.square(g), 1 - ADAM_BETA2));
+    slot[0].assign(m);
+    slot[1].assign(v);
+    const mHat = tf.div(m, 1 - ADAM_BETA1 ** t);
+    const vHat = tf.div(v, 1 - ADAM_BETA2 ** t);
+    return tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), OPT_EPSILON)), lr);
+  }
+  const ms = tf.add(tf.mul(slot[0], RMSPROP_DECAY), tf.mul(tf.square(g), 1 - RMSPROP_DECAY));
+  slot[0].assign(ms);
+  return tf.mul(tf.div(g, tf.sqrt(tf.add(ms, OPT_EPSILON))), lr);
+}
+
+/**
+ * A fresh optimizer for cfg.name (sgd, adam or rmsprop; cfg.momentum for
+ * sgd). Slots are created at the first update, from the variables' shapes.
+ */
+export function createOptimizer(cfg: Pick<OptimizerConfig, 'name' | 'momentum'>): Optimizer {
   const nSlots = cfg.name === 'adam' ? 2 : 1;
-  let slots: tf.Variable[][] | null = null;
+  let slots: Slots | null = null;
   let iterations = 0;
   /** State restored before the variables are known (shapes come from them). */
   let pending: Float32Array[][] | null = null;
@@ -55,50 +101,23 @@ export function createOptimizer(cfg: OptimizerConfig): Optimizer {
     }
     return slots;
   };
+  const disposeSlots = () => {
+    for (const vs of slots ?? []) for (const v of vs) v.dispose();
+    slots = null;
+  };
   return {
     name: cfg.name,
     applyGradients(vars, grads, lr, measure) {
       const s = ensure(vars);
-      iterations++;
-      const t = iterations;
-      const sq: tf.Scalar[] = [];
+      const t = ++iterations;
       if (cfg.name === 'adam' && tf.getKernel(FUSED_ADAM, tf.getBackend())) {
-        const attrs: FusedAdamAttrs = {
-          lr, beta1: ADAM_BETA1, beta2: ADAM_BETA2, oneMinusBeta1: 1 - ADAM_BETA1, oneMinusBeta2: 1 - ADAM_BETA2,
-          c1: 1 - ADAM_BETA1 ** t, c2: 1 - ADAM_BETA2 ** t, epsilon: OPT_EPSILON,
-        };
-        tf.tidy(() => {
-          vars.forEach((w, i) => {
-            const [w2, m2, v2, usq] = tf.engine().runKernel(FUSED_ADAM, { w, g: grads[i], m: s[i][0], v: s[i][1] }, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
-            s[i][0].assign(m2);
-            s[i][1].assign(v2);
-            w.assign(w2);
-            if (measure) sq.push(tf.keep(usq as tf.Scalar));
-          });
-        });
+        const sq = fusedAdamUpdate(s, vars, grads, lr, t, measure);
         return measure ? sq : null;
       }
+      const sq: tf.Scalar[] = [];
       tf.tidy(() => {
         vars.forEach((w, i) => {
-          const g = grads[i];
-          let update: tf.Tensor;
-          if (cfg.name === 'sgd') {
-            const v = tf.add(tf.mul(s[i][0], cfg.momentum), g);
-            s[i][0].assign(v);
-            update = tf.mul(v, lr);
-          } else if (cfg.name === 'adam') {
-            const m = tf.add(tf.mul(s[i][0], ADAM_BETA1), tf.mul(g, 1 - ADAM_BETA1));
-            const v = tf.add(tf.mul(s[i][1], ADAM_BETA2), tf.mul(tf.square(g), 1 - ADAM_BETA2));
-            s[i][0].assign(m);
-            s[i][1].assign(v);
-            const mHat = tf.div(m, 1 - ADAM_BETA1 ** t);
-            const vHat = tf.div(v, 1 - ADAM_BETA2 ** t);
-            update = tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), OPT_EPSILON)), lr);
-          } else {
-            const ms = tf.add(tf.mul(s[i][0], RMSPROP_DECAY), tf.mul(tf.square(g), 1 - RMSPROP_DECAY));
-            s[i][0].assign(ms);
-            update = tf.mul(tf.div(g, tf.sqrt(tf.add(ms, OPT_EPSILON))), lr);
-          }
+          const update = updateOf(cfg, s[i], grads[i], lr, t);
           w.assign(tf.sub(w, update));
           if (measure) sq.push(tf.keep(tf.sum(tf.square(update))));
         });
@@ -110,14 +129,10 @@ export function createOptimizer(cfg: OptimizerConfig): Optimizer {
       slots: slots ? slots.map((vs) => vs.map((v) => new Float32Array(v.dataSync() as Float32Array))) : (pending ?? []),
     }),
     setState(st) {
-      for (const vs of slots ?? []) for (const v of vs) v.dispose();
-      slots = null;
+      disposeSlots();
       iterations = st.iterations;
       pending = st.slots.length ? st.slots : null;
     },
-    dispose() {
-      for (const vs of slots ?? []) for (const v of vs) v.dispose();
-      slots = null;
-    },
+    dispose: disposeSlots,
   };
 }

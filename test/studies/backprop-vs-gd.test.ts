@@ -48,7 +48,7 @@ describe('backprop-vs-gd study', () => {
     const text = concludeBackpropVsGd(m).join(' ');
     expect(text).toContain('same gradient');
     expect(text).toContain('matches closed-form OLS');
-  }, 60_000);
+  });
 
   it('conclusions follow the numbers', () => {
     const base: BackpropVsGdMeasurements = {

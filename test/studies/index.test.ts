@@ -17,5 +17,5 @@ describe('study registry', () => {
     for (const k of findStudy('backprop-vs-gd')!.keys) expect(r).toHaveProperty(k);
     expect(r.conclusions.length).toBeGreaterThan(3);
     await expect(runStudy('nope', {})).rejects.toThrow(/unknown study/);
-  }, 60_000);
+  });
 });

@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
-import { FUSED_ADAM } from '../../src/engine/wasm-kernels.ts';
+import { FUSED_ADAM } from '../../src/engine/register-kernels.ts';
 import { OptimizerConfig } from '../../src/train/config.ts';
 import { createOptimizer } from '../../src/train/optimizer.ts';
 import { createRng } from '../../src/rng.ts';
