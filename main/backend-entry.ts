@@ -3,7 +3,7 @@
  * mode's child, talking over process.parentPort.
  */
 import type { ParentPort } from 'electron';
-import { hostBackend, ControlMessage } from '../src/server/backend-host.ts';
+import { hostBackend, ControlMessage } from '../src/host/backend-host.ts';
 
 // Electron sets process.parentPort only inside a utility process.
 const parentPort: ParentPort | undefined = process.parentPort;

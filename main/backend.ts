@@ -5,7 +5,7 @@
  */
 import { utilityProcess } from 'electron';
 import { ServerMessage } from '../src/contract/index.ts';
-import { createLinkCore, type BackendLink } from '../src/server/link.ts';
+import { createLinkCore, type BackendLink } from '../src/host/link.ts';
 import { trackWork, type Work } from './close-guard.ts';
 
 const GRACE_MS = 5000;

@@ -1,7 +1,9 @@
 /**
  * Where the desktop app keeps runs: STEERLAB_WORKSPACE, else the folder the
  * person chose (File > Choose workspace folder, saved in settings.json in the
- * user data folder), else <userData>/workspace.
+ * user data folder), else <userData>/workspace. The app passes this folder
+ * to the lab explicitly (the CLI's default, `.steerlab` in the current
+ * folder, means nothing to an app started from a launcher; see src/lab/workspace.ts).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';

@@ -3,7 +3,7 @@
  * Run: npx tsx main/assets/make-icon.ts. Kept so the icon can be regenerated.
  */
 import { writeFileSync } from 'node:fs';
-import { encodePng } from '../../src/server/png.ts';
+import { encodePng } from '../../src/video/png.ts';
 
 const N = 512;
 const rgb = new Uint8Array(N * N * 3);

@@ -10,63 +10,14 @@
  */
 import type { RunConfig } from '../train/config.ts';
 import type { RunResult } from '../train/events.ts';
+import type { AutonomyEvaluation } from '../targets/metrics-types.ts';
 import type { LoadedRun } from './load.ts';
-import type { DatasetSummary, RunMeta, RunState } from './types.ts';
-import { cellDifferences, summarizeCells, type CellDifference, type CellSummary } from './cells.ts';
+import type { BinRow, Comparison, ComparisonRow, DatasetSummary, RunMeta, RunState } from './types.ts';
+import { cellDifferences, summarizeCells } from './cells.ts';
 import { conclusions } from './conclusions.ts';
 
-export interface BinRow {
-  name: string;
-  loDeg: number;
-  hiDeg: number | null;
-  n: number;
-  maeDeg: number | null;
-  zeroMaeDeg: number | null;
-}
-
-export interface ComparisonRow {
-  runId: string;
-  name: string;
-  /** The run's model seed (initialisation, shuffling, augmentation); the split has its own. */
-  seed: number | null;
-  /** How the reported epoch was chosen ('last-epoch'). */
-  selection: string | null;
-  /** How the run ended: the result status, or the on-disk state when there is no result ('running', 'crashed'). */
-  status: string;
-  head: string | null;
-  targets: string | null;
-  valMaeDeg: number | null;
-  valRmseDeg: number | null;
-  valMaxErrDeg: number | null;
-  bins: BinRow[];
-  baselineZeroMaeDeg: number | null;
-  baselineZeroRmseDeg: number | null;
-  baselineMeanMaeDeg: number | null;
-  baselineMeanRmseDeg: number | null;
-  /** Range of the model's validation predictions and of the true angles, degrees. */
-  predRangeDeg: [number, number] | null;
-  trueRangeDeg: [number, number] | null;
-  epochs: number | null;
-  bestEpoch: number | null;
-  steps: number | null;
-  wallTimeS: number | null;
-  paramCount: number | null;
-  engine: string | null;
-  findings: string[];
-  error: string | null;
-}
-
-export interface Comparison {
-  title: string;
-  dataset: DatasetSummary | null;
-  rows: ComparisonRow[];
-  /** Runs grouped by configuration (seeds repeat a cell), mean +- sd in degrees, and whether each trained. */
-  cells: CellSummary[];
-  /** Pairs of cells compared on validation RMSE with a paired block bootstrap (95% intervals). */
-  differences: CellDifference[];
-  /** Sentences computed from the rows, cells and differences, each quoting the numbers behind it. */
-  conclusions: string[];
-}
+// The row and table schemas live with the store's records (types.ts); re-exported for the readers of a comparison.
+export type { BinRow, Comparison, ComparisonRow };
 
 /** What compare needs of a run (a LoadedRun has all of it). */
 export type ComparableRun = Pick<LoadedRun, 'id' | 'state' | 'config' | 'result' | 'valPredictions'> & { meta: RunMeta | null };
@@ -97,6 +48,24 @@ function targetLabel(c: RunConfig | null): string | null {
   return c.targets.kind === 'normalized' && c.targets.fullScaleDeg ? `normalized(/${c.targets.fullScaleDeg}°)` : c.targets.kind;
 }
 
+/** The row's autonomy numbers (null for a run recorded without the estimate). */
+function autonomyFields(a: AutonomyEvaluation | undefined): Pick<ComparisonRow, AutonomyKey> {
+  return {
+    autonomyPct: a?.model.autonomyPct ?? null,
+    interventions: a?.model.interventions ?? null,
+    interventionsPerKm: a?.model.interventionsPerKm ?? null,
+    baselineZeroAutonomyPct: a?.zero.autonomyPct ?? null,
+    baselineZeroInterventions: a?.zero.interventions ?? null,
+    baselineMeanAutonomyPct: a?.mean.autonomyPct ?? null,
+    baselineMeanInterventions: a?.mean.interventions ?? null,
+    // An image folder's clock is named too: its frame times are nominal (lab/autonomy-eval.ts).
+    autonomySpeed: a ? `${a.speed}${a.clock && a.clock !== 'frame times' ? `; times: ${a.clock}` : ''}` : null,
+  };
+}
+
+type AutonomyKey = 'autonomyPct' | 'interventions' | 'interventionsPerKm' | 'baselineZeroAutonomyPct' | 'baselineZeroInterventions'
+  | 'baselineMeanAutonomyPct' | 'baselineMeanInterventions' | 'autonomySpeed';
+
 /** One row per run, in the given order. */
 export function comparisonRow(run: ComparableRun): ComparisonRow {
   const r = run.result;
@@ -122,6 +91,7 @@ export function comparisonRow(run: ComparableRun): ComparisonRow {
     baselineMeanRmseDeg: v?.mean.rmseDeg ?? null,
     predRangeDeg: range(run.valPredictions?.predDeg),
     trueRangeDeg: range(run.valPredictions?.trueDeg),
+    ...autonomyFields(v?.autonomy),
     epochs: r?.epochs ?? null,
     bestEpoch: r?.bestEpoch ?? null,
     steps: r?.steps ?? null,
@@ -138,6 +108,12 @@ export function deg(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '—';
   const a = Math.abs(x);
   return `${a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : x.toFixed(2)}°`;
+}
+
+/** Formats an autonomy percentage: whole percent, one decimal below 10%. */
+export function pct(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
+  return `${x < 10 && x > 0 ? x.toFixed(1) : x.toFixed(0)}%`;
 }
 
 /** Builds the comparison of the given runs (in order): rows, cells over seeds, differences and conclusions. */
@@ -182,6 +158,15 @@ function columns(rows: ComparisonRow[]): Column[] {
   cols.push(
     { header: 'zero MAE / RMSE', md: (r) => `${deg(r.baselineZeroMaeDeg)} / ${deg(r.baselineZeroRmseDeg)}`, csv: (r) => n(r.baselineZeroMaeDeg) },
     { header: 'mean MAE / RMSE', md: (r) => `${deg(r.baselineMeanMaeDeg)} / ${deg(r.baselineMeanRmseDeg)}`, csv: (r) => n(r.baselineMeanMaeDeg) },
+  );
+  if (rows.some((r) => r.autonomyPct != null)) {
+    const k = (x: number | null | undefined): string => (x == null ? '' : ` (${x})`);
+    cols.push(
+      { header: 'autonomy (interventions)', md: (r) => `${pct(r.autonomyPct)}${k(r.interventions)}`, csv: (r) => n(r.autonomyPct ?? null, 1) },
+      { header: 'zero / mean autonomy', md: (r) => `${pct(r.baselineZeroAutonomyPct)}${k(r.baselineZeroInterventions)} / ${pct(r.baselineMeanAutonomyPct)}${k(r.baselineMeanInterventions)}`, csv: (r) => n(r.baselineZeroAutonomyPct ?? null, 1) },
+    );
+  }
+  cols.push(
     { header: 'epochs', md: (r) => (r.epochs === null ? '—' : String(r.epochs)), csv: (r) => r.epochs },
     { header: 'time', md: (r) => (r.wallTimeS === null ? '—' : `${r.wallTimeS.toFixed(0)} s`), csv: (r) => n(r.wallTimeS, 1) },
     { header: 'params', md: (r) => (r.paramCount === null ? '—' : r.paramCount.toLocaleString('en-US')), csv: (r) => r.paramCount },
@@ -197,6 +182,8 @@ function csvHeader(c: Column): string {
   if (h === 'zero MAE / RMSE') return 'baseline_zero_mae_deg';
   if (h === 'mean MAE / RMSE') return 'baseline_mean_mae_deg';
   if (h === 'time') return 'wall_time_s';
+  if (h === 'autonomy (interventions)') return 'autonomy_pct';
+  if (h === 'zero / mean autonomy') return 'baseline_zero_autonomy_pct';
   if (/MAE|RMSE|err/.test(h)) return h.replace(/[°≥–]/g, (m) => ({ '°': '', '≥': 'ge', '–': '-' })[m] ?? m).replace(/\s+/g, '_').toLowerCase() + '_deg';
   return h.replace(/\s+/g, '_');
 }
@@ -210,14 +197,30 @@ function csvCell(v: string | number | null): string {
 /** CSV: one line per run, numbers in degrees / seconds as named in the header, findings joined by ' | '. */
 export function toCsv(c: Comparison): string {
   const cols = columns(c.rows);
-  const header = [...cols.map(csvHeader), 'baseline_zero_rmse_deg', 'baseline_mean_rmse_deg', 'findings'];
+  const auto = c.rows.some((r) => r.autonomyPct != null);
+  const header = [...cols.map(csvHeader), 'baseline_zero_rmse_deg', 'baseline_mean_rmse_deg',
+    ...(auto ? ['interventions', 'interventions_per_km', 'baseline_zero_interventions', 'baseline_mean_autonomy_pct', 'baseline_mean_interventions'] : []), 'findings'];
   const lines = [header.join(',')];
+  const r3 = (x: number | null | undefined, d = 3): number | null => (x == null ? null : Number(x.toFixed(d)));
   for (const r of c.rows) {
-    const cells = [...cols.map((col) => col.csv(r)), r.baselineZeroRmseDeg === null ? null : Number(r.baselineZeroRmseDeg.toFixed(3)),
-      r.baselineMeanRmseDeg === null ? null : Number(r.baselineMeanRmseDeg.toFixed(3)), r.findings.join(' | ')];
+    const cells = [...cols.map((col) => col.csv(r)), r3(r.baselineZeroRmseDeg), r3(r.baselineMeanRmseDeg),
+      ...(auto ? [r.interventions ?? null, r3(r.interventionsPerKm), r.baselineZeroInterventions ?? null, r3(r.baselineMeanAutonomyPct, 1), r.baselineMeanInterventions ?? null] : []), r.findings.join(' | ')];
     lines.push(cells.map(csvCell).join(','));
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * One line under the table saying what the autonomy columns are and where
+ * the speed came from (null when no run has the estimate).
+ */
+export function autonomyNote(rows: ComparisonRow[]): string | null {
+  const speeds = [...new Set(rows.map((r) => r.autonomySpeed).filter((x): x is string => Boolean(x)))];
+  if (speeds.length === 0) return null;
+  return 'Autonomy: open-loop estimate of the time a safety driver would not need to take over (PilotNet\'s metric: ' +
+    '100 × (1 − interventions × 6 s / elapsed s), an intervention when the lateral offset passes 1 m by default), ' +
+    'on the validation frames; zero and mean predictors on the same frames. 0% means a takeover at least every 6 s: ' +
+    `compare the interventions then. Speed: ${speeds.join('; ')}.`;
 }
 
 function mdCell(s: string): string {
@@ -237,12 +240,14 @@ export function toMarkdown(c: Comparison): string {
   const out = [`## ${c.title}`, ''];
   if (c.dataset) {
     const d = c.dataset;
-    out.push(`Data: ${d.source} (${d.samples} samples at ${d.input.width}x${d.input.height}; ${d.trainSamples} train, ${d.valSamples} validation in ${d.valBlocks.length} blocks).`, '');
+    out.push(`Data: ${d.source} (${d.samples} samples at ${d.input.height}x${d.input.width} px (HxW); ${d.trainSamples} train, ${d.valSamples} validation in ${d.valBlocks.length} blocks).`, '');
     if (d.videos) out.push(videoLines(d.videos).map((l) => `- ${l}`).join('\n'), '');
     if (d.warnings.length) out.push('**Data warnings**', '', d.warnings.map((w) => `- ${mdCell(w)}`).join('\n'), '');
   }
   out.push(`| ${cols.map((x) => x.header).join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`);
   for (const r of c.rows) out.push(`| ${cols.map((x) => mdCell(x.md(r))).join(' | ')} |`);
+  const note = autonomyNote(c.rows);
+  if (note) out.push('', note);
   if (c.cells.some((x) => x.seeds.length > 1)) {
     out.push('', '### Cells over seeds (validation error, mean ± sd)', '', '| cell | seeds | val MAE | val RMSE | trained |', '|---|---|---|---|---|');
     for (const x of c.cells) {

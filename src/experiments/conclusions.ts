@@ -6,7 +6,8 @@
  * trained; every difference between cells with its 95% interval, or "no
  * measurable difference"; and, per run, how it fares against the zero and
  * mean predictors, on sharp angles, and how much of the angle range it
- * covers. MAE alone flatters a model that never steers, so RMSE leads.
+ * covers; and the open-loop autonomy estimate against the same predictors.
+ * MAE alone flatters a model that never steers, so RMSE leads.
  */
 import type { CellDifference, CellSummary } from './cells.ts';
 import { deg, type ComparisonRow } from './compare.ts';
@@ -126,6 +127,24 @@ function runLines(measured: ComparisonRow[]): string[] {
   return out;
 }
 
+/**
+ * The open-loop autonomy estimate: the trained run needing the fewest
+ * interventions against the constant predictors on the same frames, and how
+ * many runs need fewer than driving straight does.
+ */
+function autonomyLines(rows: ComparisonRow[]): string[] {
+  const a = rows.filter((r) => r.interventions != null && r.baselineZeroInterventions != null);
+  if (a.length === 0) return [];
+  const best = a.reduce((x, y) => (y.interventions! < x.interventions! ? y : x));
+  const perKm = best.interventionsPerKm == null ? '' : `, ${best.interventionsPerKm.toFixed(1)}/km`;
+  const fewer = a.filter((r) => r.interventions! < r.baselineZeroInterventions!).length;
+  return [
+    `Autonomy estimate (open loop): fewest interventions ${best.name} with ${best.interventions}${perKm} (autonomy ${best.autonomyPct!.toFixed(0)}%); ` +
+      `zero predictor ${best.baselineZeroInterventions}, mean predictor ${best.baselineMeanInterventions ?? '—'} on the same frames; ` +
+      `${fewer} of ${a.length} run${a.length === 1 ? '' : 's'} need fewer interventions than driving straight.`,
+  ];
+}
+
 /** All conclusions of a comparison (see the module comment). */
 export function conclusions(rows: ComparisonRow[], cells: CellSummary[], diffs: CellDifference[]): string[] {
   const out: string[] = [];
@@ -141,5 +160,6 @@ export function conclusions(rows: ComparisonRow[], cells: CellSummary[], diffs: 
   const failedRuns = new Set(cells.filter((c) => c.failed).flatMap((c) => c.runIds));
   out.push(...failureLines(cells), ...bestLine(cells, rows), ...differenceLines(diffs, cells));
   out.push(...runLines(measured.filter((r) => !failedRuns.has(r.runId))));
+  out.push(...autonomyLines(measured.filter((r) => !failedRuns.has(r.runId))));
   return out;
 }

@@ -1,6 +1,8 @@
 /**
  * What runExperiment reports while it runs, for the CLI progress bars and
- * the server's push events. contract/ re-exports ExperimentEvent.
+ * the app's push events: contract/ derives its run.started and run.finished
+ * payloads from these schemas, so the app sees the same statuses and
+ * failure reasons as the CLI.
  */
 import { z } from 'zod';
 import { RunConfig } from '../train/config.ts';

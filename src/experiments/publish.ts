@@ -16,6 +16,11 @@ export interface PublishedReport {
   markdown: string;
 }
 
+/** The report files of an experiment (or run, or workspace) folder: the one place their names are chosen. */
+export function experimentReportPaths(dir: string): { html: string; json: string; csv: string; md: string } {
+  return { html: join(dir, 'report.html'), json: join(dir, 'comparison.json'), csv: join(dir, 'comparison.csv'), md: join(dir, 'comparison.md') };
+}
+
 function titleOf(set: LoadedSet): string {
   if (set.experiment) return `Experiment ${set.experiment.name} (${set.experiment.id})`;
   if (set.kind === 'run') return `Run ${set.runs[0]?.meta?.name ?? set.runs[0]?.id ?? ''}`.trim();
@@ -26,12 +31,7 @@ function titleOf(set: LoadedSet): string {
 export function publishReport(path: string): PublishedReport {
   const set = loadPath(path);
   const comparison = buildComparison(set.runs, { title: titleOf(set), dataset: set.experiment?.datasetSummary ?? null });
-  const paths = {
-    html: join(set.path, 'report.html'),
-    json: join(set.path, 'comparison.json'),
-    csv: join(set.path, 'comparison.csv'),
-    md: join(set.path, 'comparison.md'),
-  };
+  const paths = experimentReportPaths(set.path);
   writeFileAtomic(paths.json, toJson(comparison));
   writeFileAtomic(paths.csv, toCsv(comparison));
   const markdown = toMarkdown(comparison);

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { deg, tableCells, videoLines, type Comparison } from './compare.ts';
+import { autonomyNote, deg, pct, tableCells, videoLines, type Comparison } from './compare.ts';
 import type { LoadedRun } from './load.ts';
 
 const require = createRequire(import.meta.url);
@@ -102,7 +102,7 @@ function runSection(run: LoadedRun, i: number, c: Comparison, charts: boolean): 
   const findings = run.result?.findings ?? run.liveFindings;
   const cfg = run.config;
   const desc = cfg
-    ? `${cfg.model.arch} ${cfg.model.input.width}x${cfg.model.input.height}, ${cfg.model.activation}, init ${cfg.model.init}, head ${row.head}, targets ${row.targets}, ${cfg.optimizer.name} lr ${cfg.optimizer.learningRate}, batch ${cfg.batchSize}, seed ${cfg.seed}`
+    ? `${cfg.model.arch} ${cfg.model.input.height}x${cfg.model.input.width}, ${cfg.model.activation}, init ${cfg.model.init}, head ${row.head}, targets ${row.targets}, ${cfg.optimizer.name} lr ${cfg.optimizer.learningRate}, batch ${cfg.batchSize}, seed ${cfg.seed}`
     : 'config.json missing';
   const chartBlock = charts
     ? `<div class="grid3">
@@ -114,7 +114,7 @@ function runSection(run: LoadedRun, i: number, c: Comparison, charts: boolean): 
   return `<section class="run">
 <h3>${esc(row.name)} <span class="status s-${esc(row.status)}">${esc(row.status)}</span></h3>
 <p class="muted">${esc(run.id)} · ${esc(desc)}</p>
-<p>Validation MAE ${esc(deg(row.valMaeDeg))}, RMSE ${esc(deg(row.valRmseDeg))}, max error ${esc(deg(row.valMaxErrDeg))}; zero predictor MAE ${esc(deg(row.baselineZeroMaeDeg))}, RMSE ${esc(deg(row.baselineZeroRmseDeg))}.${row.error ? ` Error: ${esc(row.error)}` : ''}</p>
+<p>Validation MAE ${esc(deg(row.valMaeDeg))}, RMSE ${esc(deg(row.valRmseDeg))}, max error ${esc(deg(row.valMaxErrDeg))}; zero predictor MAE ${esc(deg(row.baselineZeroMaeDeg))}, RMSE ${esc(deg(row.baselineZeroRmseDeg))}.${row.autonomyPct != null ? ` Autonomy ${esc(pct(row.autonomyPct))} (${row.interventions} interventions${row.interventionsPerKm != null ? `, ${row.interventionsPerKm.toFixed(2)}/km` : ''}; zero predictor ${esc(pct(row.baselineZeroAutonomyPct))}, mean predictor ${esc(pct(row.baselineMeanAutonomyPct))}).` : ''}${row.error ? ` Error: ${esc(row.error)}` : ''}</p>
 ${chartBlock}
 <h4>Findings</h4>
 ${findings.length ? `<ul>${findings.map((f) => `<li class="sev-${esc(f.severity)}"><b>${esc(f.kind)}</b>${f.step !== null ? ` (step ${f.step}${f.layer ? `, ${esc(f.layer)}` : ''})` : ''}: ${esc(f.message)}</li>`).join('')}</ul>` : '<p class="muted">None recorded.</p>'}
@@ -184,11 +184,11 @@ export function renderReport(c: Comparison, runs: LoadedRun[], o: { generatedAt?
 <style>${STYLE}</style></head><body>
 <h1>${esc(c.title)}</h1>
 <p class="muted">Steering Lab report${o.generatedAt ? `, generated ${esc(o.generatedAt)}` : ''}. All angles are steering-wheel degrees (positive = right), measured on the validation split.</p>
-${d ? `<p>Data: ${esc(d.source)}: ${d.samples} samples at ${d.input.width}x${d.input.height} px; ${d.trainSamples} for training, ${d.valSamples} for validation in ${d.valBlocks.length} blocks spread across the drive (sample ranges ${esc(d.valBlocks.map((b) => `${b.start}–${b.end}`).join(', '))}).</p>` : ''}
+${d ? `<p>Data: ${esc(d.source)}: ${d.samples} samples at ${d.input.height}x${d.input.width} px (HxW); ${d.trainSamples} for training, ${d.valSamples} for validation in ${d.valBlocks.length} blocks spread across the drive (sample ranges ${esc(d.valBlocks.map((b) => `${b.start}–${b.end}`).join(', '))}).</p>` : ''}
 ${d?.videos ? `<ul>${videoLines(d.videos).map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` : ''}
 ${d?.warnings.length ? `<h2>Data warnings</h2><ul>${d.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : ''}
 <h2>Comparison</h2>
-<div class="wide">${table(c)}</div>
+<div class="wide">${table(c)}</div>${autonomyNote(c.rows) ? `<p class="muted">${esc(autonomyNote(c.rows) as string)}</p>` : ''}
 ${cellsTable(c)}
 ${c.conclusions.length ? `<h2>Conclusions (computed from the numbers above)</h2><ul>${c.conclusions.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>` : ''}
 ${charts && binNames.length ? `<h2>Validation error by angle bin</h2><div class="chart" style="height:300px;max-width:900px"><canvas id="bins"></canvas></div>` : ''}

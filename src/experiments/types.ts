@@ -1,23 +1,15 @@
 /**
- * Records the experiment store writes and reads, as zod schemas so contract/
- * can validate them at the IPC/WebSocket boundary.
+ * Records the experiment store writes and reads (run and experiment records,
+ * the comparison table), defined once as zod schemas: the store's types are
+ * inferred from them and contract/ sends them as they are.
  */
 import { z } from 'zod';
 import { RunResult, RunStatus } from '../train/events.ts';
+import { VideoSpan } from '../video/overview.ts';
+import { CellDifference, CellSummary } from './cells.ts';
 
-/**
- * One video of a several-video data set: its files and where its samples sit
- * in the concatenated set, [firstSample, firstSample + samples). The run
- * record (below) and the server's data-set summary (contract/) extend it.
- */
-export const VideoSpan = z.object({
-  source: z.string(),
-  labels: z.string().nullable(),
-  frames: z.number().int(),
-  firstSample: z.number().int(),
-  samples: z.number().int(),
-});
-export type VideoSpan = z.infer<typeof VideoSpan>;
+// Re-exported for the experiment code that reads per-video spans from its records.
+export { VideoSpan };
 
 /** What the data set looked like for a run or experiment (counts are samples, angles in degrees). */
 export const DatasetSummary = z.object({
@@ -63,6 +55,8 @@ export const RunMeta = z.object({
   hostname: z.string(),
   startedAt: z.string(),
   dataset: DatasetSummary.nullable(),
+  /** Gradient worker threads the run trains with (1 = in-process); a resume uses the same count, so it repeats the uninterrupted run. */
+  workers: z.number().int().positive().optional(),
 });
 export type RunMeta = z.infer<typeof RunMeta>;
 
@@ -86,6 +80,14 @@ export const ExperimentRunEntry = z.object({
 });
 export type ExperimentRunEntry = z.infer<typeof ExperimentRunEntry>;
 
+/**
+ * How an experiment stands: 'running' while its process lives; then
+ * 'completed', 'cancelled' or 'failed' (every run failed, or the data set
+ * could not be read); 'crashed' when its process died while running.
+ */
+export const ExperimentStatus = z.enum(['running', 'completed', 'cancelled', 'failed', 'crashed']);
+export type ExperimentStatus = z.infer<typeof ExperimentStatus>;
+
 /** experiments/<id>/experiment.json, rewritten atomically after every run. */
 export const ExperimentRecord = z.object({
   id: z.string(),
@@ -93,7 +95,8 @@ export const ExperimentRecord = z.object({
   createdAt: z.string(),
   pid: z.number().int(),
   hostname: z.string(),
-  status: z.enum(['running', 'completed', 'cancelled', 'failed', 'crashed']),
+  status: ExperimentStatus,
+  /** Why it failed (null unless status is 'failed'). */
   error: z.string().nullable(),
   engine: z.string().nullable(),
   /** The dataset spec as given (paths, input size, crop ...). */
@@ -111,7 +114,9 @@ export const ExperimentSummary = z.object({
   experimentId: z.string(),
   dir: z.string(),
   workspace: z.string(),
-  status: ExperimentRecord.shape.status,
+  status: ExperimentStatus,
+  /** Why it failed (null unless status is 'failed'), as the record says. */
+  error: ExperimentRecord.shape.error,
   engine: z.string().nullable(),
   dataset: DatasetSummary.nullable(),
   runs: z.array(
@@ -123,3 +128,76 @@ export const ExperimentSummary = z.object({
   wallTimeS: z.number(),
 });
 export type ExperimentSummary = z.infer<typeof ExperimentSummary>;
+
+/** Per-angle-bin error of one run beside the zero predictor (degrees). */
+export const BinRow = z.object({
+  name: z.string(),
+  loDeg: z.number(),
+  hiDeg: z.number().nullable(),
+  n: z.number().int(),
+  maeDeg: z.number().nullable(),
+  zeroMaeDeg: z.number().nullable(),
+});
+export type BinRow = z.infer<typeof BinRow>;
+
+/** One row of an experiment's comparison table (experiments/compare.ts); all errors in degrees. */
+export const ComparisonRow = z.object({
+  runId: z.string(),
+  name: z.string(),
+  /** The run's model seed (initialisation, shuffling, augmentation); the split has its own. */
+  seed: z.number().nullable(),
+  /** How the reported epoch was chosen ('last-epoch'). */
+  selection: z.string().nullable(),
+  /** How the run ended: the result status, or the on-disk state when there is no result ('running', 'crashed'). */
+  status: z.string(),
+  head: z.string().nullable(),
+  targets: z.string().nullable(),
+  valMaeDeg: z.number().nullable(),
+  valRmseDeg: z.number().nullable(),
+  valMaxErrDeg: z.number().nullable(),
+  bins: z.array(BinRow),
+  baselineZeroMaeDeg: z.number().nullable(),
+  baselineZeroRmseDeg: z.number().nullable(),
+  baselineMeanMaeDeg: z.number().nullable(),
+  baselineMeanRmseDeg: z.number().nullable(),
+  /** Range of the model's validation predictions and of the true angles, degrees. */
+  predRangeDeg: z.tuple([z.number(), z.number()]).nullable(),
+  trueRangeDeg: z.tuple([z.number(), z.number()]).nullable(),
+  /**
+   * Closed-loop autonomy estimate on the validation frames (targets/autonomy.ts): the model's %, interventions and
+   * interventions per km, the zero and mean predictors' on the same frames, and where the speed (and, for an image
+   * folder, the time) came from. Null for
+   * runs recorded without one; optional so older comparison.json files still read.
+   */
+  autonomyPct: z.number().nullable().optional(),
+  interventions: z.number().int().nullable().optional(),
+  interventionsPerKm: z.number().nullable().optional(),
+  baselineZeroAutonomyPct: z.number().nullable().optional(),
+  baselineZeroInterventions: z.number().int().nullable().optional(),
+  baselineMeanAutonomyPct: z.number().nullable().optional(),
+  baselineMeanInterventions: z.number().int().nullable().optional(),
+  autonomySpeed: z.string().nullable().optional(),
+  epochs: z.number().int().nullable(),
+  bestEpoch: z.number().int().nullable(),
+  steps: z.number().int().nullable(),
+  wallTimeS: z.number().nullable(),
+  paramCount: z.number().int().nullable(),
+  engine: z.string().nullable(),
+  findings: z.array(z.string()),
+  error: z.string().nullable(),
+});
+export type ComparisonRow = z.infer<typeof ComparisonRow>;
+
+/** An experiment's comparison (comparison.json): rows, cells over seeds, their differences and the conclusions. */
+export const Comparison = z.object({
+  title: z.string(),
+  dataset: DatasetSummary.nullable(),
+  rows: z.array(ComparisonRow),
+  /** Runs grouped by configuration (seeds repeat a cell), mean +- sd in degrees, and whether each trained. */
+  cells: z.array(CellSummary),
+  /** Pairs of cells compared on validation RMSE with a paired block bootstrap (95% intervals). */
+  differences: z.array(CellDifference),
+  /** Sentences computed from the rows, cells and differences, each quoting the numbers behind it. */
+  conclusions: z.array(z.string()),
+});
+export type Comparison = z.infer<typeof Comparison>;

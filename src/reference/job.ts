@@ -12,7 +12,7 @@
  * steering-wheel degrees, null for a dropped frame (NaN in the lab).
  */
 import type { TargetTransformFile } from '../experiments/store.ts';
-import { targetTransformFile } from '../experiments/runner.ts';
+import { targetTransformFile } from '../experiments/store.ts';
 import type { ModelConfig } from '../model/config.ts';
 import { planModel } from '../model/plan.ts';
 import type { AugmentConfig, OptimizerConfig, RunConfig } from '../train/config.ts';

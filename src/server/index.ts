@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.ts';
-import { startBackendInProcess, startBackendProcess } from './backend-process.ts';
+import { startBackendInProcess, startBackendProcess } from '../host/backend-process.ts';
 import { startServer, type RunningServer } from './server.ts';
 import { RENDERER_DIR, rendererBuilt } from './static.ts';
 

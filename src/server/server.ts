@@ -7,7 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { RequestMessage, type ResponseMessage } from '../contract/index.ts';
-import type { BackendLink } from './link.ts';
+import type { BackendLink } from '../host/link.ts';
 import { RENDERER_DIR, sendText, staticFiles } from './static.ts';
 import { TOKEN_COOKIE, isAuthorized, newToken, requestUrl } from './token.ts';
 
@@ -56,16 +56,9 @@ function sameOrigin(req: IncomingMessage): boolean {
   }
 }
 
-export async function startServer(o: ServeOptions): Promise<RunningServer> {
-  const host = o.host ?? '127.0.0.1';
-  const token = o.token ?? newToken();
-  const root = o.rendererDir ?? RENDERER_DIR;
-  const sockets = new Set<WebSocket>();
-  const conns = new Set<Socket>();
-
-  const files = staticFiles(root);
-
-  const http = createServer((req, res) => {
+/** The HTTP side: token check, then the renderer's static files (GET/HEAD only); a bad request gets a 4xx. */
+function httpHandler(token: string, files: ReturnType<typeof staticFiles>) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
     res.on('error', (err) => {
       process.stderr.write(`steerlab serve: ${req.method} ${JSON.stringify(req.url)}: ${err.message}\n`);
       res.destroy();
@@ -81,16 +74,36 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     } catch (err) {
       fail(res, req, err);
     }
-  });
-  http.on('connection', (s) => {
-    conns.add(s);
-    s.on('close', () => conns.delete(s));
-  });
+  };
+}
 
-  // maxPayload: a larger message closes that socket with 1009; protocol errors (an unmasked frame) close it with
-  // 1002. ws reports both as 'error' on the socket, which must have a listener or the process ends.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD });
-  http.on('upgrade', (req, socket, head) => {
+/** One WebSocket: requests (validated; anything else dropped) go to the backend, answers come back with their id. */
+function serveSocket(ws: WebSocket, backend: ServeOptions['backend'], sockets: Set<WebSocket>): void {
+  sockets.add(ws);
+  ws.on('error', () => {}); // ws has already closed the socket with the right code; nothing else to do
+  ws.on('close', () => sockets.delete(ws));
+  ws.on('message', (data) => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(data.toString());
+    } catch {
+      return; // not JSON: dropped
+    }
+    const msg = RequestMessage.safeParse(raw);
+    if (!msg.success) return;
+    const { id, name, args } = msg.data;
+    void backend
+      .request({ t: 'req', name, args })
+      .catch((err: unknown): ResponseMessage => ({ t: 'res', id, ok: false, error: { code: 'internal', message: (err as Error).message } }))
+      .then((res) => {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ ...res, id }));
+      });
+  });
+}
+
+/** Upgrades to WebSocket only with the token and from the page's own origin. */
+function upgradeHandler(wss: WebSocketServer, token: string) {
+  return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // The HTTP server no longer watches this socket: a reset by the client must not become an uncaught error.
     socket.on('error', () => socket.destroy());
     try {
@@ -101,29 +114,25 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       process.stderr.write(`steerlab serve: upgrade ${JSON.stringify(req.url)}: ${(err as Error).message}\n`);
       socket.destroy();
     }
+  };
+}
+
+export async function startServer(o: ServeOptions): Promise<RunningServer> {
+  const host = o.host ?? '127.0.0.1';
+  const token = o.token ?? newToken();
+  const sockets = new Set<WebSocket>();
+  const conns = new Set<Socket>();
+
+  const http = createServer(httpHandler(token, staticFiles(o.rendererDir ?? RENDERER_DIR)));
+  http.on('connection', (s) => {
+    conns.add(s);
+    s.on('close', () => conns.delete(s));
   });
-  wss.on('connection', (ws: WebSocket) => {
-    sockets.add(ws);
-    ws.on('error', () => {}); // ws has already closed the socket with the right code; nothing else to do
-    ws.on('close', () => sockets.delete(ws));
-    ws.on('message', (data) => {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(data.toString());
-      } catch {
-        return; // not JSON: dropped
-      }
-      const msg = RequestMessage.safeParse(raw);
-      if (!msg.success) return;
-      const { id, name, args } = msg.data;
-      void o.backend
-        .request({ t: 'req', name, args })
-        .catch((err: unknown): ResponseMessage => ({ t: 'res', id, ok: false, error: { code: 'internal', message: (err as Error).message } }))
-        .then((res) => {
-          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ ...res, id }));
-        });
-    });
-  });
+  // maxPayload: a larger message closes that socket with 1009; protocol errors (an unmasked frame) close it with
+  // 1002. ws reports both as 'error' on the socket, which must have a listener or the process ends.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD });
+  http.on('upgrade', upgradeHandler(wss, token));
+  wss.on('connection', (ws: WebSocket) => serveSocket(ws, o.backend, sockets));
   // Events go to every connected window (one person's lab; several tabs see the same runs).
   const offEvents = o.backend.onEvent((ev) => {
     const text = JSON.stringify(ev);

@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jsonOutput, runSteerlab } from './helpers.ts';
+import { jsonOutput, runCliSync } from '../helpers/cli.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthesizeDrive } from '../../src/synth/index.ts';
 import { findPython } from '../../src/reference/index.ts';
@@ -30,7 +30,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'base.json'), JSON.stringify({ name: 'tiny', optimizer: { learningRate: 0.001 }, data: { crop: { top: 18, bottom: 0, left: 0, right: 0 } } }));
 });
 
-const steerlab = (args: string[]) => runSteerlab(dir, args, { env: { STEERLAB_ENGINE: 'wasm' } });
+const steerlab = (args: string[]) => runCliSync(args, { cwd: dir, env: { STEERLAB_ENGINE: 'wasm' } });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -47,6 +47,8 @@ describe('steerlab compare --json', () => {
     expect(out.runs).toHaveLength(2);
     for (const run of out.runs) {
       for (const k of ['valMaeDeg', 'valRmseDeg', 'baselineZeroMaeDeg', 'baselineMeanMaeDeg']) expect(Number.isFinite(run[k])).toBe(true);
+      // the open-loop autonomy estimate beside the zero and mean predictors' (test/experiments/compare-autonomy.test.ts checks its numbers)
+      for (const k of ['autonomyPct', 'interventions', 'baselineZeroAutonomyPct', 'baselineMeanAutonomyPct']) expect(Number.isFinite(run[k])).toBe(true);
       expect(run.head).toBe('linear');
       expect(run.epochs).toBe(6);
       expect(run.engine).toBe('wasm');

@@ -8,7 +8,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jsonOutput, runSteerlab } from './helpers.ts';
+import { jsonOutput, runCliSync } from '../helpers/cli.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let dir: string;
@@ -18,7 +18,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const steerlab = (args: string[]) => runSteerlab(dir, args, { env: { STEERLAB_ENGINE: 'wasm' } });
+const steerlab = (args: string[]) => runCliSync(args, { cwd: dir, env: { STEERLAB_ENGINE: 'wasm' } });
 
 const TINY = ['--frames', '400', '--epochs', '1', '--steps-per-epoch', '3', '--input', '16x48', '--targets', 'normalized', '--workspace', 'ws'];
 
@@ -37,7 +37,7 @@ describe('steerlab demo', () => {
       expect(existsSync(join(run.dir, 'model', 'model.json'))).toBe(true);
     }
     // The drive went into the workspace at the demo's size, with the frames asked for.
-    const drive = join(dir, 'ws', 'data', 'demo-drive-320x160-20hz-400f-seed1');
+    const drive = join(dir, 'ws', 'data', 'demo-drive-160x320-20hz-400f-seed1');
     expect(out.dataset.source).toBe(join(drive, 'synth.mp4'));
     expect(out.dataset.frames).toBe(400);
     expect(readFileSync(join(drive, 'labels.csv'), 'utf8').trim().split('\n')).toHaveLength(401);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../video/run-cli.ts';
+import { runCli } from '../helpers/cli.ts';
 
 describe('steerlab doctor', () => {
   it('--json reports ffmpeg (path, version, source) and every engine with a reason', async () => {
-    const r = await runCli(['doctor', '--json'], { STEERLAB_FFMPEG: undefined, STEERLAB_FFPROBE: undefined });
+    const r = await runCli(['doctor', '--json'], { env: { STEERLAB_FFMPEG: undefined, STEERLAB_FFPROBE: undefined } });
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.ffmpeg).toMatchObject({ source: '@ffmpeg-installer/ffmpeg' });
@@ -19,7 +19,7 @@ describe('steerlab doctor', () => {
   });
 
   it('with STEERLAB_FFMPEG pointing nowhere it says so, says how to fix it, and exits non-zero', async () => {
-    const r = await runCli(['doctor', '--json'], { STEERLAB_FFMPEG: '/no/such/ffmpeg' });
+    const r = await runCli(['doctor', '--json'], { env: { STEERLAB_FFMPEG: '/no/such/ffmpeg' } });
     expect(r.code).toBe(1);
     const j = JSON.parse(r.stdout);
     expect(j.ok).toBe(false);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { synthesizeDrive } from '../../src/synth/index.ts';
 import { tempDir } from '../video/fixtures.ts';
-import { runCli } from '../video/run-cli.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const dir = tempDir('steerlab-cli-');
 let video = '';
@@ -55,7 +55,7 @@ describe('steerlab inspect', () => {
   });
 
   it('missing ffmpeg/ffprobe (STEERLAB_FFPROBE points nowhere): one line with the fix', async () => {
-    const r = await runCli(['inspect', video], { STEERLAB_FFPROBE: join(dir, 'no-ffprobe') });
+    const r = await runCli(['inspect', video], { env: { STEERLAB_FFPROBE: join(dir, 'no-ffprobe') } });
     expect(r.code).not.toBe(0);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/STEERLAB_FFPROBE.*no-ffprobe.*fix the path/);
@@ -102,7 +102,7 @@ describe('steerlab inspect: crop', () => {
 
     const human = await runCli(['inspect', curvy.videoPath, '--crop', '10,4,0,0']);
     expect(human.code).toBe(0);
-    expect(human.stdout).toContain('crop       --crop 10,4,0,0 given: rows 10-43 and columns 0-95 (96x34 of 96x48 px) reach the model');
+    expect(human.stdout).toContain('crop       --crop 10,4,0,0 given: rows 10-43 and columns 0-95 (34x96 of 48x96 px) reach the model');
     expect(human.stdout).toMatch(/the given crop cuts \d+ px less at the top and 4 px more at the bottom than suggested/);
   });
 
@@ -111,7 +111,7 @@ describe('steerlab inspect: crop', () => {
     expect(big.code).toBe(2);
     expect(big.stdout).toBe('');
     expect(big.stderr.trim().split('\n')).toHaveLength(1);
-    expect(big.stderr).toContain('--crop 30,18,0,0 leaves nothing of the 96x48 px picture');
+    expect(big.stderr).toContain('--crop 30,18,0,0 leaves nothing of the 48x96 px picture');
     const bad = await runCli(['inspect', curvy.videoPath, '--crop', '10,4']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--crop expects TOP,BOTTOM,LEFT,RIGHT');

@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSteerlab } from './helpers.ts';
+import { runCliSync } from '../helpers/cli.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthesizeDrive } from '../../src/synth/index.ts';
 
@@ -23,7 +23,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const steerlab = (args: string[]) => runSteerlab(dir, args, { env: { STEERLAB_ENGINE: 'wasm' } });
+const steerlab = (args: string[]) => runCliSync(args, { cwd: dir, env: { STEERLAB_ENGINE: 'wasm' } });
 
 const tiny = ['--input', '16x48', '--epochs', '1', '--steps-per-epoch', '3', '--batch-size', '16', '--seed', '1', '--engine', 'wasm'];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createProgress } from '../../src/cli/commands/_experiment.ts';
+import { createProgress } from '../../src/cli/commands/_progress.ts';
 
 describe('progress on stderr', () => {
   it('prints the data set warnings as soon as the data set is ready', async () => {

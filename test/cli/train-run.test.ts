@@ -5,14 +5,13 @@
  * (config.json, metrics.jsonl, diagnostics, checkpoints, the tfjs model and
  * the target transform that turns its output into degrees).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthesizeDrive } from '../../src/synth/index.ts';
+import { runCliSync } from '../helpers/cli.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 let dir: string;
 
 beforeAll(async () => {
@@ -30,11 +29,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('steerlab train --config', () => {
   it('trains one run and records config, metrics, diagnostics, checkpoints, model (with its aux head) and target transform', () => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'steerlab.mjs'), 'train', '--config', join(dir, 'run.json'), '--crop', '8,0,0,0', '--workspace', 'ws', '--engine', 'wasm', '--json'], {
-      cwd: dir, encoding: 'utf8', timeout: 110_000,
-    });
+    const r = runCliSync(['train', '--config', join(dir, 'run.json'), '--crop', '8,0,0,0', '--workspace', 'ws', '--engine', 'wasm', '--json'], { cwd: dir });
     expect(r.stderr).not.toMatch(/internal error/);
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout.trim());
     expect(out.status).toBe('completed');
     expect(out.runs).toHaveLength(1);

@@ -2,12 +2,12 @@
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSteerlab } from './helpers.ts';
+import { runCliSync } from '../helpers/cli.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const dir = mkdtempSync(join(tmpdir(), 'steerlab-cli-train-'));
 
-const steerlab = (args: string[]) => runSteerlab(dir, args, { timeoutMs: 60_000 });
+const steerlab = (args: string[]) => runCliSync(args, { cwd: dir, timeoutMs: 60_000 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

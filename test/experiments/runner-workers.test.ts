@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveWorkerCount } from '../../src/engine/parallel.ts';
-import { resumeRun, runExperiment, type RunExperimentOptions } from '../../src/experiments/runner.ts';
+import { resumeRun, runExperiment, type RunExperimentOptions } from '../../src/lab/index.ts';
 import { readExperiment, readRun } from '../../src/experiments/store.ts';
 import { synthesizeDrive } from '../../src/synth/index.ts';
 import type { DatasetSpec } from '../../src/video/types.ts';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.ts';
 import { ExperimentEvent } from '../../src/experiments/events.ts';
-import { resumeRun, runExperiment } from '../../src/experiments/runner.ts';
+import { resumeRun, runExperiment } from '../../src/lab/index.ts';
 import { listRuns, readExperiment, readRun } from '../../src/experiments/store.ts';
 import { synthesizeDrive } from '../../src/synth/index.ts';
 import type { DatasetSpec } from '../../src/video/types.ts';

@@ -1,10 +1,10 @@
 /**
- * The `--workers N|auto` flag (src/cli/commands/_experiment.ts) that train,
+ * The `--workers N|auto` flag (src/cli/commands/_flags.ts) that train,
  * compare and demo hand to runExperiment's `workers` option.
  */
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { addTrainingOptions, parseWorkers } from '../../src/cli/commands/_experiment.ts';
+import { addTrainingOptions, parseWorkers } from '../../src/cli/commands/_flags.ts';
 import { UserError } from '../../src/errors.ts';
 
 describe('--workers', () => {

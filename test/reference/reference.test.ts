@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runExperiment } from '../../src/experiments/runner.ts';
+import { runExperiment } from '../../src/lab/experiment.ts';
 import { readJsonOrNull, type TargetTransformFile } from '../../src/experiments/store.ts';
 import { findPython, installScript, preflight, REFERENCE_SCRIPT, runJob } from '../../src/reference/index.ts';
 import { prepareReference, type PreparedReference } from '../../src/reference/prepare.ts';
@@ -19,7 +19,7 @@ import { TrainResults } from '../../src/reference/python.ts';
 import { synthesizeDrive } from '../../src/synth/index.ts';
 import { transformFromParams } from '../../src/targets/transform.ts';
 import type { TargetKind } from '../../src/targets/config.ts';
-import { jsonOutput, runSteerlab } from '../cli/helpers.ts';
+import { jsonOutput, runCliSync } from '../helpers/cli.ts';
 
 const python = await findPython().catch(() => null);
 const required = process.env.STEERLAB_REQUIRE_REFERENCE === '1';
@@ -57,7 +57,7 @@ describe.skipIf(!python)('PyTorch reference', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('`steerlab reference --json` reproduces every run, scored with the lab metric on the lab validation frames', () => {
-    const r = runSteerlab(dir, ['reference', expDir, '--json'], { env: { STEERLAB_PYTHON: python! } });
+    const r = runCliSync(['reference', expDir, '--json'], { cwd: dir, env: { STEERLAB_PYTHON: python! } });
     const out = jsonOutput(r);
     const report = ReferenceReport.parse(JSON.parse(readFileSync(join(expDir, 'reference.json'), 'utf8')));
     expect(ReferenceReport.parse(out)).toEqual(report);

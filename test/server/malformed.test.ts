@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { connect, createServer, type Server } from 'node:net';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../src/server/server.ts';
-import { startBackendInProcess } from '../../src/server/backend-process.ts';
-import type { BackendLink } from '../../src/server/link.ts';
+import { startBackendInProcess } from '../../src/host/backend-process.ts';
+import type { BackendLink } from '../../src/host/link.ts';
 
 /** True once `got` holds one whole HTTP response (head and Content-Length bytes of body). */
 function oneResponse(got: Buffer): boolean {

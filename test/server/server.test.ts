@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../src/server/server.ts';
-import { startBackendInProcess } from '../../src/server/backend-process.ts';
-import type { BackendLink } from '../../src/server/link.ts';
+import { startBackendInProcess } from '../../src/host/backend-process.ts';
+import type { BackendLink } from '../../src/host/link.ts';
 
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {

@@ -14,6 +14,8 @@ export const DataSectionSchema = z.strictObject({
   maxFrames: z.number().int().min(2).optional(),
   offsetMs: z.number().optional(),
   maxGapMs: z.number().positive().optional(),
+  /** Match frame-index / image labels by decode order even when lost frames cannot be identified (see --allow-frame-gaps). */
+  allowFrameGaps: z.boolean().optional(),
   crop: Crop.strict().optional(),
   labelOptions: LabelOptions.strict().optional(),
 });

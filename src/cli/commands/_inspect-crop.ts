@@ -26,21 +26,21 @@ export function sparkline(scores: readonly number[], width = 40): string {
 
 function checkCrop(c: Crop, video: VideoInfo, source: string): void {
   if (c.left + c.right >= video.width || c.top + c.bottom >= video.height) {
-    throw new UserError(`--crop ${c.top},${c.bottom},${c.left},${c.right} leaves nothing of the ${video.width}x${video.height} px picture of "${source}"; use a smaller crop`);
+    throw new UserError(`--crop ${c.top},${c.bottom},${c.left},${c.right} leaves nothing of the ${video.height}x${video.width} px picture of "${source}"; use a smaller crop`);
   }
 }
 
-/** What the crop leaves, in words: rows and columns kept, in source pixels. */
+/** What the crop leaves, in words: rows and columns kept, in source pixels (sizes height x width, as everywhere). */
 function keptText(c: Crop, video: VideoInfo): string {
   const w = video.width - c.left - c.right;
   const h = video.height - c.top - c.bottom;
-  return `rows ${c.top}-${video.height - c.bottom - 1} and columns ${c.left}-${video.width - c.right - 1} (${w}x${h} of ${video.width}x${video.height} px) reach the model, resized to its input size`;
+  return `rows ${c.top}-${video.height - c.bottom - 1} and columns ${c.left}-${video.width - c.right - 1} (${h}x${w} of ${video.height}x${video.width} px) reach the model, resized to its input size`;
 }
 
 /** Writes the usable frame in the middle of the drive as the crop leaves it, at most 640 px wide. */
 async function writePreview(path: string, source: string, frame: number, video: VideoInfo, crop: Crop | undefined): Promise<string> {
   const { sampleFrames } = await import('../../video/sample.ts');
-  const { encodePng } = await import('../../server/png.ts');
+  const { encodePng } = await import('../../video/png.ts');
   const c = crop ?? { top: 0, bottom: 0, left: 0, right: 0 };
   const w = video.width - c.left - c.right;
   const h = video.height - c.top - c.bottom;
@@ -52,7 +52,7 @@ async function writePreview(path: string, source: string, frame: number, video: 
   } catch (e) {
     throw new UserError(`cannot write the preview "${path}" (${(e as Error).message}); check the folder exists and is writable`);
   }
-  return `preview    wrote ${path}: frame ${frame} as the crop leaves it (${size.width}x${size.height} px)`;
+  return `preview    wrote ${path}: frame ${frame} as the crop leaves it (${size.height}x${size.width} px)`;
 }
 
 /** The suggestion's lines: the crop, why, the row profile, and how a given crop differs. */

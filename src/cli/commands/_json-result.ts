@@ -23,35 +23,9 @@ export function jsonResult(summary: ExperimentSummary, report: PublishedReport |
     report: report?.paths ?? null,
     runs: comparison.rows.map((r) => {
       const cfg = summary.runs.find((x) => x.runId === r.runId);
-      return {
-        runId: r.runId,
-        dir: cfg?.dir ?? null,
-        name: r.name,
-        seed: r.seed,
-        selection: r.selection,
-        cell: cfg?.cell ?? {},
-        status: r.status,
-        head: r.head,
-        targets: r.targets,
-        valMaeDeg: r.valMaeDeg,
-        valRmseDeg: r.valRmseDeg,
-        valMaxErrDeg: r.valMaxErrDeg,
-        bins: r.bins,
-        baselineZeroMaeDeg: r.baselineZeroMaeDeg,
-        baselineZeroRmseDeg: r.baselineZeroRmseDeg,
-        baselineMeanMaeDeg: r.baselineMeanMaeDeg,
-        baselineMeanRmseDeg: r.baselineMeanRmseDeg,
-        predRangeDeg: r.predRangeDeg,
-        trueRangeDeg: r.trueRangeDeg,
-        epochs: r.epochs,
-        bestEpoch: r.bestEpoch,
-        steps: r.steps,
-        wallTimeS: r.wallTimeS,
-        paramCount: r.paramCount,
-        engine: r.engine,
-        findings: r.findings,
-        error: r.error,
-      };
+      // The comparison row as it is (experiments/types.ts ComparisonRow), with the run's folder and grid cell where the JSON has always had them.
+      const { runId, name, seed, selection, ...rest } = r;
+      return { runId, dir: cfg?.dir ?? null, name, seed, selection, cell: cfg?.cell ?? {}, ...rest };
     }),
     /** Runs grouped by configuration over seeds: mean and sd in degrees, and whether each trained. */
     cells: comparison.cells.map((c) => ({

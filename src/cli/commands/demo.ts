@@ -9,14 +9,10 @@
  * with the wasm engine (measured; see README): a half-width PilotNet at
  * 33x100 input with the sky cropped off, four epochs over the 2.5-minute drive.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { RunConfigInput } from '../../train/config.ts';
-import {
-  addTrainingOptions, applyTrainingFlags, DEFAULT_WORKSPACE, HEADS, jsonResult, parseIntOpt, parseList, printHuman, runWithProgress,
-  TARGETS, type TrainingFlags,
-} from './_experiment.ts';
+import { addWorkspaceOption, jsonResult, openLab, printHuman, runWithProgress } from './_experiment.ts';
+import { addTrainingOptions, applyTrainingFlags, HEADS, parseIntOpt, parseList, parseWorkers, TARGETS, type TrainingFlags } from './_flags.ts';
 
 /** The demo's training settings (flags override them). */
 export const DEMO_CONFIG: RunConfigInput = {
@@ -38,7 +34,7 @@ export const DEMO_CONFIG: RunConfigInput = {
 export const DEMO_CROP_TOP_FRACTION = 0.375;
 
 interface DemoOptions extends TrainingFlags {
-  workspace: string;
+  workspace?: string;
   frames?: string;
   heads: string;
   targets: string;
@@ -49,29 +45,24 @@ export function register(program: Command): void {
   const cmd = program
     .command('demo')
     .description('synthesise the demo drive, compare output heads (linear/tanh x raw/normalized targets) on it, print the table and conclusions, write the HTML report')
-    .option('--workspace <dir>', 'where the demo drive, runs, experiments and frame cache are stored', DEFAULT_WORKSPACE)
     .option('--frames <n>', 'frames of the synthetic drive (default: the demo drive, 3000 frames at 20 Hz)')
     .option('--heads <list>', 'output heads', 'linear,tanh')
     .option('--targets <list>', 'target transforms', 'raw,normalized')
     .option('--json', 'print one JSON object on stdout (progress stays on stderr)');
+  addWorkspaceOption(cmd, 'the demo drive, runs, experiments and frame cache');
   addTrainingOptions(cmd).action(async (o: DemoOptions) => {
-    const { DEMO_DRIVE, synthesizeDrive } = await import('../../synth/index.ts');
-    const { workspacePaths, readJsonOrNull, writeJsonAtomic } = await import('../../experiments/store.ts');
+    const { DEMO_DRIVE } = await import('../../synth/index.ts');
     const heads = parseList(o.heads, 'heads', HEADS);
     const targets = parseList(o.targets, 'targets', TARGETS);
     const frames = parseIntOpt(o.frames, 'frames', 100) ?? DEMO_DRIVE.frames;
-    const drive = { ...DEMO_DRIVE, frames };
-    const ws = workspacePaths(o.workspace);
-
-    // The drive is deterministic in its settings: synthesise once per setting, reuse after.
-    const dir = join(ws.data, `demo-drive-${drive.width}x${drive.height}-${drive.fps}hz-${drive.frames}f-seed${drive.seed}`);
-    const marker = join(dir, 'drive.json');
-    let files = readJsonOrNull(marker) as { videoPath: string; labelsPath: string; frames: number } | null;
-    if (!files || !existsSync(files.videoPath) || !existsSync(files.labelsPath)) {
-      if (!o.json) process.stderr.write(`synthesising the demo drive (${drive.frames} frames, ${drive.width}x${drive.height} at ${drive.fps} Hz) into ${dir}\n`);
-      files = await synthesizeDrive(dir, drive);
-      writeJsonAtomic(marker, files);
-    }
+    const lab = await openLab(o.workspace);
+    // The drive is deterministic in its settings: synthesised once per setting into the workspace, reused after.
+    const files = await lab.demoDrive({
+      frames,
+      onSynth: (dir) => {
+        if (!o.json) process.stderr.write(`synthesising the demo drive (${frames} frames, ${DEMO_DRIVE.height}x${DEMO_DRIVE.width} px at ${DEMO_DRIVE.fps} Hz) into ${dir}\n`);
+      },
+    });
 
     const base = applyTrainingFlags(DEMO_CONFIG, o);
     const { RunConfig } = await import('../../train/config.ts');
@@ -79,12 +70,13 @@ export function register(program: Command): void {
     const { summary, report } = await runWithProgress({
       dataset: {
         source: files.videoPath, labels: files.labelsPath, input: { width: input.width, height: input.height },
-        crop: { top: Math.round(drive.height * DEMO_CROP_TOP_FRACTION), bottom: 0, left: 0, right: 0 },
+        crop: { top: Math.round(DEMO_DRIVE.height * DEMO_CROP_TOP_FRACTION), bottom: 0, left: 0, right: 0 },
       },
       base,
       axes: { 'model.head': heads, 'targets.kind': targets },
-      workspace: o.workspace,
+      workspace: lab.workspace,
       name: 'demo output heads',
+      workers: parseWorkers(o.workers),
     });
     if (o.json) process.stdout.write(JSON.stringify(jsonResult(summary, report, report.comparison)) + '\n');
     else printHuman(summary, report);

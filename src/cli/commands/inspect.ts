@@ -6,10 +6,11 @@
  * suggested road crop from a small sample of decoded frames (_inspect-crop.ts).
  */
 import type { Command } from 'commander';
-import { addLabelFlags, labelOptionsFromFlags } from '../../data/label-flags.ts';
+import { addLabelFlags, labelOptionsFromFlags } from '../label-flags.ts';
 import { UserError } from '../../errors.ts';
+import type { AlignmentReport, LabelOptions, LabelSet } from '../../data/types.ts';
 import type { Crop, VideoInfo } from '../../video/types.ts';
-import { parseCrop } from './_experiment.ts';
+import { parseCrop } from './_flags.ts';
 import { cropFacts } from './_inspect-crop.ts';
 
 interface InspectFlags extends Record<string, unknown> {
@@ -19,6 +20,7 @@ interface InspectFlags extends Record<string, unknown> {
   crop?: string;
   cropSuggestion?: boolean;
   preview?: string;
+  lag?: boolean;
   json?: boolean;
 }
 
@@ -52,6 +54,7 @@ export function register(program: Command): void {
     .option('--crop <T,B,L,R>', 'source pixels cut off the top, bottom, left and right before resizing (sky, bonnet); shown against the suggested crop')
     .option('--no-crop-suggestion', 'skip the suggested crop (it decodes a sample of about 200 frames)')
     .option('--preview <file.png>', 'write a frame from the middle of the drive as the crop leaves it (PNG; with several sources, one file per source: name-2.png ...)')
+    .option('--lag', 'also estimate the label-to-video offset from the picture (decodes every frame at 64x128; see `steerlab lag`)')
     .option('--json', 'print one JSON object on stdout')
     .action(async (sources: string[], o: InspectFlags) => {
       const labelList = o.labels ?? [];
@@ -87,94 +90,19 @@ export function register(program: Command): void {
 
 /** Probes one source and matches its labels: the JSON object and the lines `inspect` prints for it. */
 async function inspectOne(source: string, labelFile: string | undefined, o: InspectFlags, crop: Crop | undefined, preview: string | undefined) {
-  const { statSync } = await import('node:fs');
-  const { basename } = await import('node:path');
   const { isImageSource } = await import('../../video/decode.ts');
-  const { probeVideoDetailed } = await import('../../video/probe.ts');
-  const { describeImages, defaultMaxGapMs, coverageWarning } = await import('../../video/dataset.ts');
-  const { readLabels } = await import('../../data/read-labels.ts');
-  const { alignByFrame, alignByImage, alignByTime, describeAlignment } = await import('../../data/align.ts');
-  const { angleStats } = await import('../../data/stats.ts');
-
+  // Parse the flags before touching any file, so a bad flag is the error shown.
   const opts = labelOptionsFromFlags(o);
   const offsetMs = num('--offset-ms', o.offsetMs) ?? 0;
   const images = isImageSource(source);
-  if (!images) {
-    try {
-      statSync(source);
-    } catch {
-      throw new UserError(`"${source}": no such video or image folder; check the path (quote it if it has spaces)`);
-    }
-  }
-  const warnings: string[] = [];
-  let video: VideoInfo;
-  let frameTimesS: Float64Array;
-  let names: string[] | undefined;
-  if (images) {
-    const d = await describeImages(source);
-    video = d.video;
-    names = d.names;
-    frameTimesS = Float64Array.from(names, (_, i) => i / video.fps);
-  } else {
-    const p = await probeVideoDetailed(source);
-    video = p.info;
-    frameTimesS = p.frameTimesS;
-    warnings.push(...p.warnings);
-    if (video.variableFrameRate) warnings.push(`${basename(source)} has a variable frame rate (average ${video.fps.toFixed(2)} fps); frames are matched to labels by their own timestamps`);
-    if (video.rotationDeg) warnings.push(`${basename(source)} is stored rotated by ${video.rotationDeg} deg; frames are turned upright when decoded (size shown upright)`);
-  }
-
-  let labelsOut: Record<string, unknown> | null = null;
-  let alignment = null;
-  // Frames with a label: what training sees, so what the crop suggestion samples (all frames without labels).
-  let usable: number[] | null = null;
+  const probed = await probeSource(source, images);
+  const { video } = probed;
+  const warnings = [...probed.warnings];
   const labelPath = labelFile ?? (images ? source : undefined);
-  if (labelPath) {
-    let labels;
-    try {
-      labels = await readLabels(labelPath, opts);
-    } catch (e) {
-      // An image folder without a label file is still worth inspecting.
-      if (!labelFile && e instanceof UserError) labels = null;
-      else throw e;
-    }
-    if (labels) {
-      warnings.push(...labels.warnings);
-      const maxGapMs = num('--max-gap-ms', o.maxGapMs) ?? defaultMaxGapMs(labels);
-      let r;
-      if (labels.key === 'time') r = alignByTime(frameTimesS, labels.rows, { offsetMs, maxGapMs });
-      else if (labels.key === 'frame') r = alignByFrame(video.frames, labels.rows, { fps: video.fps });
-      else if (names) r = alignByImage(names, labels.rows);
-      else throw new UserError(`${labels.path} names images, but "${source}" is a video; inspect the image folder instead, or use labels with a time or frame column`);
-      alignment = r.report;
-      usable = [];
-      for (let f = 0; f < r.anglesDeg.length; f++) if (Number.isFinite(r.anglesDeg[f])) usable.push(f);
-      warnings.push(...describeAlignment(r.report, video.frames).map((w) => `${basename(labels.path)}: ${w}`));
-      const cover = coverageWarning(labels, frameTimesS, offsetMs, r.report.unmatchedFrames);
-      if (cover) warnings.push(cover);
-      const st = angleStats(labels.rows.map((row) => row.steeringDeg));
-      const fin = (x: number) => (Number.isFinite(x) ? Number(x.toFixed(3)) : null);
-      labelsOut = {
-        path: labels.path,
-        format: labels.format,
-        key: labels.key,
-        rows: labels.rows.length,
-        matched: r.report.matched,
-        unmatchedFrames: r.report.unmatchedFrames,
-        unmatchedLabels: r.report.unmatchedLabels,
-        units: labels.units,
-        unitsInferred: labels.unitsInferred,
-        sign: labels.sign,
-        minDeg: fin(st.minDeg),
-        maxDeg: fin(st.maxDeg),
-        meanDeg: fin(st.meanDeg),
-        stdDeg: fin(st.stdDeg),
-        histogram: st.histogram,
-        extras: [...new Set(labels.rows.flatMap((row) => Object.keys(row.extras)))],
-      };
-    }
-  }
-  const cropped = await cropFacts(source, video, usable ?? Array.from({ length: video.frames }, (_, f) => f), { crop, suggest: o.cropSuggestion !== false, preview });
+  const matched = labelPath ? await matchLabels(source, labelPath, !labelFile, probed, { opts, offsetMs, maxGapMs: o.maxGapMs }, warnings) : null;
+  const usable = matched?.usable ?? Array.from({ length: video.frames }, (_, f) => f);
+  const cropped = await cropFacts(source, video, usable, { crop, suggest: o.cropSuggestion !== false, preview });
+  const lag = o.lag ? await (await import('./lag.ts')).lagSection(source, matched ? labelPath : undefined, opts, crop) : null;
   const out = {
     source,
     video: {
@@ -188,28 +116,134 @@ async function inspectOne(source: string, labelFile: string | undefined, o: Insp
       rotationDeg: video.rotationDeg,
       variableFrameRate: video.variableFrameRate,
     },
-    labels: labelsOut,
-    alignment,
+    labels: matched?.json ?? null,
+    alignment: matched?.alignment ?? null,
     crop: cropped.json.crop,
     cropSuggestion: cropped.json.cropSuggestion,
+    ...(lag && { lag: lag.json }),
     warnings,
   };
   const v = out.video;
   const lines = [
     `source     ${source}`,
-    `video      ${v.frames} frames, ${v.fps} fps${v.variableFrameRate ? ' (variable)' : ''}, ${v.durationS} s, ${v.width}x${v.height} px, ${v.codec}${v.rotationDeg ? `, rotated ${v.rotationDeg} deg` : ''}`,
+    `video      ${v.frames} frames, ${v.fps} fps${v.variableFrameRate ? ' (variable)' : ''}, ${v.durationS} s, ${v.height}x${v.width} px (HxW), ${v.codec}${v.rotationDeg ? `, rotated ${v.rotationDeg} deg` : ''}`,
+    ...(matched ? labelLines(matched.json) : ['labels     none (pass --labels FILE)']),
+    ...cropped.lines,
+    ...(lag?.lines ?? []),
+    ...warnings.map((w) => `warning    ${w}`),
   ];
-  if (labelsOut) {
-    const l = labelsOut as Record<string, number | string | boolean | null> & { histogram: { edgesDeg: number[]; counts: number[] } };
-    lines.push(
-      `labels     ${l.rows} rows from ${l.path} (${l.format}, matched by ${l.key}; units ${l.units}${l.unitsInferred ? ' (inferred)' : ''}, ${l.sign})`,
-      `matched    ${l.matched} frames; ${l.unmatchedFrames} frames without a label; ${l.unmatchedLabels} labels without a frame`,
-      `angle      ${l.minDeg} deg to ${l.maxDeg} deg, mean ${l.meanDeg} deg, std ${l.stdDeg} deg (steering wheel, positive = right)`,
-      'histogram (label rows):',
-      ...histogramLines(l.histogram.edgesDeg, l.histogram.counts),
-    );
-  } else lines.push('labels     none (pass --labels FILE)');
-  lines.push(...cropped.lines);
-  for (const w of warnings) lines.push(`warning    ${w}`);
   return { out, lines };
+}
+
+/** What a source holds: its video facts, every frame's time in seconds, image names (image folders) and probe warnings. */
+interface Probed {
+  video: VideoInfo;
+  frameTimesS: Float64Array;
+  names?: string[];
+  warnings: string[];
+}
+
+/** Probes a video with ffprobe (packet times, so variable frame rates are exact) or lists an image folder. */
+async function probeSource(source: string, images: boolean): Promise<Probed> {
+  const { statSync } = await import('node:fs');
+  const { basename } = await import('node:path');
+  if (images) {
+    const { describeImages } = await import('../../video/dataset.ts');
+    const d = await describeImages(source);
+    return { video: d.video, names: d.names, frameTimesS: Float64Array.from(d.names, (_, i) => i / d.video.fps), warnings: [] };
+  }
+  try {
+    statSync(source);
+  } catch {
+    throw new UserError(`"${source}": no such video or image folder; check the path (quote it if it has spaces)`);
+  }
+  const { probeVideoDetailed } = await import('../../video/probe.ts');
+  const p = await probeVideoDetailed(source);
+  const video = p.info;
+  const warnings = [...p.warnings];
+  if (video.variableFrameRate) warnings.push(`${basename(source)} has a variable frame rate (average ${video.fps.toFixed(2)} fps); frames are matched to labels by their own timestamps`);
+  if (video.rotationDeg) warnings.push(`${basename(source)} is stored rotated by ${video.rotationDeg} deg; frames are turned upright when decoded (size shown upright)`);
+  return { video, frameTimesS: p.frameTimesS, warnings };
+}
+
+/**
+ * Reads the labels (the --labels file, or the image folder's own when
+ * `optional`) and matches them to the frames; null when an optional label
+ * file is missing or unreadable. `usable` lists the frames with a label: what
+ * training sees, so what the crop suggestion samples. Pushes label and
+ * alignment warnings onto `warnings`.
+ */
+async function matchLabels(
+  source: string,
+  labelPath: string,
+  optional: boolean,
+  probed: Probed,
+  o: { opts: LabelOptions; offsetMs: number; maxGapMs: string | undefined },
+  warnings: string[],
+) {
+  const { basename } = await import('node:path');
+  const { defaultMaxGapMs, coverageWarning } = await import('../../video/dataset.ts');
+  const { readLabels } = await import('../../data/read-labels.ts');
+  const { alignByFrame, alignByImage, alignByTime, describeAlignment } = await import('../../data/align.ts');
+  const { offsetMs } = o;
+  let labels;
+  try {
+    labels = await readLabels(labelPath, o.opts);
+  } catch (e) {
+    // An image folder without a label file is still worth inspecting.
+    if (optional && e instanceof UserError) return null;
+    throw e;
+  }
+  const { video, frameTimesS, names } = probed;
+  warnings.push(...labels.warnings);
+  const maxGapMs = num('--max-gap-ms', o.maxGapMs) ?? defaultMaxGapMs(labels);
+  let r;
+  if (labels.key === 'time') r = alignByTime(frameTimesS, labels.rows, { offsetMs, maxGapMs });
+  else if (labels.key === 'frame') r = alignByFrame(video.frames, labels.rows, { fps: video.fps });
+  else if (names) r = alignByImage(names, labels.rows);
+  else throw new UserError(`${labels.path} names images, but "${source}" is a video; inspect the image folder instead, or use labels with a time or frame column`);
+  const usable: number[] = [];
+  for (let f = 0; f < r.anglesDeg.length; f++) if (Number.isFinite(r.anglesDeg[f])) usable.push(f);
+  warnings.push(...describeAlignment(r.report, video.frames).map((w) => `${basename(labels.path)}: ${w}`));
+  const cover = coverageWarning(labels, frameTimesS, offsetMs, r.report.unmatchedFrames);
+  if (cover) warnings.push(cover);
+  return { json: await labelsJson(labels, r.report), alignment: r.report, usable };
+}
+
+/** The labels' JSON for inspect: rows, how they matched, units, sign and angle statistics in degrees. */
+async function labelsJson(labels: LabelSet, report: AlignmentReport) {
+  const { angleStats } = await import('../../data/stats.ts');
+  const st = angleStats(labels.rows.map((row) => row.steeringDeg));
+  const fin = (x: number) => (Number.isFinite(x) ? Number(x.toFixed(3)) : null);
+  return {
+    path: labels.path,
+    format: labels.format,
+    key: labels.key,
+    rows: labels.rows.length,
+    matched: report.matched,
+    unmatchedFrames: report.unmatchedFrames,
+    unmatchedLabels: report.unmatchedLabels,
+    units: labels.units,
+    unitsInferred: labels.unitsInferred,
+    sign: labels.sign,
+    minDeg: fin(st.minDeg),
+    maxDeg: fin(st.maxDeg),
+    meanDeg: fin(st.meanDeg),
+    stdDeg: fin(st.stdDeg),
+    histogram: st.histogram,
+    extras: [...new Set(labels.rows.flatMap((row) => Object.keys(row.extras)))],
+  };
+}
+
+type LabelsJson = Awaited<ReturnType<typeof labelsJson>>;
+
+/** The labels' lines of `inspect`: rows, matching, angle range in degrees and a histogram. */
+function labelLines(l: LabelsJson): string[] {
+  return [
+    `labels     ${l.rows} rows from ${l.path} (${l.format}, matched by ${l.key}; units ${l.units}${l.unitsInferred ? ' (inferred)' : ''}, ${l.sign})`,
+    `matched    ${l.matched} frames; ${l.unmatchedFrames} frames without a label; ${l.unmatchedLabels} labels without a frame`,
+    `angle      ${l.minDeg} deg to ${l.maxDeg} deg, mean ${l.meanDeg} deg, std ${l.stdDeg} deg (steering wheel, positive = right)`,
+    'histogram (label rows):',
+    ...histogramLines(l.histogram.edgesDeg, l.histogram.counts),
+  ];
 }

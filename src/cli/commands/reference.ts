@@ -85,7 +85,7 @@ export async function referenceWithProgress(dir: string, o: { python?: string; k
   const { loadPath } = await import('../../experiments/load.ts');
   const { buildComparison } = await import('../../experiments/compare.ts');
   const { CancelledError } = await import('../../errors.ts');
-  const { cancelOnSigint } = await import('./_experiment.ts');
+  const { cancelOnSigint } = await import('./_progress.ts');
   const cancel = cancelOnSigint();
   const progress = process.stderr.isTTY ? await barProgress() : lineProgress();
   try {

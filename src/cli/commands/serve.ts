@@ -3,9 +3,8 @@
  * per-launch token) as the first stdout line, then serves until Ctrl-C.
  */
 import type { Command } from 'commander';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { UserError } from '../../errors.ts';
+import { DEFAULT_WORKSPACE, resolveWorkspace } from '../../lab/workspace.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -15,9 +14,9 @@ export function register(program: Command): void {
     .description('serve the app to a browser over HTTP + WebSocket (127.0.0.1, per-launch token)')
     .option('--port <n>', 'TCP port (0 = any free port)', '8765')
     .option('--host <addr>', 'address to bind; anything but loopback exposes the lab to the network', '127.0.0.1')
-    .option('--workspace <dir>', 'where runs, experiments and the frame cache are stored', join(homedir(), 'steerlab'))
+    .option('--workspace <dir>', `where runs, experiments and the frame cache are stored (default: STEERLAB_WORKSPACE, else ${DEFAULT_WORKSPACE} in this folder, as for compare and train)`)
     .option('--allow-remote', 'allow a non-loopback --host (the token still guards it)', false)
-    .action(async (opts: { port: string; host: string; workspace: string; allowRemote: boolean }) => {
+    .action(async (opts: { port: string; host: string; workspace?: string; allowRemote: boolean }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port ${opts.port} is not a port number (0-65535)`);
       // Security: a lab that trains on private drives stays on loopback unless asked twice.
@@ -25,7 +24,7 @@ export function register(program: Command): void {
         throw new UserError(`--host ${opts.host} would expose the lab to the network; use an SSH tunnel to 127.0.0.1, or add --allow-remote`);
       }
       const { serve } = await import('../../server/index.ts');
-      const s = await serve({ port, host: opts.host === 'localhost' ? '127.0.0.1' : opts.host, workspace: opts.workspace });
+      const s = await serve({ port, host: opts.host === 'localhost' ? '127.0.0.1' : opts.host, workspace: resolveWorkspace(opts.workspace) });
       process.stdout.write(`${s.url}\n`);
       process.stderr.write(`steerlab serve: workspace ${s.workspace}; open the URL above (Ctrl-C stops)\n`);
       await new Promise<void>((resolve) => {

@@ -6,6 +6,8 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '../../errors.ts';
+import { DEFAULT_WORKSPACE } from '../../lab/workspace.ts';
+import { ENGINES } from './_flags.ts';
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
@@ -44,6 +46,85 @@ function printTables(m: Record<string, unknown>): void {
   }
 }
 
+type StudyFlags = { json?: boolean; quick?: boolean; seed?: string; engine?: string; video?: string; labels?: string; workspace?: string; set: string[] };
+type Lab = import('../../lab/index.ts').Lab;
+type StudyEntry = Lab['studies']['all'][number];
+
+/** The study's options from the flags (--set, --seed, and the flags the study has); UserError naming a bad one. */
+function studyOverrides(name: string, entry: StudyEntry, o: StudyFlags): Record<string, unknown> {
+  if (o.labels && !o.video) throw new UserError('--labels needs --video (the video the labels belong to)');
+  const overrides: Record<string, unknown> = { ...parseSets(o.set) };
+  if (o.seed !== undefined) {
+    const seed = Number(o.seed);
+    if (!Number.isInteger(seed)) throw new UserError(`--seed must be an integer (got '${o.seed}')`);
+    overrides.seed = seed;
+  }
+  for (const k of ['engine', 'video', 'labels', 'workspace'] as const) {
+    if (o[k] === undefined) continue;
+    if (!(k in entry.defaults) && !(entry.schema as unknown as { shape?: Record<string, unknown> }).shape?.[k]) throw new UserError(`study '${name}' has no --${k} option`);
+    overrides[k] = o[k];
+  }
+  const parsed = entry.schema.safeParse({ ...(o.quick ? entry.quick : {}), ...overrides });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(`bad option for study '${name}': ${issue.path.join('.') || '(options)'}: ${issue.message}`);
+  }
+  return overrides;
+}
+
+/** Progress on stderr: a bar on a terminal, one line per stage otherwise. */
+async function studyProgress(): Promise<{ onProgress(p: { stage: string; done: number; total: number }): void; stop(): void }> {
+  const cliProgress = (await import('cli-progress')).default;
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: '{stage} [{bar}] {value}/{total}', hideCursor: false, clearOnComplete: true, noTTYOutput: false },
+    cliProgress.Presets.shades_classic,
+  );
+  let stage = '';
+  let started = false;
+  return {
+    onProgress(p) {
+      if (!process.stderr.isTTY) {
+        if (p.stage !== stage) process.stderr.write(`${p.stage}\n`);
+        stage = p.stage;
+        return;
+      }
+      if (!started || p.stage !== stage) bar.start(p.total, p.done, { stage: p.stage });
+      else bar.update(p.done);
+      started = true;
+      stage = p.stage;
+    },
+    stop: () => {
+      if (started) bar.stop();
+      started = false;
+    },
+  };
+}
+
+/** Runs the study with progress and Ctrl-C, then prints its conclusions and tables (or one JSON object). */
+async function runStudyCommand(lab: Lab, name: string, entry: StudyEntry, o: StudyFlags): Promise<void> {
+  const overrides = studyOverrides(name, entry, o);
+  const progress = await studyProgress();
+  const ac = new AbortController();
+  const onSig = (): void => ac.abort();
+  process.once('SIGINT', onSig);
+  const t0 = performance.now();
+  try {
+    const result = await lab.studies.run(name, overrides, { quick: o.quick, signal: ac.signal, onProgress: progress.onProgress });
+    progress.stop();
+    if (o.json) {
+      process.stdout.write(JSON.stringify({ study: name, ...result }) + '\n');
+      return;
+    }
+    process.stdout.write(`${entry.title} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n\n`);
+    for (const c of result.conclusions) process.stdout.write(`- ${c}\n`);
+    printTables(result);
+    process.stdout.write('\nAll measurements: add --json.\n');
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSig);
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('study')
@@ -52,13 +133,15 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object (measurements + conclusions) on stdout')
     .option('--quick', 'small, fast settings (smoke test)')
     .option('--seed <n>', 'random seed')
-    .option('--engine <name>', 'auto | wasm | cpu | tensorflow | tensorflow-gpu')
+    .option('--engine <name>', ENGINES.join(' | '))
     .option('--video <path>', 'your dashcam video (output-head, deep-cnn-gradients)')
     .option('--labels <path>', 'steering labels for --video')
-    .option('--workspace <dir>', 'where runs and the demo drive are written (default: a temporary folder)')
+    .option('--workspace <dir>', `where runs and the demo drive are written (default: STEERLAB_WORKSPACE, else ${DEFAULT_WORKSPACE} in this folder)`)
     .option('--set <key=value>', 'override a study option (repeatable; value parsed as JSON when it can be)', collect, [])
-    .action(async (name: string | undefined, o: { json?: boolean; quick?: boolean; seed?: string; engine?: string; video?: string; labels?: string; workspace?: string; set: string[] }) => {
-      const { STUDIES, findStudy, runStudy } = await import('../../studies/index.ts');
+    .action(async (name: string | undefined, o: StudyFlags) => {
+      const { createLab } = await import('../../lab/index.ts');
+      const lab = createLab({ workspace: o.workspace });
+      const { all: STUDIES, find: findStudy } = lab.studies;
       if (!name) {
         if (o.json) process.stdout.write(JSON.stringify(STUDIES.map(({ name, title, description, defaults, quick }) => ({ name, title, description, defaults, quick }))) + '\n');
         else for (const s of STUDIES) process.stdout.write(`${s.name.padEnd(20)} ${s.title}\n`);
@@ -66,65 +149,6 @@ export function register(program: Command): void {
       }
       const entry = findStudy(name);
       if (!entry) throw new UserError(`unknown study '${name}'; run \`steerlab study\` to list them (${STUDIES.map((s) => s.name).join(', ')})`);
-      if (o.labels && !o.video) throw new UserError('--labels needs --video (the video the labels belong to)');
-      const overrides: Record<string, unknown> = { ...parseSets(o.set) };
-      if (o.seed !== undefined) {
-        const seed = Number(o.seed);
-        if (!Number.isInteger(seed)) throw new UserError(`--seed must be an integer (got '${o.seed}')`);
-        overrides.seed = seed;
-      }
-      for (const k of ['engine', 'video', 'labels', 'workspace'] as const) {
-        if (o[k] === undefined) continue;
-        if (!(k in entry.defaults) && !(entry.schema as unknown as { shape?: Record<string, unknown> }).shape?.[k]) throw new UserError(`study '${name}' has no --${k} option`);
-        overrides[k] = o[k];
-      }
-      const parsed = entry.schema.safeParse({ ...(o.quick ? entry.quick : {}), ...overrides });
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new UserError(`bad option for study '${name}': ${issue.path.join('.') || '(options)'}: ${issue.message}`);
-      }
-
-      const cliProgress = (await import('cli-progress')).default;
-      const bar = new cliProgress.SingleBar(
-        { stream: process.stderr, format: '{stage} [{bar}] {value}/{total}', hideCursor: false, clearOnComplete: true, noTTYOutput: false },
-        cliProgress.Presets.shades_classic,
-      );
-      let stage = '';
-      let started = false;
-      const ac = new AbortController();
-      const onSig = () => ac.abort();
-      process.once('SIGINT', onSig);
-      const t0 = performance.now();
-      try {
-        const result = await runStudy(name, overrides, {
-          quick: o.quick,
-          signal: ac.signal,
-          onProgress: (p) => {
-            if (!process.stderr.isTTY) {
-              if (p.stage !== stage) process.stderr.write(`${p.stage}\n`);
-              stage = p.stage;
-              return;
-            }
-            if (!started) {
-              bar.start(p.total, p.done, { stage: p.stage });
-              started = true;
-            } else if (p.stage !== stage) bar.start(p.total, p.done, { stage: p.stage });
-            else bar.update(p.done);
-            stage = p.stage;
-          },
-        });
-        if (started) bar.stop();
-        if (o.json) {
-          process.stdout.write(JSON.stringify({ study: name, ...result }) + '\n');
-          return;
-        }
-        process.stdout.write(`${entry.title} (${((performance.now() - t0) / 1000).toFixed(1)} s)\n\n`);
-        for (const c of result.conclusions) process.stdout.write(`- ${c}\n`);
-        printTables(result);
-        process.stdout.write('\nAll measurements: add --json.\n');
-      } finally {
-        if (started) bar.stop();
-        process.off('SIGINT', onSig);
-      }
+      await runStudyCommand(lab, name, entry, o);
     });
 }

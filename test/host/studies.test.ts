@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBackendInProcess } from '../../src/server/backend-process.ts';
-import { finiteOrNull, readStudyHistory, studyResultsDir } from '../../src/server/backend/studies.ts';
-import type { BackendLink } from '../../src/server/link.ts';
+import { startBackendInProcess } from '../../src/host/backend-process.ts';
+import { finiteOrNull, readStudyHistory, studyResultsDir } from '../../src/host/backend/studies.ts';
+import type { BackendLink } from '../../src/host/link.ts';
 import { events, StudyInfo, type EventMessage, type Payload } from '../../src/contract/index.ts';
 import { STUDIES } from '../../src/studies/index.ts';
 
@@ -102,13 +102,11 @@ describe('backend study handlers', () => {
     expect(res.ok).toBe(true);
     const { studyRunId } = (res as { result: { studyRunId: string } }).result;
     expect(await call('study.start', { name: 'multi-loss', quick: true })).toMatchObject({ ok: false, error: { code: 'user', message: expect.stringMatching(/relu-blowup.*still running/) } });
-    const t0 = performance.now();
     const c = await call('study.cancel', { studyRunId });
     expect(c).toMatchObject({ ok: true, result: { cancelled: true } });
     const end = await ending(studyRunId);
     expect(end.name).toBe('study.failed');
     expect(end.payload).toMatchObject({ cancelled: true, name: 'relu-blowup' });
-    expect(performance.now() - t0).toBeLessThan(20_000);
     // The slot is free again.
     const again = await call('study.start', { name: 'backprop-vs-gd', quick: true, options: { gdSteps: 50 } });
     expect(again.ok).toBe(true);

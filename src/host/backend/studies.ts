@@ -9,8 +9,9 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Args, HandlerContext, Result, StudyInfo } from '../../contract/index.ts';
 import { ContractError, StudyRecord, StudyRecordHead, describeZodError } from '../../contract/index.ts';
-import { STUDIES, findStudy, runStudy, type StudyEntry } from '../../studies/index.ts';
-import { UserError } from '../../errors.ts';
+import type { Lab } from '../../lab/index.ts';
+import { studyUsesDrive } from '../../lab/studies.ts';
+import { CancelledError, UserError } from '../../errors.ts';
 import { readJsonOrNull, writeJsonAtomic } from '../../experiments/store.ts';
 import type { DatasetSpec } from '../../video/types.ts';
 import { engineReady } from './engine.ts';
@@ -36,12 +37,6 @@ export interface Studies {
   start(args: Args<'study.start'>): Promise<Result<'study.start'>>;
   cancel(studyRunId: string): Promise<{ cancelled: boolean }>;
   cancelAll(): Promise<void>;
-}
-
-/** True when the study's options include a workspace (it trains on a steering data set). */
-function usesDrive(e: StudyEntry): boolean {
-  const shape = (e.schema as unknown as { shape?: Record<string, unknown> }).shape;
-  return Boolean(shape && 'workspace' in shape);
 }
 
 /** JSON carries NaN and +-Infinity as null; make that explicit so IPC (structured clone) and WebSocket agree. */
@@ -75,13 +70,59 @@ export function readStudyHistory(workspace: string): StudyRecordHead[] {
   return out.slice(-MAX_HISTORY);
 }
 
+/** Progress events at most every PROGRESS_EVERY_MS per stage (a stage's first and last always). */
+function throttledProgress(emit: HandlerContext['emit'], studyRunId: string): (p: { stage: string; done: number; total: number }) => void {
+  let lastStage = '';
+  let lastAt = 0;
+  return (p) => {
+    const now = performance.now();
+    if (p.stage === lastStage && p.done < p.total && now - lastAt < PROGRESS_EVERY_MS) return;
+    lastStage = p.stage;
+    lastAt = now;
+    emit('study.progress', { studyRunId, stage: p.stage, done: Math.max(0, p.done), total: Math.max(0, p.total) });
+  };
+}
+
+/** Runs a study and stores its result before saying it finished (or says why it failed). Never rejects. */
+function runInBackground(
+  o: { lab: Lab; emit: HandlerContext['emit'] },
+  x: { studyRunId: string; entry: { name: string }; quick: boolean; options: unknown; signal: AbortSignal },
+): Promise<void> {
+  const { studyRunId, entry } = x;
+  const workspace = o.lab.workspace;
+  const t0 = performance.now();
+  const elapsedS = (): number => (performance.now() - t0) / 1000;
+  o.emit('study.progress', { studyRunId, stage: 'starting', done: 0, total: 1 });
+  // The lab's engine first (shared with app.info and experiments); a study asking for another engine switches to it.
+  const job = engineReady().then(() => o.lab.studies.run(entry.name, x.options as Record<string, unknown>, { signal: x.signal, onProgress: throttledProgress(o.emit, studyRunId) }));
+  return job.then(
+    (result) => {
+      const finished = { studyRunId, name: entry.name, quick: x.quick, result: finiteOrNull(result) as { conclusions: string[] }, elapsedS: elapsedS() };
+      // Stored before the event, so a window that reloads on study.finished finds it in study.history.
+      try {
+        mkdirSync(studyResultsDir(workspace), { recursive: true });
+        writeJsonAtomic(join(studyResultsDir(workspace), `${studyRunId}.json`), { ...finished, finishedAt: new Date().toISOString() });
+      } catch (err) {
+        process.stderr.write(`steerlab: could not store the result of ${studyRunId}: ${(err as Error).message}\n`);
+      }
+      o.emit('study.finished', finished);
+    },
+    (err: Error) => {
+      const cancelled = err instanceof CancelledError || x.signal.aborted;
+      o.emit('study.failed', { studyRunId, name: entry.name, cancelled, error: cancelled ? 'cancelled' : (err?.message ?? String(err)), elapsedS: elapsedS() });
+    },
+  );
+}
+
 export function createStudies(o: {
-  workspace: string;
+  lab: Lab;
   emit: HandlerContext['emit'];
   /** The spec of an open data set (throws a UserError when it is not open). */
   datasetSpec?(datasetId: string): DatasetSpec;
 }): Studies {
   const running = new Map<string, Running>();
+  const { workspace } = o.lab;
+  const { all: STUDIES, find: findStudy } = o.lab.studies;
 
   return {
     list: () =>
@@ -91,14 +132,14 @@ export function createStudies(o: {
         description: e.description,
         defaults: e.defaults,
         quickOptions: e.quick,
-        usesDrive: usesDrive(e),
+        usesDrive: studyUsesDrive(e),
       })),
 
-    history: () => readStudyHistory(o.workspace),
+    history: () => readStudyHistory(workspace),
 
     result(studyRunId) {
       // studyRunId is checked by the contract (letters, digits, dot, dash, underscore): it cannot leave the folder.
-      const r = StudyRecord.safeParse(readJsonOrNull(join(studyResultsDir(o.workspace), `${studyRunId}.json`)));
+      const r = StudyRecord.safeParse(readJsonOrNull(join(studyResultsDir(workspace), `${studyRunId}.json`)));
       if (!r.success) throw new UserError(`no stored study ${studyRunId} in this workspace`);
       return r.data;
     },
@@ -110,11 +151,10 @@ export function createStudies(o: {
       const busy = [...running.values()][0];
       if (busy) throw new UserError(`the study '${busy.name}' is still running; cancel it or wait for it to finish`);
       if ('workspace' in args.options) throw new ContractError('invalid', 'a study writes into the lab workspace; its folder cannot be chosen per study');
-      const options: Record<string, unknown> = { ...(args.quick ? entry.quick : {}), ...args.options };
-      // Studies that train on the demo drive keep it (and its frame cache) in the lab's workspace, so a second run reuses them.
-      if (usesDrive(entry)) options.workspace = join(o.workspace, 'studies');
+      // Studies that train on a drive keep it, its frame cache and its runs in the lab's workspace, so a second run reuses them.
+      const options = o.lab.studies.withWorkspace(entry, { ...(args.quick ? entry.quick : {}), ...args.options });
       if (args.datasetId !== undefined) {
-        if (!usesDrive(entry)) throw new ContractError('invalid', `${entry.name} brings its own data; it cannot train on an open data set`);
+        if (!studyUsesDrive(entry)) throw new ContractError('invalid', `${entry.name} brings its own data; it cannot train on an open data set`);
         if (!o.datasetSpec) throw new ContractError('invalid', 'this backend has no open data sets');
         // The person's data set as they opened it (label override, offset, crop, frame limit); the study sets its own input size.
         const { input: _input, ...spec } = o.datasetSpec(args.datasetId);
@@ -125,43 +165,7 @@ export function createStudies(o: {
 
       const studyRunId = `${entry.name}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
       const ac = new AbortController();
-      const t0 = performance.now();
-      const elapsedS = (): number => (performance.now() - t0) / 1000;
-      let lastStage = '';
-      let lastAt = 0;
-      const onProgress = (p: { stage: string; done: number; total: number }): void => {
-        const now = performance.now();
-        if (p.stage === lastStage && p.done < p.total && now - lastAt < PROGRESS_EVERY_MS) return;
-        lastStage = p.stage;
-        lastAt = now;
-        o.emit('study.progress', { studyRunId, stage: p.stage, done: Math.max(0, p.done), total: Math.max(0, p.total) });
-      };
-      o.emit('study.progress', { studyRunId, stage: 'starting', done: 0, total: 1 });
-      // The lab's engine first (shared with app.info and experiments); a study asking for another engine switches to it.
-      const job = engineReady().then(() => runStudy(entry.name, checked.data, { signal: ac.signal, onProgress }));
-      const done = job.then(
-        (result) => {
-          const finished = {
-            studyRunId,
-            name: entry.name,
-            quick: args.quick,
-            result: finiteOrNull(result) as { conclusions: string[] },
-            elapsedS: elapsedS(),
-          };
-          // Stored before the event, so a window that reloads on study.finished finds it in study.history.
-          try {
-            mkdirSync(studyResultsDir(o.workspace), { recursive: true });
-            writeJsonAtomic(join(studyResultsDir(o.workspace), `${studyRunId}.json`), { ...finished, finishedAt: new Date().toISOString() });
-          } catch (err) {
-            process.stderr.write(`steerlab: could not store the result of ${studyRunId}: ${(err as Error).message}\n`);
-          }
-          o.emit('study.finished', finished);
-        },
-        (err: Error) => {
-          const cancelled = err?.name === 'CancelledError' || ac.signal.aborted;
-          o.emit('study.failed', { studyRunId, name: entry.name, cancelled, error: cancelled ? 'cancelled' : (err?.message ?? String(err)), elapsedS: elapsedS() });
-        },
-      ).finally(() => running.delete(studyRunId));
+      const done = runInBackground(o, { studyRunId, entry, quick: args.quick, options: checked.data, signal: ac.signal }).finally(() => running.delete(studyRunId));
       running.set(studyRunId, { name: entry.name, ac, done });
       return { studyRunId };
     },

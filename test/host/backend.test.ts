@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { startBackendInProcess } from '../../src/server/backend-process.ts';
-import type { BackendLink } from '../../src/server/link.ts';
-import { DatasetSummary, FrameImage, CropPreview } from '../../src/contract/index.ts';
+import { startBackendInProcess } from '../../src/host/backend-process.ts';
+import type { BackendLink } from '../../src/host/link.ts';
+import { DatasetOverview, FrameImage, CropPreview } from '../../src/contract/index.ts';
 import { synthesizeDrive } from '../../src/synth/index.ts';
 
 let dir: string;
@@ -30,7 +30,7 @@ describe('backend data-set handlers', () => {
     b.onEvent((e) => { if (e.name === 'progress') progress.push((e.payload as { task: string }).task); });
     const res = await b.request({ t: 'req', name: 'dataset.demo', args: { frames: 60, input: { width: 40, height: 20 } } });
     expect(res.ok).toBe(true);
-    const s = DatasetSummary.parse((res as { result: unknown }).result);
+    const s = DatasetOverview.parse((res as { result: unknown }).result);
     expect(s.video.frames).toBe(60);
     expect(s.anglesDeg).toHaveLength(s.sampleFrame.length);
     expect(s.stats.n).toBe(s.anglesDeg.length);
@@ -54,7 +54,7 @@ describe('backend data-set handlers', () => {
     expect(p.suggestion.reason).toMatch(p.suggestion.found ? /vary least over the drive/ : /no crop suggested/);
 
     // Reopening the same drive hits the frame cache.
-    const again = DatasetSummary.parse(((await b.request({ t: 'req', name: 'dataset.demo', args: { frames: 60, input: { width: 40, height: 20 } } })) as { result: unknown }).result);
+    const again = DatasetOverview.parse(((await b.request({ t: 'req', name: 'dataset.demo', args: { frames: 60, input: { width: 40, height: 20 } } })) as { result: unknown }).result);
     expect(again.cacheHit).toBe(true);
     expect(again.anglesDeg).toEqual(s.anglesDeg);
 
@@ -67,13 +67,13 @@ describe('backend data-set handlers', () => {
     const c = await synthesizeDrive(join(dir, 'drive-c'), { frames: 50, seed: 4, width: 64, height: 32, fps: 20 });
     const input = { width: 32, height: 16 };
     const one = async (v: { videoPath: string; labelsPath: string }) =>
-      DatasetSummary.parse(((await b.request({ t: 'req', name: 'dataset.open', args: { source: v.videoPath, labels: v.labelsPath, input } })) as { result: unknown }).result);
+      DatasetOverview.parse(((await b.request({ t: 'req', name: 'dataset.open', args: { source: v.videoPath, labels: v.labelsPath, input } })) as { result: unknown }).result);
     const sa = await one(a);
     const sc = await one(c);
     expect(sa.videos).toBeUndefined(); // one video: summarised as before
     const res = await b.request({ t: 'req', name: 'dataset.open', args: { source: a.videoPath, labels: a.labelsPath, input, more: [{ source: c.videoPath, labels: c.labelsPath }] } });
     expect(res.ok).toBe(true);
-    const s = DatasetSummary.parse((res as { result: unknown }).result);
+    const s = DatasetOverview.parse((res as { result: unknown }).result);
     expect(s.videos?.map((v) => [v.source, v.labels, v.frames, v.firstSample, v.samples])).toEqual([
       [a.videoPath, a.labelsPath, 40, 0, sa.anglesDeg.length],
       [c.videoPath, c.labelsPath, 50, sa.anglesDeg.length, sc.anglesDeg.length],

@@ -4,7 +4,7 @@
  * initEngine() (two in flight leave tfjs with a half-switched backend).
  */
 import { describe, expect, it } from 'vitest';
-import { engineReady } from '../../src/server/backend/engine.ts';
+import { engineReady } from '../../src/host/backend/engine.ts';
 
 describe('engineReady', () => {
   it('gives every concurrent caller the same initialisation, and tfjs computes on it', async () => {

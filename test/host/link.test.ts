@@ -1,7 +1,7 @@
 /** createLinkCore: request ids, responses to the right caller, events to listeners, and a backend that ends. */
 import { describe, expect, it } from 'vitest';
 import type { RequestMessage } from '../../src/contract/index.ts';
-import { createLinkCore } from '../../src/server/link.ts';
+import { createLinkCore } from '../../src/host/link.ts';
 
 describe('createLinkCore', () => {
   it('numbers requests, answers each caller, relays events, and fails pending and later requests once ended', async () => {
