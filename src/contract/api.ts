@@ -2,19 +2,42 @@
  * The one contract: every request (name -> zod args, zod result) and every
  * push event (name -> zod payload). main/ (IPC), src/server (WebSocket) and
  * renderer/ all derive their types and their validation from these maps.
+ * Push events carry the lab's own events (experiments/events.ts) with the
+ * experiment's id: the same payloads, statuses and failure reasons.
  */
 import { z } from 'zod';
 import { RunConfig } from '../train/config.ts';
-import { StepEvent, EpochEvent, RunResult } from '../train/events.ts';
+import { StepEvent, EpochEvent } from '../train/events.ts';
 import { DiagnosticsSnapshot, Finding } from '../diagnostics/types.ts';
+import { RunFinishedEvent, RunStartedEvent } from '../experiments/events.ts';
+import { ExperimentSummary } from '../experiments/types.ts';
 import {
-  AppInfo, Axes, Comparison, CropPreview, DatasetSpec, DatasetSummary, ExperimentListEntry, ExtraVideo, FrameImage,
+  AppInfo, Axes, Comparison, CropPreview, DatasetOverview, DatasetSpec, ExperimentListEntry, ExtraVideo, FrameImage,
   InputSize, Preset, RunDetail, RunListEntry,
 } from './schemas.ts';
 import { studyEvents, studyRequests } from './studies.ts';
+import { LagCheck, SaliencyImage, SaliencyMethod } from './insight.ts';
+
+export { IN_STEP_MS, LagCheck, SaliencyImage, SaliencyMethod } from './insight.ts';
 
 const Empty = z.object({}).strict();
 const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9._-]+$/, 'ids are letters, digits, dot, dash, underscore');
+
+/** A push event as it was sent (name and payload): what a page replays to re-attach to a running experiment. */
+export type SentEvent = { [E in EventName]: { name: E; payload: Payload<E> } }[EventName];
+// Checked against the event's own schema when the result is validated (events is defined below; read at call time).
+const SentEvent = z.custom<SentEvent>((v) => {
+  const m = v as { name?: unknown; payload?: unknown } | null;
+  return typeof m?.name === 'string' && isEventName(m.name) && events[m.name].safeParse(m.payload).success;
+}, 'not a push event of the contract');
+
+/** An experiment running in the lab, with the push events sent for it so far (decode and grid progress: the latest only). */
+export const RunningExperiment = z.object({
+  experimentId: z.string(),
+  runIds: z.array(z.string()),
+  startedAt: z.string(),
+  history: z.array(SentEvent),
+});
 
 /** Requests: name -> { args, result }. */
 export const requests = {
@@ -22,7 +45,7 @@ export const requests = {
   'dataset.open': {
     /** `more`: further videos of the same data set, each with its own labels, trained on as one (video/multi.ts). */
     args: DatasetSpec.extend({ input: InputSize.default({ width: 200, height: 66 }), more: z.array(ExtraVideo).max(32).optional() }).strict(),
-    result: DatasetSummary,
+    result: DatasetOverview,
   },
   /** Synthesises the demo drive in the workspace (once) and opens it. */
   'dataset.demo': {
@@ -30,10 +53,16 @@ export const requests = {
       frames: z.number().int().min(30).max(20000).optional(),
       input: InputSize.default({ width: 200, height: 66 }),
     }).strict(),
-    result: DatasetSummary,
+    result: DatasetOverview,
   },
   'dataset.frame': { args: z.object({ datasetId: Id, sample: z.number().int().nonnegative() }).strict(), result: FrameImage },
   'dataset.preview': { args: z.object({ datasetId: Id }).strict(), result: CropPreview },
+  /**
+   * The label-lag doctor on the open data set's (first) video: `steerlab lag --json`. Long (it decodes the
+   * drive small): decode progress arrives as push events, and `dataset.lagCancel` ends it with a 'cancelled' error.
+   */
+  'dataset.lag': { args: z.object({ datasetId: Id }).strict(), result: LagCheck },
+  'dataset.lagCancel': { args: z.object({ datasetId: Id }).strict(), result: z.object({ cancelled: z.boolean() }) },
   'experiment.presets': { args: Empty, result: z.array(Preset) },
   'experiment.start': {
     args: z.object({
@@ -41,10 +70,14 @@ export const requests = {
       /** The base config (defaults filled by RunConfig). */
       base: RunConfig,
       axes: Axes,
+      /** redis://HOST:PORT or rediss://: train the cells on `steerlab worker` processes (BullMQ) instead of in the lab. */
+      queue: z.string().regex(/^rediss?:\/\//, 'a queue is a redis:// or rediss:// URL').max(2048).optional(),
     }).strict(),
     result: z.object({ experimentId: z.string(), runs: z.array(z.object({ name: z.string(), config: RunConfig })) }),
   },
   'experiment.cancel': { args: z.object({ experimentId: Id }).strict(), result: z.object({ cancelled: z.boolean() }) },
+  /** What is running now (at most one experiment): a page that (re)connects replays `history` and re-attaches. */
+  'experiment.running': { args: Empty, result: z.array(RunningExperiment) },
   'experiments.list': { args: Empty, result: z.array(ExperimentListEntry) },
   'experiment.compare': {
     args: z.object({ experimentId: Id.optional(), runIds: z.array(Id).optional() }).strict(),
@@ -56,6 +89,11 @@ export const requests = {
   },
   'runs.list': { args: Empty, result: z.array(RunListEntry) },
   'runs.get': { args: z.object({ runId: Id }).strict(), result: RunDetail },
+  /** What a trained run looks at in one frame: `sample` is a sample index of its drive (RunDetail.valSampleIndex). */
+  'run.saliency': {
+    args: z.object({ runId: Id, sample: z.number().int().nonnegative(), method: SaliencyMethod }).strict(),
+    result: SaliencyImage,
+  },
   ...studyRequests,
 } as const;
 
@@ -72,19 +110,27 @@ export const events = {
     etaS: z.number().nullable(),
     message: z.string(),
   }),
-  'run.started': z.object({ ...RunRef, index: z.number().int(), total: z.number().int(), name: z.string(), config: RunConfig }),
+  /** experiments/events.ts run-started (its folder and grid cell stay in the backend). */
+  'run.started': RunStartedEvent.omit({ type: true, dir: true, cell: true }),
   'run.step': z.object({ ...RunRef, step: StepEvent }),
   'run.diagnostics': z.object({ ...RunRef, snapshot: DiagnosticsSnapshot }),
   'run.finding': z.object({ ...RunRef, finding: Finding }),
   'run.epoch': z.object({ ...RunRef, epoch: EpochEvent }),
-  'run.finished': z.object({ ...RunRef, result: RunResult }),
-  'run.failed': z.object({ ...RunRef, error: z.string() }),
-  'run.cancelled': z.object({ ...RunRef, result: RunResult.nullable() }),
+  /**
+   * experiments/events.ts run-finished, however the run ended: result.status
+   * says how (completed, stopped-early, diverged, cancelled, failed) and
+   * result.error why it failed.
+   */
+  'run.finished': RunFinishedEvent.omit({ type: true, index: true }).extend(RunRef),
+  /**
+   * The experiment ended: its record's status ('completed', 'cancelled',
+   * 'failed') and, when it failed, the reason; runIds are the runs it started.
+   */
   'experiment.finished': z.object({
     experimentId: z.string(),
-    status: z.enum(['finished', 'cancelled', 'failed']),
+    status: ExperimentSummary.shape.status,
     runIds: z.array(z.string()),
-    error: z.string().nullable(),
+    error: ExperimentSummary.shape.error,
   }),
   ...studyEvents,
 } as const;
@@ -110,4 +156,3 @@ export function isEventName(name: string): name is EventName {
   return Object.prototype.hasOwnProperty.call(events, name);
 }
 
-export { DatasetSpec };

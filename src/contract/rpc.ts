@@ -4,6 +4,7 @@
  * process: JSON-safe objects, validated with zod on both sides.
  */
 import { z } from 'zod';
+import { CancelledError, UserError } from '../errors.ts';
 import {
   events, requests, isEventName, isRequestName,
   type Args, type ArgsIn, type EventName, type Payload, type RequestName, type Result,
@@ -92,13 +93,17 @@ export class Router {
   }
 }
 
-/** Maps any thrown value to the wire error: UserError/CancelledError by name (contract/ imports no other folder's classes at run time). */
+/**
+ * Maps any thrown value to the wire error by its class: ContractError keeps
+ * its code, UserError is 'user' (a message for people), CancelledError and
+ * an aborted signal's AbortError are 'cancelled', anything else 'internal'.
+ */
 export function toWireError(err: unknown): { code: ErrorCode; message: string } {
   if (err instanceof ContractError) return { code: err.code, message: err.message };
-  const e = err as { name?: string; message?: string };
-  if (e?.name === 'UserError') return { code: 'user', message: e.message ?? 'error' };
-  if (e?.name === 'CancelledError' || e?.name === 'AbortError') return { code: 'cancelled', message: e.message ?? 'cancelled' };
-  return { code: 'internal', message: e?.message ?? String(err) };
+  if (err instanceof UserError) return { code: 'user', message: err.message };
+  // AbortSignal.throwIfAborted() throws a DOMException whose name is its standard code.
+  if (err instanceof CancelledError || (err instanceof DOMException && err.name === 'AbortError')) return { code: 'cancelled', message: err.message || 'cancelled' };
+  return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
 }
 
 /** Validates an outgoing event payload and wraps it for the wire. */
