@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the lab's wasm kernels (src/engine/kernels/*.c) into one module with
 # Debian's clang, lld and llvm (apt-get install clang lld llvm), and embeds it
-# in src/engine/kernels/kernels-wasm.ts. The embedding is committed so that
+# in src/engine/kernels/wasm-binary.ts. The embedding is committed so that
 # installing the lab needs no compiler; test/engine/kernels-build.test.ts
 # rebuilds it when clang is present and checks it is what this script makes.
 # With an argument, writes the raw module there instead (for that test).
@@ -31,6 +31,6 @@ if [ -z "${1:-}" ]; then
     echo "export const KERNELS_WASM_BASE64 ="
     base64 -w 100 "$out" | sed "s/.*/  '&' +/"
     echo "  '';"
-  } > kernels-wasm.ts
+  } > wasm-binary.ts
   rm "$out"
 fi

@@ -2,8 +2,20 @@
  * Seeded augmentation of one image (float32, HWC, values in [0, 1]) with the
  * matching steering correction, all in place.
  */
+import { z } from 'zod';
 import type { Rng } from '../rng.ts';
-import type { AugmentConfig } from '../train/config.ts';
+
+/** Training-time augmentation (RunConfig.augment); brightness and contrast are fractions of the [0, 1] pixel range. */
+export const AugmentConfig = z.strictObject({
+  flip: z.boolean().default(true),
+  brightness: z.number().min(0).max(1).default(0.2),
+  contrast: z.number().min(0).max(1).default(0.2),
+  /** Maximum horizontal shift in pixels of the model input; 0 = off. */
+  shiftPx: z.number().int().nonnegative().default(0),
+  /** Steering-wheel degrees added per pixel of shift. */
+  shiftDegPerPx: z.number().default(0),
+});
+export type AugmentConfig = z.infer<typeof AugmentConfig>;
 
 /** Mirrors the image left-right (a mirrored road curves the other way: negate the angle). */
 export function flipHorizontalInPlace(img: Float32Array, h: number, w: number, c: number): void {

@@ -3,7 +3,7 @@
  * column, a steering column, and any other numeric columns kept as extras.
  */
 import type { AngleUnits, LabelOptions, LabelSet } from './types.ts';
-import { finishLabelSet, type RawRow } from './finish.ts';
+import { convertRawRows, type RawRow } from './convert-rows.ts';
 import { describeCell, lineError, parseNumberCell, shortName } from './problems.ts';
 import { isNumericRecord, parseTable, type TableRecord } from './table.ts';
 import { EPOCH_THRESHOLD_S, SECONDS_PER, inferTimeUnit, parseClockTimeMs, timeUnitFromName, type TimeUnit } from './time-units.ts';
@@ -109,7 +109,34 @@ function clockAt(rec: TableRecord, col: number, header: string[], file: string):
 export function parseGenericCsv(text: string, path: string, opts: LabelOptions): LabelSet {
   const file = shortName(path);
   const warnings: string[] = [];
-  const recs = parseTable(text, file);
+  const { header, body, cols } = readHeader(parseTable(text, file), opts, file, warnings);
+  const { raw, times } = readRows(body, header, cols, file);
+  if (cols.time !== undefined && times) setTimes(raw, times, header[cols.time], opts, file, warnings);
+  if (cols.frame !== undefined) {
+    checkUniqueFrames(raw, file, header[cols.frame]);
+    const min = raw.reduce((m, r) => Math.min(m, r.frameIndex as number), Infinity);
+    if (min === 1) warnings.push(`${file}: frame indices start at 1; the lab counts frames from 0, so label 1 goes to the second frame (subtract 1 in the file if that is wrong)`);
+  }
+  if (cols.image !== undefined) checkUniqueImages(raw, file);
+  keepExtras(header, body, cols, raw);
+  // Frame numbers and image names match exactly; time needs interpolation, so it comes last
+  // unless the time column was named by option.
+  const key: LabelSet['key'] =
+    opts.timeColumn !== undefined && cols.time !== undefined ? 'time' : cols.frame !== undefined ? 'frame' : cols.image !== undefined ? 'image' : 'time';
+  return convertRawRows({
+    path,
+    format: 'csv',
+    key,
+    rows: raw,
+    opts,
+    defaults: { sign: 'positive-right' },
+    columnUnits: angleUnitsFromName(header[cols.steering]),
+    warnings,
+  });
+}
+
+/** The header (or column1.. when there is none), the data rows and which column holds what. */
+function readHeader(recs: TableRecord[], opts: LabelOptions, file: string, warnings: string[]): { header: string[]; body: TableRecord[]; cols: Columns } {
   if (recs.length === 0) throw lineError(file, null, 'the label file has no rows', 'pass a file with a header line and at least one row');
   let header: string[];
   let body: TableRecord[];
@@ -129,18 +156,27 @@ export function parseGenericCsv(text: string, path: string, opts: LabelOptions):
     cols = identify(header, opts, file);
   }
   if (body.length === 0) throw lineError(file, null, 'the label file has a header but no rows', 'add data rows below the header');
+  return { header, body, cols };
+}
 
-  const steeringName = header[cols.steering];
-  // A time column of written clock times (2018-07-01 12:00:00.123) is read as milliseconds.
-  const clockTimes = cols.time !== undefined && parseClockTimeMs(body[0].cells[cols.time] ?? '') !== null;
+/** Times as written in the time column: numbers (or clock times read as ms) and the cell texts for error messages. */
+interface RawTimes {
+  values: number[];
+  texts: string[];
+  /** The column holds written clock times (2018-07-01 12:00:00.123), read as milliseconds. */
+  clock: boolean;
+}
+
+/** One RawRow per data row (steering, frame, image), plus the time column's raw values when there is one. */
+function readRows(body: TableRecord[], header: string[], cols: Columns, file: string): { raw: RawRow[]; times: RawTimes | null } {
+  const clock = cols.time !== undefined && parseClockTimeMs(body[0].cells[cols.time] ?? '') !== null;
+  const times: RawTimes | null = cols.time !== undefined ? { values: [], texts: [], clock } : null;
   const raw: RawRow[] = [];
-  const timesRaw: number[] = [];
-  const timeTexts: string[] = [];
   for (const rec of body) {
     const row: RawRow = { raw: numberAt(rec, cols.steering, header, file, 'steering'), extras: {}, line: rec.line };
-    if (cols.time !== undefined) {
-      timesRaw.push(clockTimes ? clockAt(rec, cols.time, header, file) : numberAt(rec, cols.time, header, file, 'time'));
-      timeTexts.push(rec.cells[cols.time]);
+    if (cols.time !== undefined && times) {
+      times.values.push(clock ? clockAt(rec, cols.time, header, file) : numberAt(rec, cols.time, header, file, 'time'));
+      times.texts.push(rec.cells[cols.time]);
     }
     if (cols.frame !== undefined) {
       const f = numberAt(rec, cols.frame, header, file, 'frame');
@@ -154,49 +190,34 @@ export function parseGenericCsv(text: string, path: string, opts: LabelOptions):
     }
     raw.push(row);
   }
+  return { raw, times };
+}
 
-  if (cols.time !== undefined) {
-    const timeName = header[cols.time];
-    let unit: TimeUnit;
-    if (clockTimes) unit = 'ms';
-    else if (opts.timeUnit && opts.timeUnit !== 'auto') unit = opts.timeUnit;
+/**
+ * Sets each row's timeS in seconds: picks the unit (clock times: ms; the
+ * option; the column name; else inferred, with a warning), checks the times
+ * increase, and counts clock times (epoch stamps) from the first row.
+ */
+function setTimes(raw: RawRow[], times: RawTimes, timeName: string, opts: LabelOptions, file: string, warnings: string[]): void {
+  const timesRaw = times.values;
+  let unit: TimeUnit;
+  if (times.clock) unit = 'ms';
+  else if (opts.timeUnit && opts.timeUnit !== 'auto') unit = opts.timeUnit;
+  else {
+    const named = timeUnitFromName(timeName);
+    if (named) unit = named;
     else {
-      const named = timeUnitFromName(timeName);
-      if (named) unit = named;
-      else {
-        const inf = inferTimeUnit(timesRaw);
-        unit = inf.unit;
-        warnings.push(`${file}: time unit of column "${timeName}" inferred: ${inf.evidence}`);
-      }
+      const inf = inferTimeUnit(timesRaw);
+      unit = inf.unit;
+      warnings.push(`${file}: time unit of column "${timeName}" inferred: ${inf.evidence}`);
     }
-    checkIncreasing(timesRaw, raw, file, `time (column "${timeName}", ${unit})`, timeTexts);
-    const base = timesRaw[0] * SECONDS_PER[unit] > EPOCH_THRESHOLD_S ? timesRaw[0] : 0;
-    if (base !== 0) {
-      warnings.push(`${file}: times are clock times (first ${fmt(timesRaw[0])} ${unit}); label time 0 s = the first row, shift with --offset-ms if the video started earlier or later`);
-    }
-    raw.forEach((r, i) => (r.timeS = (timesRaw[i] - base) * SECONDS_PER[unit]));
   }
-  if (cols.frame !== undefined) {
-    checkUniqueFrames(raw, file, header[cols.frame]);
-    const min = raw.reduce((m, r) => Math.min(m, r.frameIndex as number), Infinity);
-    if (min === 1) warnings.push(`${file}: frame indices start at 1; the lab counts frames from 0, so label 1 goes to the second frame (subtract 1 in the file if that is wrong)`);
+  checkIncreasing(timesRaw, raw, file, `time (column "${timeName}", ${unit})`, times.texts);
+  const base = timesRaw[0] * SECONDS_PER[unit] > EPOCH_THRESHOLD_S ? timesRaw[0] : 0;
+  if (base !== 0) {
+    warnings.push(`${file}: times are clock times (first ${fmt(timesRaw[0])} ${unit}); label time 0 s = the first row, shift with --offset-ms if the video started earlier or later`);
   }
-  if (cols.image !== undefined) checkUniqueImages(raw, file);
-  keepExtras(header, body, cols, raw);
-  // Frame numbers and image names match exactly; time needs interpolation, so it comes last
-  // unless the time column was named by option.
-  const key: LabelSet['key'] =
-    opts.timeColumn !== undefined && cols.time !== undefined ? 'time' : cols.frame !== undefined ? 'frame' : cols.image !== undefined ? 'image' : 'time';
-  return finishLabelSet({
-    path,
-    format: 'csv',
-    key,
-    rows: raw,
-    opts,
-    defaults: { sign: 'positive-right' },
-    columnUnits: angleUnitsFromName(steeringName),
-    warnings,
-  });
+  raw.forEach((r, i) => (r.timeS = (timesRaw[i] - base) * SECONDS_PER[unit]));
 }
 
 /** Throws on the first time that is not after the one before it (duplicate or out of order). */

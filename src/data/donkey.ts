@@ -7,7 +7,7 @@
  * user/angle is normalised to [-1, 1], positive = right; images live in images/.
  */
 import type { LabelOptions, LabelSet } from './types.ts';
-import { finishLabelSet, type RawRow } from './finish.ts';
+import { convertRawRows, type RawRow } from './convert-rows.ts';
 import { lineError, shortName } from './problems.ts';
 
 /**
@@ -118,13 +118,13 @@ export function parseDonkeyTub(
     const t0 = rows[0].timeS as number;
     for (const r of rows) r.timeS = ((r.timeS as number) - t0) / 1000;
   } else for (const r of rows) delete r.timeS;
-  return finishLabelSet({
+  return convertRawRows({
     path: tubPath,
     format: 'donkey',
     key: rows.every((r) => r.image !== undefined) ? 'image' : 'frame',
     rows,
     opts,
-    defaults: { units: 'normalized', fullScaleDeg: DONKEY_DEFAULT_FULL_SCALE_DEG, fullScaleIsGuess: true, sign: 'positive-right' },
+    defaults: { units: 'normalized', labelFullScaleDeg: DONKEY_DEFAULT_FULL_SCALE_DEG, labelFullScaleIsGuess: true, sign: 'positive-right' },
     warnings,
   });
 }

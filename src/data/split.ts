@@ -5,9 +5,25 @@
  * Blocks are spread across the drive (one per equal segment, at a seeded
  * position inside it) because a single tail block can be all straight road.
  */
+import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { createRng } from '../rng.ts';
-import type { SplitConfig } from '../train/config.ts';
+
+/** How a run holds out validation frames (RunConfig.split); defaults here are the lab's defaults. */
+export const SplitConfig = z.strictObject({
+  /** Fraction of samples held out for validation, in contiguous time blocks. */
+  valFraction: z.number().gt(0).lt(1).default(0.2),
+  /** Number of validation blocks spread across the drive. */
+  blocks: z.number().int().positive().default(4),
+  /** Frames dropped on each side of a validation block (adjacent frames are near duplicates). */
+  guardFrames: z.number().int().nonnegative().default(10),
+  /**
+   * Seed of the validation blocks' positions, separate from the run's seed, so
+   * runs with different model seeds are validated on the same frames.
+   */
+  seed: z.number().int().default(1),
+});
+export type SplitConfig = z.infer<typeof SplitConfig>;
 
 export interface BlockSplit {
   /** Training sample indices, ascending; none within guardFrames of a validation block. */

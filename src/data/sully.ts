@@ -5,7 +5,7 @@
  *   12.jpg 3.5,2018-07-01 12:00:00:123
  */
 import type { LabelOptions, LabelSet } from './types.ts';
-import { finishLabelSet, type RawRow } from './finish.ts';
+import { convertRawRows, type RawRow } from './convert-rows.ts';
 import { checkIncreasing } from './csv-generic.ts';
 import { describeCell, lineError, parseNumberCell, shortName } from './problems.ts';
 import { parseClockTimeMs } from './time-units.ts';
@@ -52,5 +52,5 @@ export function parseSully(text: string, path: string, opts: LabelOptions): Labe
   } else if (stamps.length > 0) {
     warnings.push(`${file}: ${stamps.length} of ${rows.length} lines carry a capture time; times ignored`);
   }
-  return finishLabelSet({ path, format: 'sully', key: 'image', rows, opts, defaults: { units: 'degrees', sign: 'positive-right' }, warnings });
+  return convertRawRows({ path, format: 'sully', key: 'image', rows, opts, defaults: { units: 'degrees', sign: 'positive-right' }, warnings });
 }

@@ -3,9 +3,19 @@
  * in degrees, positive = steering to the right (clockwise), whatever the
  * source file used; a file's own convention is converted on parse.
  */
-export type AngleUnits = 'degrees' | 'radians' | 'normalized';
-export type LabelFormat = 'csv' | 'sully' | 'udacity-sim' | 'udacity-challenge' | 'donkey';
-export type SignConvention = 'positive-right' | 'positive-left';
+import { z } from 'zod';
+
+/** Steering units a label file can use; every list below is the one spelling of its choices (flags, schemas, forms). */
+export const ANGLE_UNITS = ['degrees', 'radians', 'normalized'] as const;
+export type AngleUnits = (typeof ANGLE_UNITS)[number];
+/** Label file formats the parsers read. */
+export const LABEL_FORMATS = ['csv', 'sully', 'udacity-sim', 'udacity-challenge', 'donkey'] as const;
+export type LabelFormat = (typeof LABEL_FORMATS)[number];
+/** positive-right = clockwise, the lab's own convention. */
+export const SIGN_CONVENTIONS = ['positive-right', 'positive-left'] as const;
+export type SignConvention = (typeof SIGN_CONVENTIONS)[number];
+/** Choices for a label file's time-column unit ('auto' = from the column name or the values; see time-units.ts). */
+export const TIME_UNIT_OPTIONS = ['auto', 's', 'ms', 'ns'] as const;
 
 export interface LabelRow {
   /** Seconds from the start of the video (after any offset), when the source is timed. */
@@ -37,28 +47,32 @@ export interface LabelSet {
   warnings: string[];
 }
 
-export interface LabelOptions {
-  format?: LabelFormat | 'auto';
-  units?: AngleUnits | 'auto';
+/** The label override a person picks (Data set view, CLI flags): every field optional, 'auto' = detect. */
+export const LabelOptions = z.object({
+  format: z.enum([...LABEL_FORMATS, 'auto']).optional(),
+  units: z.enum([...ANGLE_UNITS, 'auto']).optional(),
   /** Degrees that a normalised value of 1 means (e.g. 420 for a car's wheel, 25 for the Udacity simulator). */
-  fullScaleDeg?: number;
+  labelFullScaleDeg: z.number().positive().optional(),
   /** Sign convention of the source file. */
-  sign?: SignConvention;
-  timeColumn?: string;
-  frameColumn?: string;
-  steeringColumn?: string;
-  timeUnit?: 's' | 'ms' | 'ns' | 'auto';
+  sign: z.enum(SIGN_CONVENTIONS).optional(),
+  timeColumn: z.string().optional(),
+  frameColumn: z.string().optional(),
+  steeringColumn: z.string().optional(),
+  timeUnit: z.enum(TIME_UNIT_OPTIONS).optional(),
   /** Degrees added (left camera) or subtracted (right camera) for side cameras; <= 0 disables side cameras. */
-  sideCameraCorrectionDeg?: number;
-}
+  sideCameraCorrectionDeg: z.number().optional(),
+});
+export type LabelOptions = z.infer<typeof LabelOptions>;
 
-export interface AlignmentReport {
-  method: 'time' | 'frame' | 'image';
-  matched: number;
-  unmatchedFrames: number;
-  unmatchedLabels: number;
+/** How label rows were matched to frames (by time, frame index or image name) and what was left over. */
+export const AlignmentReport = z.object({
+  method: z.enum(['time', 'frame', 'image']),
+  matched: z.number().int(),
+  unmatchedFrames: z.number().int(),
+  unmatchedLabels: z.number().int(),
   /** Label-time gaps longer than maxGapMs, in seconds from the video start. */
-  gaps: { startS: number; endS: number }[];
-  offsetMs: number;
-  maxGapMs: number;
-}
+  gaps: z.array(z.object({ startS: z.number(), endS: z.number() })),
+  offsetMs: z.number(),
+  maxGapMs: z.number(),
+});
+export type AlignmentReport = z.infer<typeof AlignmentReport>;

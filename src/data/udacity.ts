@@ -9,7 +9,7 @@
  *   left (the car's CAN report counts counter-clockwise as positive).
  */
 import type { LabelOptions, LabelSet } from './types.ts';
-import { finishLabelSet, type RawRow } from './finish.ts';
+import { convertRawRows, type RawRow } from './convert-rows.ts';
 import { STEERING_NAMES, checkIncreasing, normalizeColumnName } from './csv-generic.ts';
 import { describeCell, lineError, parseNumberCell, shortName } from './problems.ts';
 import { isNumericRecord, parseTable } from './table.ts';
@@ -34,7 +34,7 @@ export function looksLikeUdacitySim(cells: string[]): boolean {
 }
 
 /** center_2016_12_01_13_30_48_287.jpg -> milliseconds since the epoch (clock of the recording machine). */
-function simStampMs(name: string): number | null {
+export function simStampMs(name: string): number | null {
   const m = /_(\d{4})_(\d{2})_(\d{2})_(\d{2})_(\d{2})_(\d{2})_(\d{3})\.[^.]+$/.exec(name);
   if (!m) return null;
   return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], +m[7]);
@@ -74,13 +74,13 @@ export function parseUdacitySim(text: string, path: string, opts: LabelOptions):
     }
   }
   addSimTimes(rows, stamps, file, warnings);
-  return finishLabelSet({
+  return convertRawRows({
     path,
     format: 'udacity-sim',
     key: 'image',
     rows,
     opts,
-    defaults: { units: 'normalized', fullScaleDeg: UDACITY_SIM_FULL_SCALE_DEG, sign: 'positive-right' },
+    defaults: { units: 'normalized', labelFullScaleDeg: UDACITY_SIM_FULL_SCALE_DEG, sign: 'positive-right' },
     warnings,
   });
 }
@@ -188,7 +188,7 @@ export function parseUdacityChallenge(text: string, path: string, opts: LabelOpt
     checkIncreasing(centre.map((x) => x.t), centre.map((x) => x.r), file, 'timestamp (ns)', centre.map((x) => x.s));
     rows.forEach((r, i) => (r.timeS = (times[i] - times[0]) * 1e-9));
   }
-  return finishLabelSet({
+  return convertRawRows({
     path,
     format: 'udacity-challenge',
     key: row0Key(rows),

@@ -50,23 +50,23 @@ export function inferUnits(values: ArrayLike<number>): { units: AngleUnits; evid
 }
 
 /**
- * Converts one raw value to degrees. Normalised values need fullScaleDeg:
+ * Converts one raw value to degrees. Normalised values need labelFullScaleDeg:
  * the degrees that a value of 1 means (25 for the Udacity simulator, about
  * 420-540 for a car's steering wheel).
  */
-export function toDegrees(v: number, units: AngleUnits, fullScaleDeg?: number): number {
+export function toDegrees(v: number, units: AngleUnits, labelFullScaleDeg?: number): number {
   switch (units) {
     case 'degrees':
       return v;
     case 'radians':
       return (v * 180) / Math.PI;
     case 'normalized':
-      if (fullScaleDeg === undefined || !Number.isFinite(fullScaleDeg) || fullScaleDeg <= 0) {
+      if (labelFullScaleDeg === undefined || !Number.isFinite(labelFullScaleDeg) || labelFullScaleDeg <= 0) {
         throw new UserError(
           'normalised steering values need a full scale: pass --full-scale DEG (the degrees a value of 1 means, e.g. 25 for the Udacity simulator, 420 for a car wheel)',
         );
       }
-      return v * fullScaleDeg;
+      return v * labelFullScaleDeg;
   }
 }
 

@@ -7,7 +7,7 @@
  * not finite is reported as Number.MAX_VALUE, and LayerDiag.nonFinite > 0
  * says so. The trainer stops such a run with a 'non-finite' finding.
  */
-import { finiteMoments } from '../data/stats.ts';
+import { finiteMoments } from '../math/stats.ts';
 import type { HeadDiag, LayerDiag } from './types.ts';
 
 /** |pre-activation| above which a tanh/sigmoid unit counts as saturated (tanh'(2) = 0.07, sigmoid'(2) = 0.10). */
@@ -55,12 +55,9 @@ export function layerDiag(s: LayerSums): LayerDiag {
   };
 }
 
-/** Mean, std, min, max of the finite values (NaN when there are none), and how many were not finite. */
-export const summarize = finiteMoments;
-
 /** Equal-width histogram of the finite values; edges has bins+1 entries. */
 export function histogram(values: ArrayLike<number>, bins: number): { edges: number[]; counts: number[] } {
-  const s = summarize(values);
+  const s = finiteMoments(values);
   if (s.n === 0) return { edges: [], counts: [] };
   const lo = s.min;
   const hi = s.max > s.min ? s.max : s.min + 1;
@@ -95,9 +92,9 @@ export function headDiag(o: {
   /** Inverse target transform; when given, the ranges are also reported in degrees. */
   toDeg?: (t: number) => number;
 }): HeadDiag {
-  const pre = summarize(o.pre);
-  const pred = summarize(o.pred);
-  const tgt = summarize(o.target);
+  const pre = finiteMoments(o.pre);
+  const pred = finiteMoments(o.pred);
+  const tgt = finiteMoments(o.target);
   const zeroIfNaN = (v: number) => (Number.isFinite(v) ? v : 0);
   const toDeg = o.toDeg;
   const degs = toDeg

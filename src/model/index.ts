@@ -8,7 +8,7 @@
  * Heads: linear, tanh, or k*tanh ('scaled_tanh', k = headScale) on one unit.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng } from '../rng.ts';
+import { createRng, type Rng } from '../rng.ts';
 import { applyActivation } from './activations.ts';
 import { ModelConfig, type HeadName } from './config.ts';
 import { headInitialValues, initialValues } from './init.ts';
@@ -61,15 +61,56 @@ export function createRegressor(cfgInput: ModelConfig | Partial<ModelConfig>, se
   const cfg = ModelConfig.parse(cfgInput);
   if (!Number.isFinite(seed)) throw new Error(`createRegressor: seed must be a finite number (got ${seed})`);
   const plan: ModelPlan = planModel(cfg);
-  const rng = createRng(seed);
+  const net = buildNet(cfg, plan, createRng(seed), ++modelCounter);
   const dropoutRng = createRng(seed ^ 0x5bd1e995);
-  const id = ++modelCounter;
+  const layers = layerInfos(net);
+  const variables = layers.flatMap((l) => l.variables);
+  const buffers = net.trunk.flatMap((l) => (l.movingMean && l.movingVar ? [l.movingMean, l.movingVar] : []));
+  let disposed = false;
+
+  function apply(x: tf.Tensor, opts: ApplyOptions): ForwardResult {
+    if (disposed) throw new Error('this regressor was disposed');
+    // Drawn only when no seed is given, so a caller that passes seeds leaves the stream untouched.
+    return forward(cfg, net, x, opts, opts.seed ?? dropoutRng.int(2 ** 31));
+  }
+
+  return {
+    config: cfg,
+    layers,
+    variables,
+    buffers,
+    plan,
+    paramCount: () => variables.reduce((a, t) => a + t.size, 0),
+    apply,
+    getWeights: () => readValues(variables),
+    setWeights: (values) => tf.tidy(() => writeValues(variables, values, 'Weights')),
+    getBuffers: () => readValues(buffers),
+    setBuffers: (values) => tf.tidy(() => writeValues(buffers, values, 'Buffers')),
+    dispose: () => {
+      if (disposed) return;
+      disposed = true;
+      for (const t of [...variables, ...buffers]) t.dispose();
+    },
+  };
+}
+
+interface BuiltNet {
+  trunk: BuiltLayer[];
+  head: BuiltHead;
+  aux: BuiltHead[];
+}
+
+/**
+ * The model's variables with seeded initial values. The draw order (trunk
+ * layers in forward order, then the main head, then the auxiliary heads) is
+ * what makes a seed reproduce the same weights.
+ */
+function buildNet(cfg: ModelConfig, plan: ModelPlan, rng: Rng, id: number): BuiltNet {
   // tidy disposes the temporary tensor; the variable keeps its own reference to the data.
   const v = (name: string, values: Float32Array, shape: number[], trainable = true) =>
     tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), trainable, `m${id}/${name}`));
   const zeros = (n: number) => new Float32Array(n);
   const ones = (n: number) => new Float32Array(n).fill(1);
-
   const trunk: BuiltLayer[] = plan.trunk.map((spec) => {
     const [shape, fanIn, fanOut, out] =
       spec.kind === 'conv'
@@ -94,10 +135,13 @@ export function createRegressor(cfgInput: ModelConfig | Partial<ModelConfig>, se
     bias: v(`${spec.name}/bias`, zeros(1), [1]),
   });
   const head = buildHead(plan.head);
-  const aux = plan.aux.map(buildHead);
+  return { trunk, head, aux: plan.aux.map(buildHead) };
+}
 
-  const layers: LayerInfo[] = [
-    ...trunk.map((l): LayerInfo => {
+/** Trunk layers then heads, each with its trainable variables and fan-in/out. */
+function layerInfos(net: BuiltNet): LayerInfo[] {
+  return [
+    ...net.trunk.map((l): LayerInfo => {
       const s = l.spec;
       return {
         name: s.name,
@@ -108,7 +152,7 @@ export function createRegressor(cfgInput: ModelConfig | Partial<ModelConfig>, se
         fanOut: s.kind === 'conv' ? s.kernel * s.kernel * s.outC : s.outUnits,
       };
     }),
-    ...[head, ...aux].map((h): LayerInfo => ({
+    ...[net.head, ...net.aux].map((h): LayerInfo => ({
       name: h.spec.name,
       kind: 'head',
       activation: h.spec.head,
@@ -117,96 +161,75 @@ export function createRegressor(cfgInput: ModelConfig | Partial<ModelConfig>, se
       fanOut: 1,
     })),
   ];
-  const variables = layers.flatMap((l) => l.variables);
-  const buffers = trunk.flatMap((l) => (l.movingMean && l.movingVar ? [l.movingMean, l.movingVar] : []));
-  let disposed = false;
+}
 
-  const flatten = (t: tf.Tensor): tf.Tensor2D => (t.rank === 2 ? (t as tf.Tensor2D) : tf.reshape(t, [t.shape[0], -1]));
+const flatten = (t: tf.Tensor): tf.Tensor2D => (t.rank === 2 ? (t as tf.Tensor2D) : tf.reshape(t, [t.shape[0], -1]));
 
-  function batchnorm(l: BuiltLayer, z: tf.Tensor, training: boolean, updateStats: boolean): tf.Tensor {
-    const gamma = l.gamma!;
-    const beta = l.beta!;
-    if (!training) {
-      return tf.add(tf.mul(tf.div(tf.sub(z, l.movingMean!), tf.sqrt(tf.add(l.movingVar!, BN_EPSILON))), gamma), beta);
-    }
-    const axes = z.rank === 4 ? [0, 1, 2] : [0];
-    const { mean, variance } = tf.moments(z, axes);
-    if (updateStats) {
-      // Moving variance uses the unbiased batch variance (n/(n-1)), as Keras and PyTorch do.
-      const n = z.size / mean.size;
-      const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
-      const mm = tf.add(tf.mul(l.movingMean!, BN_MOMENTUM), tf.mul(mean, 1 - BN_MOMENTUM));
-      const mv = tf.add(tf.mul(l.movingVar!, BN_MOMENTUM), tf.mul(unbiased, 1 - BN_MOMENTUM));
-      l.movingMean!.assign(mm);
-      l.movingVar!.assign(mv);
-    }
-    return tf.add(tf.mul(tf.div(tf.sub(z, mean), tf.sqrt(tf.add(variance, BN_EPSILON))), gamma), beta);
+/** Batch statistics in training (updating the moving ones when asked), moving statistics otherwise. */
+function batchnorm(l: BuiltLayer, z: tf.Tensor, training: boolean, updateStats: boolean): tf.Tensor {
+  const gamma = l.gamma!;
+  const beta = l.beta!;
+  if (!training) {
+    return tf.add(tf.mul(tf.div(tf.sub(z, l.movingMean!), tf.sqrt(tf.add(l.movingVar!, BN_EPSILON))), gamma), beta);
   }
-
-  function apply(x: tf.Tensor, opts: ApplyOptions): ForwardResult {
-    if (disposed) throw new Error('this regressor was disposed');
-    const training = opts.training;
-    const updateStats = opts.updateStats ?? training;
-    const seed = opts.seed ?? dropoutRng.int(2 ** 31);
-    const traces: LayerTrace[] = [];
-    const outputs = new Map<string, tf.Tensor>();
-    let h: tf.Tensor =
-      cfg.arch === 'mlp'
-        ? tf.reshape(x, [x.shape[0], -1])
-        : x.rank === 4
-          ? x
-          : tf.reshape(x, [x.shape[0], cfg.input.height, cfg.input.width, cfg.input.channels]);
-    if (cfg.arch === 'pilotnet' && cfg.inputNorm === 'centered') h = tf.sub(tf.mul(h, 2), 1);
-    trunk.forEach((l, i) => {
-      const s = l.spec;
-      let z =
-        s.kind === 'conv'
-          ? tf.add(tf.conv2d(h as tf.Tensor4D, l.kernel as tf.Tensor4D, s.stride, s.padding), l.bias)
-          : tf.add(tf.matMul(flatten(h), l.kernel as tf.Tensor2D), l.bias);
-      if (l.gamma) z = batchnorm(l, z, training, updateStats);
-      let post = applyActivation(s.activation, z);
-      if (opts.trace) traces.push({ name: s.name, pre: z, post });
-      if (training && cfg.dropout > 0 && s.kind === 'dense') post = tf.dropout(post, cfg.dropout, undefined, seed + 7919 * (i + 1));
-      outputs.set(s.name, post);
-      h = post;
-    });
-    const runHead = (hd: BuiltHead, input: tf.Tensor) => {
-      const pre = tf.add(tf.matMul(flatten(input), hd.kernel as tf.Tensor2D), hd.bias) as tf.Tensor2D;
-      return { pre, output: headOutput(hd.spec.head, pre, cfg.headScale) as tf.Tensor2D };
-    };
-    const main = runHead(head, h);
-    const auxOut = aux.map((a) => {
-      const r = runHead(a, outputs.get(a.spec.after!)!);
-      return { name: a.spec.name, output: r.output, pre: r.pre, lossWeight: a.spec.lossWeight };
-    });
-    return { output: main.output, headPre: main.pre, aux: auxOut, ...(opts.trace ? { traces } : {}) };
+  const axes = z.rank === 4 ? [0, 1, 2] : [0];
+  const { mean, variance } = tf.moments(z, axes);
+  if (updateStats) {
+    // Moving variance uses the unbiased batch variance (n/(n-1)), as Keras and PyTorch do.
+    const n = z.size / mean.size;
+    const unbiased = n > 1 ? tf.mul(variance, n / (n - 1)) : variance;
+    const mm = tf.add(tf.mul(l.movingMean!, BN_MOMENTUM), tf.mul(mean, 1 - BN_MOMENTUM));
+    const mv = tf.add(tf.mul(l.movingVar!, BN_MOMENTUM), tf.mul(unbiased, 1 - BN_MOMENTUM));
+    l.movingMean!.assign(mm);
+    l.movingVar!.assign(mv);
   }
+  return tf.add(tf.mul(tf.div(tf.sub(z, mean), tf.sqrt(tf.add(variance, BN_EPSILON))), gamma), beta);
+}
 
-  const read = (vs: tf.Variable[]) => vs.map((t) => new Float32Array(t.dataSync() as Float32Array));
-  const write = (vs: tf.Variable[], values: Float32Array[], what: string) => {
-    if (values.length !== vs.length) throw new Error(`set${what}: expected ${vs.length} arrays, got ${values.length}`);
-    vs.forEach((t, i) => {
-      if (values[i].length !== t.size) throw new Error(`set${what}: array ${i} (${t.name}) has ${values[i].length} values, expected ${t.size}`);
-      t.assign(tf.tensor(values[i], t.shape, 'float32'));
-    });
+/** One forward pass: trunk layers in order, then the main head and the auxiliary heads on their layers' outputs. */
+function forward(cfg: ModelConfig, net: BuiltNet, x: tf.Tensor, opts: ApplyOptions, dropoutSeed: number): ForwardResult {
+  const training = opts.training;
+  const updateStats = opts.updateStats ?? training;
+  const traces: LayerTrace[] = [];
+  const outputs = new Map<string, tf.Tensor>();
+  let h: tf.Tensor =
+    cfg.arch === 'mlp'
+      ? tf.reshape(x, [x.shape[0], -1])
+      : x.rank === 4
+        ? x
+        : tf.reshape(x, [x.shape[0], cfg.input.height, cfg.input.width, cfg.input.channels]);
+  if (cfg.arch === 'pilotnet' && cfg.inputNorm === 'centered') h = tf.sub(tf.mul(h, 2), 1);
+  net.trunk.forEach((l, i) => {
+    const s = l.spec;
+    let z =
+      s.kind === 'conv'
+        ? tf.add(tf.conv2d(h as tf.Tensor4D, l.kernel as tf.Tensor4D, s.stride, s.padding), l.bias)
+        : tf.add(tf.matMul(flatten(h), l.kernel as tf.Tensor2D), l.bias);
+    if (l.gamma) z = batchnorm(l, z, training, updateStats);
+    let post = applyActivation(s.activation, z);
+    if (opts.trace) traces.push({ name: s.name, pre: z, post });
+    if (training && cfg.dropout > 0 && s.kind === 'dense') post = tf.dropout(post, cfg.dropout, undefined, dropoutSeed + 7919 * (i + 1));
+    outputs.set(s.name, post);
+    h = post;
+  });
+  const runHead = (hd: BuiltHead, input: tf.Tensor) => {
+    const pre = tf.add(tf.matMul(flatten(input), hd.kernel as tf.Tensor2D), hd.bias) as tf.Tensor2D;
+    return { pre, output: headOutput(hd.spec.head, pre, cfg.headScale) as tf.Tensor2D };
   };
+  const main = runHead(net.head, h);
+  const auxOut = net.aux.map((a) => {
+    const r = runHead(a, outputs.get(a.spec.after!)!);
+    return { name: a.spec.name, output: r.output, pre: r.pre, lossWeight: a.spec.lossWeight };
+  });
+  return { output: main.output, headPre: main.pre, aux: auxOut, ...(opts.trace ? { traces } : {}) };
+}
 
-  return {
-    config: cfg,
-    layers,
-    variables,
-    buffers,
-    plan,
-    paramCount: () => variables.reduce((a, t) => a + t.size, 0),
-    apply,
-    getWeights: () => read(variables),
-    setWeights: (values) => tf.tidy(() => write(variables, values, 'Weights')),
-    getBuffers: () => read(buffers),
-    setBuffers: (values) => tf.tidy(() => write(buffers, values, 'Buffers')),
-    dispose: () => {
-      if (disposed) return;
-      disposed = true;
-      for (const t of [...variables, ...buffers]) t.dispose();
-    },
-  };
+const readValues = (vs: tf.Variable[]) => vs.map((t) => new Float32Array(t.dataSync() as Float32Array));
+
+function writeValues(vs: tf.Variable[], values: Float32Array[], what: string): void {
+  if (values.length !== vs.length) throw new Error(`set${what}: expected ${vs.length} arrays, got ${values.length}`);
+  vs.forEach((t, i) => {
+    if (values[i].length !== t.size) throw new Error(`set${what}: array ${i} (${t.name}) has ${values[i].length} values, expected ${t.size}`);
+    t.assign(tf.tensor(values[i], t.shape, 'float32'));
+  });
 }

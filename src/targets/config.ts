@@ -12,7 +12,10 @@ export type TargetKind = z.infer<typeof TargetKind>;
 
 export const TargetConfig = z.strictObject({
   kind: TargetKind.default('normalized'),
-  /** Degrees mapped to 1.0 by 'normalized'; absent = max |angle| of the training split. */
+  /**
+   * Degrees mapped to a target of 1.0 by 'normalized'; absent = max |angle| of the training split.
+   * Not the label scale (LabelOptions.labelFullScaleDeg: what a normalised value in a label file means).
+   */
   fullScaleDeg: z.number().positive().optional(),
 });
 export type TargetConfig = z.infer<typeof TargetConfig>;

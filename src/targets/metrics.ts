@@ -8,7 +8,7 @@
  * straight: |angle| < 2 degrees (lane keeping); sharp: the top decile of
  * |angle| in the training split; gentle: between. Each bin carries its edges.
  */
-import { finiteMoments } from '../data/stats.ts';
+import { finiteMoments } from '../math/stats.ts';
 import type { EvaluationDeg, MetricsDeg } from './metrics-types.ts';
 
 export interface AngleBin {

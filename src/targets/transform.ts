@@ -5,7 +5,7 @@
  */
 import type { TargetConfig, TargetKind } from './config.ts';
 import { TargetConfig as TargetConfigSchema } from './config.ts';
-import { finiteMoments } from '../data/stats.ts';
+import { finiteMoments } from '../math/stats.ts';
 
 export interface TargetTransform {
   kind: TargetKind;

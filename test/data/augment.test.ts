@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { augmentInPlace, brightnessContrastInPlace, flipHorizontalInPlace, shiftHorizontalInPlace } from '../../src/data/augment.ts';
-import { AugmentConfig } from '../../src/train/config.ts';
+import { AugmentConfig, augmentInPlace, brightnessContrastInPlace, flipHorizontalInPlace, shiftHorizontalInPlace } from '../../src/data/augment.ts';
 import { createRng, type Rng } from '../../src/rng.ts';
 
 function image(h: number, w: number, c: number, seed = 3): Float32Array {

@@ -50,7 +50,7 @@ describe('generic CSV/TSV', () => {
   });
 
   it('maps normalised values with --full-scale and reads units from "(rad)" in a header', () => {
-    const a = parseLabels('t,steer\n0,1\n1,-0.5\n', 'n.csv', { units: 'normalized', fullScaleDeg: 420 });
+    const a = parseLabels('t,steer\n0,1\n1,-0.5\n', 'n.csv', { units: 'normalized', labelFullScaleDeg: 420 });
     expect(a.rows.map((r) => r.steeringDeg)).toEqual([420, -210]);
     const b = parseLabels('time,Steering Angle (rad)\n0,1.5\n1,-0.5\n', 'r.csv');
     expect(b.units).toBe('radians');
@@ -179,7 +179,7 @@ describe('DonkeyCar tub v2', () => {
     expect(ls.rows[1].timeS).toBeCloseTo(0.1, 9);
     expect(ls.rows[0].extras).toEqual({ 'user/throttle': 0.3 });
     expect(ls.warnings.join(' ')).toMatch(/full scale of 25 deg; pass --full-scale/);
-    const withScale = await readLabels(tmp.dir + '/tub/manifest.json', { fullScaleDeg: 30 });
+    const withScale = await readLabels(tmp.dir + '/tub/manifest.json', { labelFullScaleDeg: 30 });
     expect(withScale.rows[0].steeringDeg).toBe(15);
     expect(withScale.warnings).toEqual([]);
   });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blockSplit } from '../../src/data/split.ts';
-import { SplitConfig } from '../../src/train/config.ts';
+import { blockSplit, SplitConfig } from '../../src/data/split.ts';
 import { UserError } from '../../src/errors.ts';
 
 function minDistanceToVal(train: Int32Array, blocks: { start: number; end: number }[]): number {

@@ -57,7 +57,7 @@ describe('one-pass moments on the wasm engine', () => {
   it('the moments kernel counts non-finite and above-threshold entries and sums like float64', async () => {
     await initEngine('wasm');
     try {
-      const { MOMENTS } = await import('../../src/engine/wasm-kernels.ts');
+      const { MOMENTS } = await import('../../src/engine/register-kernels.ts');
       const run = (v: number[] | Float32Array, threshold: number) => {
         const x = tf.tensor1d(v);
         const m = tf.engine().runKernel(MOMENTS, { x0: x }, { thresholds: [threshold] } as unknown as tf.NamedAttrMap) as tf.Tensor;

@@ -1,12 +1,13 @@
 import { describe, it, expect } from 'vitest';
-import { fractionAbove, headDiag, histogram, layerDiag, summarize, SATURATION_THRESHOLD } from '../../src/diagnostics/index.ts';
+import { fractionAbove, headDiag, histogram, layerDiag, SATURATION_THRESHOLD } from '../../src/diagnostics/index.ts';
+import { finiteMoments } from '../../src/math/stats.ts';
 import { HeadDiag, LayerDiag } from '../../src/diagnostics/types.ts';
 
 describe('diagnostic statistics', () => {
-  it('summarize handles empty, all-NaN and +-Inf input', () => {
-    expect(summarize([]).n).toBe(0);
-    expect(Number.isNaN(summarize([NaN, NaN]).mean)).toBe(true);
-    const s = summarize([1, Infinity, 3, -Infinity, NaN]);
+  it('finiteMoments handles empty, all-NaN and +-Inf input', () => {
+    expect(finiteMoments([]).n).toBe(0);
+    expect(Number.isNaN(finiteMoments([NaN, NaN]).mean)).toBe(true);
+    const s = finiteMoments([1, Infinity, 3, -Infinity, NaN]);
     expect([s.n, s.mean, s.min, s.max, s.nonFinite]).toEqual([2, 2, 1, 3, 3]);
     expect(s.std).toBeCloseTo(1, 12);
   });

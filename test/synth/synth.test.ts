@@ -110,14 +110,11 @@ describe('synthesizeDrive', () => {
     expect(spearman(centroid, Array.from(d.anglesDeg))).toBeGreaterThan(0.8);
   });
 
-  it('renders faster than real time: 300 frames of 320x160 (15 s of driving) in under 15 s', async () => {
+  // Its speed (about 3 s on an idle 2-core machine) is a benchmark's business, not a test's.
+  it('renders 300 frames of 160x320 px (15 s of driving)', async () => {
     const dir = tempDir('steerlab-synth-');
-    const t0 = performance.now();
     const r = await synthesizeDrive(dir, { frames: 300, seed: 1, width: 320, height: 160, fps: 20 });
-    const s = (performance.now() - t0) / 1000;
     expect(r.frames).toBe(300);
-    // Measured about 3 s on an idle 2-core machine; the bound leaves room for a busy one.
-    expect(s).toBeLessThan(15);
   });
 
   it('rejects odd sizes (H.264 needs even sides) with one UserError', async () => {

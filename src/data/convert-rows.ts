@@ -1,7 +1,9 @@
 /**
- * The common last step of every label parser: pick the units (option, column
- * name, format default, or inference with its evidence), convert to degrees
- * with positive = right, apply side-camera corrections and return a LabelSet.
+ * Converts the rows every label parser reads (raw values in the file's units
+ * and sign) to steering-wheel degrees with positive = right: picks the units
+ * (option, column name, format default, or inference with its evidence),
+ * converts them and the sign, applies side-camera corrections and returns a
+ * LabelSet.
  */
 import type { AngleUnits, LabelFormat, LabelOptions, LabelRow, LabelSet, SignConvention } from './types.ts';
 import { WHEEL_LOCK_DEG, fmt, inferUnits, toDegrees, toPositiveRight } from './units.ts';
@@ -12,16 +14,19 @@ export interface RawRow extends Omit<LabelRow, 'steeringDeg'> {
   raw: number;
 }
 
+/** What a label format implies when the options leave it open. */
 export interface FormatDefaults {
   /** Units the format defines (Udacity challenge: radians); absent = infer. */
   units?: AngleUnits;
-  /** Degrees a normalised 1 means for this format, and why (for the warning when it is a guess). */
-  fullScaleDeg?: number;
-  fullScaleIsGuess?: boolean;
+  /** Degrees a normalised label of 1 means for this format. */
+  labelFullScaleDeg?: number;
+  /** The format has no standard scale and labelFullScaleDeg is a guess (a warning says so). */
+  labelFullScaleIsGuess?: boolean;
   sign: SignConvention;
 }
 
-export interface FinishInput {
+/** One parsed label file before conversion. */
+export interface RawLabelFile {
   path: string;
   format: LabelFormat;
   key: LabelSet['key'];
@@ -36,7 +41,12 @@ export interface FinishInput {
 /** Default side-camera correction in degrees: 0.2 of the simulator's 25-degree full scale, the usual choice. */
 export const DEFAULT_SIDE_CORRECTION_DEG = 5;
 
-export function finishLabelSet(o: FinishInput): LabelSet {
+/**
+ * Raw rows -> LabelSet in degrees, positive = right. Throws a UserError naming
+ * the file when there are no rows or normalised values have no full scale;
+ * pushes a warning when units were inferred or a scale was guessed.
+ */
+export function convertRawRows(o: RawLabelFile): LabelSet {
   const file = shortName(o.path);
   const warnings = o.warnings;
   if (o.rows.length === 0) {
@@ -54,9 +64,9 @@ export function finishLabelSet(o: FinishInput): LabelSet {
     unitsInferred = true;
     warnings.push(`${file}: steering units inferred: ${inf.evidence}`);
   }
-  let fullScaleDeg = o.opts.fullScaleDeg;
+  let fullScaleDeg = o.opts.labelFullScaleDeg;
   if (units === 'normalized' && fullScaleDeg === undefined) {
-    fullScaleDeg = o.defaults.fullScaleDeg;
+    fullScaleDeg = o.defaults.labelFullScaleDeg;
     if (fullScaleDeg === undefined) {
       throw lineError(
         file,
@@ -65,7 +75,7 @@ export function finishLabelSet(o: FinishInput): LabelSet {
         'pass --full-scale DEG (the degrees a value of 1 means, e.g. 25 for the Udacity simulator, 420 for a car wheel)',
       );
     }
-    if (o.defaults.fullScaleIsGuess) {
+    if (o.defaults.labelFullScaleIsGuess) {
       warnings.push(`${file}: normalised angles mapped with a default full scale of ${fullScaleDeg} deg; pass --full-scale to set the real one`);
     }
   }
