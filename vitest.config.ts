@@ -41,12 +41,15 @@ const SLOW = [
   'test/saliency/run.test.ts', // trains a run through the CLI
   'test/reference/reference.test.ts',
   'test/host/backend.test.ts',
+  'test/host/source-frame.test.ts', // ffmpeg decodes one source frame
   'test/host/studies.test.ts',
   'test/host/running.test.ts', // trains on a demo drive to re-attach to
+  'test/host/resume-export.test.ts', // trains, cancels and resumes a tiny grid
   'test/studies/deep-cnn-gradients.test.ts',
   'test/studies/init-activation.test.ts',
   'test/studies/output-head.test.ts',
   'test/studies/relu-blowup.test.ts',
+  'test/studies/relu-blowup-quick.test.ts', // trains the quick preset's MNIST nets
   'test/train/hard-preset.test.ts',
   'test/train/kill-resume.test.ts', // kills a training child process
   // ffmpeg decodes and probes (crop-suggest is pure arithmetic).

@@ -13,7 +13,7 @@ import { RunFinishedEvent, RunStartedEvent } from '../experiments/events.ts';
 import { ExperimentSummary } from '../experiments/types.ts';
 import {
   AppInfo, Axes, Comparison, CropPreview, DatasetOverview, DatasetSpec, ExperimentListEntry, ExtraVideo, FrameImage,
-  InputSize, Preset, RunDetail, RunListEntry,
+  InputSize, Preset, RunDetail, RunListEntry, SourceFrame,
 } from './schemas.ts';
 import { studyEvents, studyRequests } from './studies.ts';
 import { LagCheck, SaliencyImage, SaliencyMethod } from './insight.ts';
@@ -57,6 +57,8 @@ export const requests = {
   },
   'dataset.frame': { args: z.object({ datasetId: Id, sample: z.number().int().nonnegative() }).strict(), result: FrameImage },
   'dataset.preview': { args: z.object({ datasetId: Id }).strict(), result: CropPreview },
+  /** One sample's uncropped frame at source resolution, decoded on request (the frame cache holds only the model input). */
+  'dataset.sourceFrame': { args: z.object({ datasetId: Id, sample: z.number().int().nonnegative() }).strict(), result: SourceFrame },
   /**
    * The label-lag doctor on the open data set's (first) video: `steerlab lag --json`. Long (it decodes the
    * drive small): decode progress arrives as push events, and `dataset.lagCancel` ends it with a 'cancelled' error.
@@ -76,6 +78,11 @@ export const requests = {
     result: z.object({ experimentId: z.string(), runs: z.array(z.object({ name: z.string(), config: RunConfig })) }),
   },
   'experiment.cancel': { args: z.object({ experimentId: Id }).strict(), result: z.object({ cancelled: z.boolean() }) },
+  /**
+   * Finishes the cells of a stopped experiment that have no result (lab.experiments.resume), in the background:
+   * its events arrive as push events, as for experiment.start. Refused while another experiment runs.
+   */
+  'experiment.resume': { args: z.object({ experimentId: Id }).strict(), result: z.object({ experimentId: z.string() }) },
   /** What is running now (at most one experiment): a page that (re)connects replays `history` and re-attaches. */
   'experiment.running': { args: Empty, result: z.array(RunningExperiment) },
   'experiments.list': { args: Empty, result: z.array(ExperimentListEntry) },
@@ -85,7 +92,8 @@ export const requests = {
   },
   'report.export': {
     args: z.object({ experimentId: Id, format: z.enum(['html', 'markdown', 'csv', 'json']) }).strict(),
-    result: z.object({ path: z.string(), bytes: z.number().int() }),
+    /** `path`: where the backend wrote it; `fileName`, `mime` and `text`: the file itself, for a browser to download. */
+    result: z.object({ path: z.string(), bytes: z.number().int(), fileName: z.string(), mime: z.string(), text: z.string() }),
   },
   'runs.list': { args: Empty, result: z.array(RunListEntry) },
   'runs.get': { args: z.object({ runId: Id }).strict(), result: RunDetail },

@@ -56,6 +56,15 @@ export const CropPreview = z.object({
 });
 export type CropPreview = z.infer<typeof CropPreview>;
 
+/** One sample's uncropped source frame (scaled to at most 640 px wide) with the data set's crop in source pixels. */
+export const SourceFrame = CropPreview.omit({ suggestion: true }).extend({
+  sample: z.number().int(),
+  frameIndex: z.number().int(),
+  timeS: z.number(),
+  angleDeg: z.number(),
+});
+export type SourceFrame = z.infer<typeof SourceFrame>;
+
 /** Values a grid axis may take (dotted config path -> list of values). */
 export const AxisValue = z.union([z.string(), z.number(), z.boolean()]);
 export const Axes = z.record(z.string(), z.array(AxisValue).min(1));
@@ -139,6 +148,8 @@ export const ExperimentListEntry = z.object({
   runIds: z.array(z.string()),
   createdAt: z.string().nullable(),
   status: ExperimentStatus,
+  /** Grid cells without a result (pending, skipped, cancelled, crashed): what `experiment.resume` would train. */
+  unfinished: z.number().int().nonnegative().default(0),
 });
 export type ExperimentListEntry = z.infer<typeof ExperimentListEntry>;
 

@@ -15,6 +15,7 @@ import { UserError } from '../errors.ts';
 import { videoSpan } from '../experiments/dataset-record.ts';
 import { workspacePaths } from '../experiments/store.ts';
 import { ensureDemoDrive } from './workspace.ts';
+import { sourceFrameOf, type SourceFrame } from './source-frame.ts';
 
 /** How many data sets stay open at once (each holds a frame-cache file handle). */
 const MAX_OPEN = 4;
@@ -59,6 +60,8 @@ export interface LabDatasets {
   demo(o: { frames: number; input: { width: number; height: number }; onSynth?(frames: number): void; onSynthProgress?: Progress; onDecode?: Progress }): Promise<DatasetOverview>;
   frame(datasetId: string, sample: number): SampleFrame;
   preview(datasetId: string): Promise<DatasetPreview>;
+  /** One sample's uncropped frame at source resolution (at most 640 px wide), decoded on request. */
+  sourceFrame(datasetId: string, sample: number): Promise<SourceFrame>;
   /**
    * The label-lag doctor (video/lag-doctor.ts) on the data set's first video
    * with its labels, label options and crop: the offset to add to the raw
@@ -206,6 +209,7 @@ export function createLabDatasets(o: { workspace: string }): LabDatasets {
     },
     frame: (id, sample) => frameOf(get(id), sample),
     preview: (id) => previewOf(get(id)),
+    sourceFrame: (id, sample) => sourceFrameOf(get(id).dataset, sample),
     async lag(id, x = {}) {
       const { specs } = get(id);
       const { diagnoseLag } = await import('../video/lag-doctor.ts');

@@ -22,7 +22,7 @@ import type { CellPlan } from './run-cell.ts';
 import { openSession, type SessionOptions } from './session.ts';
 
 /** Cell statuses that count as a result (store.ts settledStatus). */
-const FINAL = new Set(['completed', 'stopped-early', 'diverged', 'failed']);
+export const FINAL: ReadonlySet<string> = new Set(['completed', 'stopped-early', 'diverged', 'failed']);
 
 const hasCheckpoint = (runDir: string): boolean => {
   const ck = join(runDir, 'checkpoints');

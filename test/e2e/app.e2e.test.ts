@@ -184,6 +184,7 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
     await page.getByTestId('start').click();
     await expect.poll(() => page.locator('[data-testid="live-runs"] td').nth(2).textContent(), { timeout: 90_000 }).toMatch(/\d+ \(epoch/);
     await page.getByTestId('cancel').click();
+    await page.getByTestId('cancel-confirm').click();
     await expect.poll(() => page.getByTestId('run-status').first().textContent(), { timeout: 60_000 }).toMatch(/cancelled/);
     await page.getByTestId('to-compare').waitFor();
     await shot('08-cancelled');

@@ -161,6 +161,7 @@ describe.skipIf(!HAVE)('reloads, routes and re-attaching to a running experiment
     await page.getByTestId('nav-live').click();
     const t0 = Date.now();
     await page.getByTestId('cancel').click();
+    await page.getByTestId('cancel-confirm').click();
     await expect.poll(() => page.getByTestId('cancel').textContent(), { timeout: 5_000 }).toMatch(/Cancelling/);
     await expect.poll(() => page.getByTestId('run-status').first().textContent(), { timeout: 120_000 }).toMatch(/cancelled/);
     // The page keeps up with a run logging every step: Cancel's answer is not queued behind minutes of redraws.

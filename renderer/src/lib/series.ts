@@ -85,7 +85,9 @@ function mergeFindings(a: Finding[], b: Finding[]): Finding[] {
 
 /**
  * Gradient-norm heatmap cells: rows = layers (input side first), columns =
- * snapshots; value = log10 of the L2 gradient norm (NaN when not finite or 0).
+ * snapshots; value = log10 of the L2 gradient norm: -Infinity when it is
+ * exactly 0 (no gradient reached the layer), NaN when not finite or not
+ * logged. The heatmap keys the two apart: they are different failures.
  */
 export function gradHeatmap(snaps: DiagnosticsSnapshot[]): { layers: string[]; steps: number[]; log10: number[][] } {
   const layers: string[] = [];
@@ -93,6 +95,7 @@ export function gradHeatmap(snaps: DiagnosticsSnapshot[]): { layers: string[]; s
   const log10 = layers.map((name) =>
     snaps.map((s) => {
       const g = s.layers.find((l) => l.name === name)?.gradNorm;
+      if (g === 0) return -Infinity;
       return g !== undefined && Number.isFinite(g) && g > 0 ? Math.log10(g) : NaN;
     }),
   );
@@ -130,4 +133,63 @@ export function binCentreLabels(edges: readonly number[]): string[] {
   // Centres sit half a bin from the edges: enough decimals to show half the narrowest bin.
   const digits = Number.isFinite(width) ? Math.min(6, Math.max(0, Math.ceil(-Math.log10(width / 2)))) : 2;
   return Array.from({ length: n }, (_, i) => ((edges[i] + edges[i + 1]) / 2).toFixed(digits));
+}
+
+/** Whether a head kind (model.head) has a squashing output that can saturate: tanh and scaled_tanh do, linear does not. */
+export function headSaturates(kind: string): boolean {
+  return kind === 'tanh' || kind === 'scaled_tanh';
+}
+
+/** The x-axis label of a head's pre-activation histogram, naming what the head does after it. */
+export function headPreActivationLabel(kind: string): string {
+  if (kind === 'linear') return 'head pre-activation, linear head: the output itself (target units)';
+  if (kind === 'scaled_tanh') return 'head pre-activation, scaled_tanh head: before k·tanh (target units)';
+  if (kind === 'tanh') return 'head pre-activation, tanh head: before tanh (target units)';
+  return `head pre-activation, ${kind} head (target units)`;
+}
+
+/** One metric of one layer (or head) over the logged steps. */
+export interface StepSeries {
+  label: string;
+  points: { x: number; y: number }[];
+}
+
+type LayerMetric = 'actMean' | 'actStd' | 'deadFraction' | 'saturatedFraction';
+
+/**
+ * A per-layer metric over the logged steps (x = step), one series per layer
+ * that logged it at least once (null values, e.g. dead units of a tanh
+ * layer, are left out rather than drawn as 0).
+ */
+export function layerHistory(snaps: DiagnosticsSnapshot[], metric: LayerMetric): StepSeries[] {
+  const byLayer = new Map<string, { x: number; y: number }[]>();
+  for (const s of snaps) {
+    for (const l of s.layers) {
+      const y = l[metric];
+      if (y === null || !Number.isFinite(y)) continue;
+      let pts = byLayer.get(l.name);
+      if (!pts) byLayer.set(l.name, (pts = []));
+      pts.push({ x: s.step, y });
+    }
+  }
+  return [...byLayer].map(([label, points]) => ({ label, points }));
+}
+
+/** The heads' saturated fraction (|pre-activation| > 2) over the logged steps; none for a linear head, which cannot saturate. */
+export function headSaturationHistory(snaps: DiagnosticsSnapshot[], kind: string): StepSeries[] {
+  if (!headSaturates(kind)) return [];
+  const byHead = new Map<string, { x: number; y: number }[]>();
+  for (const s of snaps) {
+    for (const h of s.heads) {
+      let pts = byHead.get(h.name);
+      if (!pts) byHead.set(h.name, (pts = []));
+      pts.push({ x: s.step, y: h.saturatedFraction });
+    }
+  }
+  return [...byHead].map(([name, points]) => ({ label: `${name} (${kind} head)`, points }));
+}
+
+/** How the Live view names a planned run that has not started: waiting while the grid runs, skipped once it ended without it. */
+export function plannedRunLabel(experimentActive: boolean): 'waiting' | 'skipped' {
+  return experimentActive ? 'waiting' : 'skipped';
 }

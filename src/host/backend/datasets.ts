@@ -3,7 +3,7 @@
  * request shapes in, decode and synthesis progress out as push events,
  * frames out as PNG data URLs for the page.
  */
-import type { Args, CropPreview, DatasetOverview, FrameImage, HandlerContext, LagCheck } from '../../contract/index.ts';
+import type { Args, CropPreview, DatasetOverview, FrameImage, HandlerContext, LagCheck, SourceFrame } from '../../contract/index.ts';
 import { CancelledError, UserError } from '../../errors.ts';
 import type { Lab } from '../../lab/index.ts';
 import type { OpenDataset } from '../../lab/datasets.ts';
@@ -18,6 +18,7 @@ export interface Datasets {
   demo(args: Args<'dataset.demo'>): Promise<DatasetOverview>;
   frame(datasetId: string, sample: number): Promise<FrameImage>;
   preview(datasetId: string): Promise<CropPreview>;
+  sourceFrame(datasetId: string, sample: number): Promise<SourceFrame>;
   /** The label-lag doctor on an open data set (one check per data set at a time). */
   lag(datasetId: string): Promise<LagCheck>;
   /** Stops a running lag check (it then fails with a CancelledError); false when none runs. */
@@ -96,6 +97,10 @@ export function createDatasets(o: { lab: Lab; emit: HandlerContext['emit'] }): D
     async preview(id) {
       const { rgb, ...p } = await ds.preview(id);
       return { ...p, dataUrl: pngDataUrl(rgb, p.width, p.height) };
+    },
+    async sourceFrame(id, sample) {
+      const { rgb, ...f } = await ds.sourceFrame(id, sample);
+      return { ...f, dataUrl: pngDataUrl(rgb, f.width, f.height) };
     },
     closeAll: () => {
       for (const r of lagRuns.values()) r.ac.abort();

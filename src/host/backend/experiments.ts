@@ -9,14 +9,18 @@ import { PRESETS } from '../../contract/index.ts';
 import { RunConfig } from '../../train/config.ts';
 import { CancelledError } from '../../errors.ts';
 import type { Lab } from '../../lab/index.ts';
+import { FINAL } from '../../lab/resume.ts';
 import type { Datasets } from './datasets.ts';
 import { engineReady } from './engine.ts';
 import { emitExperimentFinished, experimentEventState, forwardExperimentEvent } from './experiment-events.ts';
+
 
 export interface Experiments {
   presets(): Preset[];
   start(args: Args<'experiment.start'>): Promise<Result<'experiment.start'>>;
   cancel(experimentId: string): Promise<{ cancelled: boolean }>;
+  /** Finishes the cells of a stopped experiment that have no result, forwarding its events as start does. */
+  resume(experimentId: string): Promise<Result<'experiment.resume'>>;
   running(): Result<'experiment.running'>;
   list(): Promise<ExperimentListEntry[]>;
   cancelAll(): Promise<void>;
@@ -41,6 +45,17 @@ export function createExperiments(o: { lab: Lab; emit: HandlerContext['emit']; d
       return { experimentId, runs: configs.map((c) => ({ name: c.name, config: RunConfig.parse(c) })) };
     },
 
+    async resume(experimentId) {
+      await engineReady();
+      const state = experimentEventState();
+      const started = await o.lab.experiments.resume(experimentId, { onEvent: (e) => forwardExperimentEvent(e, state, o.emit) });
+      void started.done.then(
+        ({ summary }) => emitExperimentFinished({ summary }, state, o.emit),
+        (err: Error) => emitExperimentFinished({ error: err, cancelled: err instanceof CancelledError }, state, o.emit),
+      );
+      return { experimentId: started.experimentId };
+    },
+
     async cancel(experimentId) {
       return { cancelled: await o.lab.experiments.cancel(experimentId) };
     },
@@ -57,7 +72,10 @@ export function createExperiments(o: { lab: Lab; emit: HandlerContext['emit']; d
 
     async list() {
       return o.lab.experiments.list().map(({ dir, record }) => (
-        { experimentId: dir.split(/[\\/]/).pop() ?? record.id, runIds: record.runs.flatMap((r) => (r.runId ? [r.runId] : [])), createdAt: record.createdAt, status: record.status }
+        {
+          experimentId: dir.split(/[\\/]/).pop() ?? record.id, runIds: record.runs.flatMap((r) => (r.runId ? [r.runId] : [])), createdAt: record.createdAt, status: record.status,
+          unfinished: record.status === 'running' ? 0 : record.runs.filter((r) => !FINAL.has(r.status)).length,
+        }
       ));
     },
 

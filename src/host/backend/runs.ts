@@ -3,8 +3,8 @@
  * experiments/store.ts, load.ts and compare.ts.
  */
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Args, Comparison, RunDetail, RunListEntry } from '../../contract/index.ts';
+import { basename, extname, join } from 'node:path';
+import type { Args, Comparison, Result, RunDetail, RunListEntry } from '../../contract/index.ts';
 import { RunDrive } from '../../contract/index.ts';
 import { datasetSpecsOfRecord } from '../../experiments/dataset-record.ts';
 import type { LoadedRun } from '../../experiments/load.ts';
@@ -18,7 +18,7 @@ export interface Runs {
   list(): Promise<RunListEntry[]>;
   get(runId: string): Promise<RunDetail>;
   compare(args: Args<'experiment.compare'>): Promise<Comparison>;
-  exportReport(experimentId: string, format: 'html' | 'markdown' | 'csv' | 'json'): Promise<{ path: string; bytes: number }>;
+  exportReport(experimentId: string, format: 'html' | 'markdown' | 'csv' | 'json'): Promise<Result<'report.export'>>;
 }
 
 /** A run as the run list shows it. */
@@ -124,7 +124,10 @@ export function createRuns(o: { workspace: string }): Runs {
       else if (format === 'csv') [path, text] = [files.csv, toCsv(c)];
       else [path, text] = [files.json, toJson(c)];
       writeFileAtomic(path, text);
-      return { path, bytes: Buffer.byteLength(text) };
+      // The text travels too: a browser on another machine downloads it (the path is on the backend's disk).
+      const ext = { html: 'html', markdown: 'md', csv: 'csv', json: 'json' }[format];
+      const mime = { html: 'text/html', markdown: 'text/markdown', csv: 'text/csv', json: 'application/json' }[format];
+      return { path, bytes: Buffer.byteLength(text), fileName: `${experimentId}-${basename(path, extname(path))}.${ext}`, mime, text };
     },
   };
 }

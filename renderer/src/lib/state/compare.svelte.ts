@@ -4,6 +4,7 @@
  */
 import type { Comparison, ExperimentListEntry, RunDetail } from '../../../../src/contract/index.ts';
 import type { AppState } from './app.svelte.ts';
+import { describeDownload, downloadText } from '../download.ts';
 
 export class CompareState {
   experiments = $state.raw<ExperimentListEntry[]>([]);
@@ -75,9 +76,27 @@ export class CompareState {
     if (!this.experimentId) return;
     try {
       const r = await this.#app.client.request('report.export', { experimentId: this.experimentId, format });
-      this.exported = `${r.path} (${(r.bytes / 1024).toFixed(1)} KiB)`;
+      downloadText(r.fileName, r.mime, r.text);
+      this.exported = `${describeDownload(r.fileName, r.bytes)}; also written on the lab's machine to ${r.path}`;
     } catch (err) {
       this.#app.fail(err);
+    }
+  }
+
+  /** The shown experiment's grid cells without a result (cancelled, skipped, crashed): what Resume would train. */
+  get unfinished(): number {
+    return this.experiments.find((e) => e.experimentId === this.experimentId)?.unfinished ?? 0;
+  }
+
+  /** Finishes the shown experiment's cells without a result; true once the lab has started them (Live training follows). */
+  async resume(): Promise<boolean> {
+    if (!this.experimentId) return false;
+    try {
+      await this.#app.client.request('experiment.resume', { experimentId: this.experimentId });
+      return true;
+    } catch (err) {
+      this.#app.fail(err);
+      return false;
     }
   }
 }

@@ -2,9 +2,10 @@
  * The open data set: its summary, the scrubber position and the frame at
  * that position (fetched from the backend frame cache as a PNG).
  */
-import type { ArgsIn, CropPreview, DatasetOverview, FrameImage } from '../../../../src/contract/index.ts';
+import type { ArgsIn, CropPreview, DatasetOverview, FrameImage, SourceFrame } from '../../../../src/contract/index.ts';
 import type { AppState } from './app.svelte.ts';
 import { KEYS, readJson, removeKey, restore, writeJson } from '../persist.ts';
+import { cropSide } from '../crop.ts';
 
 /** What to reopen after a reload: the demo drive or the arguments of dataset.open. */
 type Reopen = { kind: 'demo'; frames: number | null; input: { width: number; height: number } } | { kind: 'open'; args: ArgsIn<'dataset.open'> };
@@ -12,11 +13,16 @@ type Reopen = { kind: 'demo'; frames: number | null; input: { width: number; hei
 /** The form fields kept across a reload (the open data set is kept separately, as what to reopen). */
 const FORM_DEFAULTS = { input: { width: 200, height: 66 }, form: { source: '', labels: '', crop: { top: 0, bottom: 0, left: 0, right: 0 } } };
 
+/** How long the scrubber rests before its source frame is decoded, ms (dragging decodes nothing). */
+const SOURCE_DELAY_MS = 150;
+
 export class DatasetState {
   summary = $state.raw<DatasetOverview | null>(null);
   sample = $state(0);
   frame = $state.raw<FrameImage | null>(null);
   preview = $state.raw<CropPreview | null>(null);
+  /** The scrubbed sample's uncropped source frame (decoded on request, a moment after the scrubber stops). */
+  sourceFrame = $state.raw<SourceFrame | null>(null);
   busy = $state<string | null>(null);
   /** Model input size in pixels used when opening (the demo drive too); the frame cache is decoded at this size. */
   input = $state(restore(KEYS.datasetForm, FORM_DEFAULTS).input);
@@ -24,6 +30,7 @@ export class DatasetState {
   form = $state({ open: false, ...restore(KEYS.datasetForm, FORM_DEFAULTS).form });
   #app: AppState;
   #frameSeq = 0;
+  #sourceTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(app: AppState) {
     this.#app = app;
@@ -80,6 +87,7 @@ export class DatasetState {
       writeJson(KEYS.dataset, reopen);
       this.frame = null;
       this.preview = null;
+      this.sourceFrame = null;
       await this.seek(Math.floor(s.anglesDeg.length / 2));
       void this.#app.client.request('dataset.preview', { datasetId: s.datasetId }).then((p) => (this.preview = p), (e) => this.#app.fail(e));
     } catch (err) {
@@ -105,6 +113,21 @@ export class DatasetState {
     this.form.open = true;
   }
 
+  /**
+   * Reopens the open (single-video) data set with the crop typed in the form: the one step that decodes the drive
+   * again. The typed crop is only drawn on the source frame until then.
+   */
+  async applyCrop(): Promise<void> {
+    const s = this.summary;
+    if (!s || s.videos) return;
+    const c = this.form.crop;
+    const crop = { top: cropSide(c.top), bottom: cropSide(c.bottom), left: cropSide(c.left), right: cropSide(c.right) };
+    const { crop: _applied, ...spec } = s.spec;
+    const anyCrop = crop.top + crop.bottom + crop.left + crop.right > 0;
+    // Only the crop changes: the same video, labels, options and model input size (the Open form changes the rest).
+    await this.open({ ...spec, ...(anyCrop ? { crop } : {}) });
+  }
+
   /** Moves the scrubber; only the latest frame request wins (fast dragging never shows a stale frame). */
   async seek(sample: number): Promise<void> {
     const s = this.summary;
@@ -117,5 +140,22 @@ export class DatasetState {
     } catch (err) {
       this.#app.fail(err);
     }
+    this.#requestSource(s.datasetId, seq);
+  }
+
+  /**
+   * The source frame takes an ffmpeg decode (the cache holds only the model input): asked for once the scrubber has
+   * rested SOURCE_DELAY_MS, and only the latest answer is kept.
+   */
+  #requestSource(datasetId: string, seq: number): void {
+    if (this.#sourceTimer) clearTimeout(this.#sourceTimer);
+    this.#sourceTimer = setTimeout(() => {
+      this.#sourceTimer = null;
+      if (seq !== this.#frameSeq) return;
+      this.#app.client.request('dataset.sourceFrame', { datasetId, sample: this.sample }).then(
+        (f) => { if (seq === this.#frameSeq) this.sourceFrame = f; },
+        (e) => this.#app.fail(e),
+      );
+    }, SOURCE_DELAY_MS);
   }
 }
