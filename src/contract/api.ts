@@ -97,7 +97,7 @@ export const requests = {
   },
   'runs.list': { args: Empty, result: z.array(RunListEntry) },
   'runs.get': { args: z.object({ runId: Id }).strict(), result: RunDetail },
-  /** What a trained run looks at in one frame: `sample` is a sample index of its drive (RunDetail.valSampleIndex). */
+  /** What a trained run looks at in one frame: `sample` is any sample index of its drive (a validation one comes from RunDetail.valSampleIndex). */
   'run.saliency': {
     args: z.object({ runId: Id, sample: z.number().int().nonnegative(), method: SaliencyMethod }).strict(),
     result: SaliencyImage,

@@ -3,7 +3,8 @@
  * `steerlab serve`: the Data set view's "Check label timing" draws the lag
  * curve with its verdict; the experiment form's queue field is a password
  * input whose URL is shown masked; and in Run detail, the saliency toggle
- * on the frame viewer shows what a freshly trained run looks at.
+ * on the frame viewer shows what a freshly trained run looks at, and so does
+ * the Data set view's "Saliency of run" for the scrubbed sample.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
@@ -91,4 +92,20 @@ describe.skipIf(!HAVE)('insight features in a real browser', () => {
     await page.getByTestId('peek-image').waitFor();
     expect(s.stderr.join('')).not.toMatch(/internal error/i);
   }, 240_000);
+
+  it('Data set: "Saliency of run" shows what the trained run looks at in the scrubbed sample', async () => {
+    await page.getByTestId('nav-dataset').click();
+    // The open demo drive is the run's drive, so the finished run is listed.
+    const pick = page.getByTestId('dataset-saliency-run');
+    await expect.poll(() => pick.locator('option').count(), { timeout: 30_000 }).toBeGreaterThan(1);
+    await page.getByTestId('dataset-saliency-method').selectOption('gradcam');
+    await pick.selectOption({ index: 1 });
+    const img = page.getByTestId('dataset-saliency').getByTestId('saliency-image');
+    await img.waitFor({ timeout: 90_000 });
+    expect(await img.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+    const sample = Number(await page.getByTestId('scrubber-range').inputValue());
+    expect(await img.getAttribute('alt')).toMatch(new RegExp(`^Grad-CAM saliency of sample ${sample + 1}:`));
+    await page.getByTestId('dataset-saliency').screenshot({ path: join(ART, 'insight-03-dataset-saliency.png') });
+    expect(s.stderr.join('')).not.toMatch(/internal error/i);
+  }, 180_000);
 });

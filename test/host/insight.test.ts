@@ -82,6 +82,19 @@ describe('run.saliency and the run detail it starts from', () => {
     expect(pics[1].dataUrl).not.toBe(pics[0].dataUrl);
   }, 60_000);
 
+  it('takes any sample of the run\'s data set, not only validation ones (the Data set view\'s scrubbed sample)', async () => {
+    const d = ok(await call(b, 'runs.get', { runId: basename(t.runDir) }), RunDetail);
+    // The run's drive opened as the Data set view opens it: its sample k is the run's sample k.
+    const o = ok(await call(b, 'dataset.open', { ...d.drive!.specs[0], input: d.drive!.input }), DatasetOverview);
+    const val = new Set(d.valSampleIndex!);
+    const sample = o.anglesDeg.findIndex((_, k) => !val.has(k));
+    expect(sample).toBeGreaterThanOrEqual(0);
+    const s = ok(await call(b, 'run.saliency', { runId: d.runId, sample, method: 'visualbackprop' }), SaliencyImage);
+    expect(s).toMatchObject({ runId: d.runId, sample, method: 'visualbackprop', width: 512, height: 256 });
+    expect(s.trueDeg).toBeCloseTo(o.anglesDeg[sample], 2);
+    expect(Number.isFinite(s.predDeg)).toBe(true);
+  }, 60_000);
+
   it('switches runs: the cached model is closed and the other run\'s opened (same model here: same prediction)', async () => {
     const runId = basename(t.runDir);
     cpSync(t.runDir, join(dir, 'ws', 'runs', `${runId}-copy`), { recursive: true });
