@@ -74,13 +74,13 @@ export function addFinding(r: LiveRun, f: Finding): LiveRun {
   return { ...r, findings: [...r.findings, f] };
 }
 
+/**
+ * A run ends: once it has a result, its findings are the result's (the list Compare and Run detail show), replacing
+ * the ones pushed live: a problem measured at epoch 1 is re-measured at the end (e.g. "worse than baseline at step 3"
+ * becomes "... at step 7"), and keeping both showed more findings in Live than in the other views.
+ */
 export function endRun(r: LiveRun, phase: RunPhase, result: RunResult | null, error: string | null): LiveRun {
-  return { ...r, phase, result: result ?? r.result, error, findings: result && result.findings.length ? mergeFindings(r.findings, result.findings) : r.findings };
-}
-
-function mergeFindings(a: Finding[], b: Finding[]): Finding[] {
-  const seen = new Set(a.map((f) => f.message));
-  return [...a, ...b.filter((f) => !seen.has(f.message))];
+  return { ...r, phase, result: result ?? r.result, error, findings: result && result.findings.length ? result.findings : r.findings };
 }
 
 /**
