@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decimateMinMax } from '../../renderer/src/lib/decimate.ts';
-import { fileName, fmtDeg, fmtDuration, fmtSteer, fmtLoss, fmtPct } from '../../renderer/src/lib/format.ts';
+import { fileName, fmtDeg, fmtDegBeside, fmtDuration, fmtSteer, fmtLoss, fmtPct } from '../../renderer/src/lib/format.ts';
 import { ColorRegistry, PALETTE } from '../../renderer/src/lib/colors.ts';
 import { binCentreLabels, gradHeatmap, experimentEta, startRun, addStep, type LiveRun } from '../../renderer/src/lib/series.ts';
 import { RunConfig } from '../../src/train/config.ts';
@@ -96,5 +96,15 @@ describe('histogram bin labels', () => {
     expect(binCentreLabels([-2, -1, 0, 1, 2])).toEqual(['-1.5', '-0.5', '0.5', '1.5']);
     expect(binCentreLabels([0, 100, 200])).toEqual(['50', '150']);
     expect(binCentreLabels([1])).toEqual([]);
+  });
+});
+
+describe('fmtDegBeside', () => {
+  it('shows a baseline with the digits it takes to differ from the model, or says equal', () => {
+    expect(fmtDegBeside(42.04, 15.88)).toBe('42.0°');
+    expect(fmtDegBeside(19.43, 19.38)).toBe('19.43° (model 19.38°)');
+    expect(fmtDegBeside(94.3125, 94.3125)).toBe('94.3°, equal');
+    expect(fmtDegBeside(94.31251, 94.31252)).toBe('94.31251° (model 94.31252°)');
+    expect(fmtDegBeside(null, 3)).toBe('—');
   });
 });

@@ -7,6 +7,18 @@ export function fmtDeg(x: number | null | undefined): string {
   return `${a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : x.toFixed(2)}°`;
 }
 
+/**
+ * A baseline shown beside the model's number: with as many decimals as it takes for the two to read differently
+ * (fmtDeg's rounding can make 19.43 and 19.38 both read 19.4), or "equal" when they are the same number.
+ */
+export function fmtDegBeside(x: number | null | undefined, model: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
+  if (model === null || model === undefined || !Number.isFinite(model) || fmtDeg(x) !== fmtDeg(model)) return fmtDeg(x);
+  if (x === model) return `${fmtDeg(x)}, equal`;
+  for (let d = 2; d <= 8; d++) if (x.toFixed(d) !== model.toFixed(d)) return `${x.toFixed(d)}° (model ${model.toFixed(d)}°)`;
+  return `${fmtDeg(x)}, equal to 8 decimals`;
+}
+
 /** A steering angle with its direction: "12.3° right", "4.00° left", "0.00°". */
 export function fmtSteer(x: number): string {
   if (!Number.isFinite(x)) return '—';
