@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ART, CHROMIUM, serveAndBrowse, type Served } from './serve.ts';
+import { ART, CHROMIUM, openDemoPage, serveAndBrowse, type Served } from './serve.ts';
 
 const REQUIRED = process.env.STEERLAB_REQUIRE_E2E === '1';
 const HAVE = existsSync(CHROMIUM);
@@ -29,15 +29,7 @@ describe.skipIf(!HAVE)('source frames and the crop in a real browser', () => {
 
   beforeAll(async () => {
     s = await serveAndBrowse(240);
-    page = await s.browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.setDefaultTimeout(60_000);
-    await page.goto(s.url);
-    await page.getByTestId('empty-state').waitFor();
-    await page.getByTestId('open-form').click();
-    await page.getByTestId('input-width').fill('64');
-    await page.getByTestId('input-height').fill('32');
-    await page.getByTestId('try-demo').click();
-    await page.getByTestId('frame-image').waitFor({ timeout: 90_000 });
+    page = await openDemoPage(s, { width: 1440, height: 900 });
   }, 180_000);
   afterAll(async () => {
     await s?.stop();

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { spawnCli } from '../helpers/cli.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -57,4 +57,18 @@ export async function serveAndBrowse(demoFrames: number): Promise<Served> {
       rmSync(workspace, { recursive: true, force: true });
     },
   };
+}
+
+/** A page of the app with the demo drive open at 64x32 px (the set-up every e2e file that trains needs). */
+export async function openDemoPage(s: Served, viewport: { width: number; height: number }): Promise<Page> {
+  const page = await s.browser.newPage({ viewport });
+  page.setDefaultTimeout(60_000);
+  await page.goto(s.url);
+  await page.getByTestId('empty-state').waitFor();
+  await page.getByTestId('open-form').click();
+  await page.getByTestId('input-width').fill('64');
+  await page.getByTestId('input-height').fill('32');
+  await page.getByTestId('try-demo').click();
+  await page.getByTestId('frame-image').waitFor({ timeout: 90_000 });
+  return page;
 }
