@@ -19,6 +19,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initEngine } from '../src/engine/index.ts';
 import { createPoolKeeper } from '../src/engine/pool.ts';
+import { kernelVariant, type KernelVariant } from '../src/engine/wasm-module.ts';
 import { datasetToTrainingData } from '../src/experiments/training-data.ts';
 import { synthesizeDrive } from '../src/synth/index.ts';
 import { RunConfig } from '../src/train/config.ts';
@@ -71,7 +72,9 @@ export interface EndToEnd {
   cpu: CpuInfo;
   cell: {
     frames: number; trainSamples: number; valSamples: number; epochs: number; batch: number; model: string; optimizer: string;
-    augment: RunConfig['augment']; logEvery: number; engine: string; workers: number; workerReason: string;
+    augment: RunConfig['augment']; logEvery: number; engine: string;
+    /** Which build of the lab's wasm kernels ran (wasm engine only): fma (relaxed SIMD) or plain. */
+    kernels: KernelVariant | null; workers: number; workerReason: string;
   };
   /** Training samples per cell on each side (they must match). */
   samplesPerCell: { lab: number; peer: number | null };
@@ -209,6 +212,7 @@ function summarize(s: {
       frames: s.ds.anglesDeg.length, trainSamples: s.td.trainIndices.length, valSamples: s.td.valIndices.length, epochs: c.epochs, batch: c.batchSize,
       model: `${c.model.arch} ${c.model.input.height}x${c.model.input.width}, ${c.model.head} head, ${c.targets.kind} targets`,
       optimizer: `${c.optimizer.name} lr ${c.optimizer.learningRate}`, augment: c.augment, logEvery: c.logEvery, engine: s.engine,
+      kernels: s.engine === 'wasm' ? kernelVariant() : null,
       workers: s.plan.workers, workerReason: s.plan.reason,
     },
     samplesPerCell: { lab: s.lab[0]?.samples ?? 0, peer: s.theirs[0]?.samples ?? null },
@@ -236,7 +240,7 @@ export function formatEndToEnd(e: EndToEnd): string {
   const q = e.peerPhasesMs;
   const range = e.ratioRange ? ` (rounds ${e.ratioRange[0].toFixed(2)}-${e.ratioRange[1].toFixed(2)})` : '';
   return [
-    `end-to-end compare cell: ${e.cell.model}, ${e.cell.trainSamples} train / ${e.cell.valSamples} val frames, ${e.cell.epochs} epochs, batch ${e.cell.batch}, ${e.cell.optimizer}, ${e.cell.engine} ${e.cell.workers > 1 ? `x${e.cell.workers} workers` : 'in-process'}`,
+    `end-to-end compare cell: ${e.cell.model}, ${e.cell.trainSamples} train / ${e.cell.valSamples} val frames, ${e.cell.epochs} epochs, batch ${e.cell.batch}, ${e.cell.optimizer}, ${e.cell.engine}${e.cell.kernels ? ` (${e.cell.kernels} kernels)` : ''} ${e.cell.workers > 1 ? `x${e.cell.workers} workers` : 'in-process'}`,
     `  lab ${e.labSamplesPerS.toFixed(1)} samples/s, PyTorch loop ${e.peerSamplesPerS === null ? `— (${e.peerNote})` : `${e.peerSamplesPerS.toFixed(1)} samples/s`}` +
       `${e.ratio === null ? '' : `, ratio ${e.ratio.toFixed(2)}x${range}`} (target >= 1.0); ${e.rounds.lab.length} round${e.rounds.lab.length === 1 ? '' : 's'}; ${e.samplesPerCell.lab} samples per cell` +
       `${e.samplesPerCell.peer === null ? '' : ` (peer ${e.samplesPerCell.peer})`}`,

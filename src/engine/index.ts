@@ -16,6 +16,7 @@ import '@tensorflow/tfjs-layers';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ENGINE_NAMES, type EngineChoice, type EngineName } from './names.ts';
+import { kernelVariant } from './wasm-module.ts';
 
 export { ENGINE_NAMES, EngineChoice, type EngineName } from './names.ts';
 
@@ -139,7 +140,7 @@ function describe(name: EngineName): string {
     case 'tensorflow':
       return 'native TensorFlow on the CPU (tfjs-node)';
     case 'wasm':
-      return 'WebAssembly: XNNPACK plus the lab\'s SIMD convolution and Adam kernels';
+      return `WebAssembly: XNNPACK plus the lab's SIMD convolution and Adam kernels (${kernelVariant() === 'fma' ? 'fma build: relaxed-SIMD fused multiply-adds' : 'plain SIMD build'})`;
     case 'cpu':
       return 'pure-JavaScript cpu backend';
   }

@@ -53,7 +53,7 @@ describe('end-to-end bench', () => {
       labTrainerPhasesMs: { batch: 10, step: 20000, diagnostics: 300, validation: 4000, checkpoint: 200, other: 1990 },
       peerPhasesMs: { batch: 400, augment: 900, step: 9000, validation: 1500, other: 30 },
       cpu: { model: 'Test EPYC', family: 26, cores: 2 },
-      cell: { frames: 5000, trainSamples: 3900, valSamples: 1000, epochs: 2, batch: 32, model: 'pilotnet 66x200', optimizer: 'adam lr 0.001', augment: e2eConfig(2).augment, logEvery: 10, engine: 'wasm', workers: 2, workerReason: '' },
+      cell: { frames: 5000, trainSamples: 3900, valSamples: 1000, epochs: 2, batch: 32, model: 'pilotnet 66x200', optimizer: 'adam lr 0.001', augment: e2eConfig(2).augment, logEvery: 10, engine: 'wasm', kernels: 'fma', workers: 2, workerReason: '' },
       samplesPerCell: { lab: 7800, peer: 7800 }, rounds: { lab: [], peer: [] }, setupS: {}, loadAverage: { start: [1, 1, 1], end: [2, 2, 2] },
       peerName: 'PyTorch', peerNote: null, note: '',
     } as unknown as EndToEnd;
