@@ -69,7 +69,7 @@ function sectionIds(bytes: Uint8Array): number[] {
   return ids;
 }
 
-function moduleBytes(variant: KernelVariant): Uint8Array {
+function moduleBytes(variant: KernelVariant): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(Buffer.from(variant === 'fma' ? KERNELS_FMA_WASM_BASE64 : KERNELS_WASM_BASE64, 'base64'));
 }
 
