@@ -3,26 +3,14 @@
  * tiny demo drive, its frames as PNGs at the model input size, and the
  * one-line errors a person sees for unknown ids.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { startBackendInProcess } from '../../src/host/backend-process.ts';
-import type { BackendLink } from '../../src/host/link.ts';
+import { useBackend } from '../helpers/backend.ts';
 import { DatasetOverview, FrameImage, CropPreview } from '../../src/contract/index.ts';
 import { synthesizeDrive } from '../../src/synth/index.ts';
 
-let dir: string;
-let b: BackendLink;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'steerlab-backend-'));
-  b = await startBackendInProcess({ workspace: dir });
-});
-afterAll(async () => {
-  await b?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const b = useBackend('steerlab-backend-');
 
 describe('backend data-set handlers', () => {
   it('opens a small demo drive, serves its frames as PNGs with their true angle, and a crop preview', async () => {
@@ -63,8 +51,8 @@ describe('backend data-set handlers', () => {
   }, 120_000);
 
   it('opens two videos, each with its own labels, as one data set: samples in order, frames read from the right video', async () => {
-    const a = await synthesizeDrive(join(dir, 'drive-a'), { frames: 40, seed: 3, width: 64, height: 32, fps: 20 });
-    const c = await synthesizeDrive(join(dir, 'drive-c'), { frames: 50, seed: 4, width: 64, height: 32, fps: 20 });
+    const a = await synthesizeDrive(join(b.dir, 'drive-a'), { frames: 40, seed: 3, width: 64, height: 32, fps: 20 });
+    const c = await synthesizeDrive(join(b.dir, 'drive-c'), { frames: 50, seed: 4, width: 64, height: 32, fps: 20 });
     const input = { width: 32, height: 16 };
     const one = async (v: { videoPath: string; labelsPath: string }) =>
       DatasetOverview.parse(((await b.request({ t: 'req', name: 'dataset.open', args: { source: v.videoPath, labels: v.labelsPath, input } })) as { result: unknown }).result);
@@ -100,6 +88,6 @@ describe('backend data-set handlers', () => {
     expect(await b.request({ t: 'req', name: 'runs.get', args: { runId: 'nope' } })).toMatchObject({ ok: false, error: { code: 'user', message: expect.stringMatching(/not in the workspace/) } });
     expect(await b.request({ t: 'req', name: 'experiment.compare', args: { experimentId: 'nope' } })).toMatchObject({ ok: false, error: { code: 'user' } });
     expect(await b.request({ t: 'req', name: 'experiment.cancel', args: { experimentId: 'nope' } })).toMatchObject({ ok: true, result: { cancelled: false } });
-    expect(await b.request({ t: 'req', name: 'dataset.open', args: { source: join(dir, 'missing.mp4') } })).toMatchObject({ ok: false });
+    expect(await b.request({ t: 'req', name: 'dataset.open', args: { source: join(b.dir, 'missing.mp4') } })).toMatchObject({ ok: false });
   });
 });

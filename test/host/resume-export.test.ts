@@ -4,29 +4,12 @@
  * same push events as a start, and export returns the file itself so a
  * browser on another machine can download it.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import type { EventMessage, Result } from '../../src/contract/index.ts';
-import { startBackendInProcess } from '../../src/host/backend-process.ts';
-import type { BackendLink } from '../../src/host/link.ts';
+import { ok, useBackend } from '../helpers/backend.ts';
 
-let dir: string;
-let b: BackendLink;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'steerlab-resume-'));
-  b = await startBackendInProcess({ workspace: dir });
-});
-afterAll(async () => {
-  await b?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const ok = <T>(r: { ok: boolean }): T => {
-  expect(r).toMatchObject({ ok: true });
-  return (r as unknown as { result: T }).result;
-};
+const b = useBackend('steerlab-resume-');
 
 /** Resolves with the first event that `pick` accepts. */
 function next(pick: (m: EventMessage) => boolean): Promise<EventMessage> {

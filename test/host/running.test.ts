@@ -4,29 +4,11 @@
  * the running experiment and the push events sent for it so far, a second
  * start is refused with one line, and the experiment can still be cancelled.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventMessage, Result } from '../../src/contract/index.ts';
-import { startBackendInProcess } from '../../src/host/backend-process.ts';
-import type { BackendLink } from '../../src/host/link.ts';
+import { ok, useBackend } from '../helpers/backend.ts';
 
-let dir: string;
-let b: BackendLink;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'steerlab-running-'));
-  b = await startBackendInProcess({ workspace: dir });
-});
-afterAll(async () => {
-  await b?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const ok = <T>(r: { ok: boolean }): T => {
-  expect(r).toMatchObject({ ok: true });
-  return (r as unknown as { result: T }).result;
-};
+const b = useBackend('steerlab-running-');
 
 describe('experiment.running', () => {
   it('returns the running experiment with its history, refuses a second start, and empties once cancelled', async () => {

@@ -3,26 +3,14 @@
  * (the frame cache holds only the model input), from the right video of a
  * data set of several, with the crop the model's input was cut from.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { startBackendInProcess } from '../../src/host/backend-process.ts';
-import type { BackendLink } from '../../src/host/link.ts';
+import { useBackend } from '../helpers/backend.ts';
 import { DatasetOverview, FrameImage, SourceFrame } from '../../src/contract/index.ts';
 import { synthesizeDrive } from '../../src/synth/index.ts';
 
-let dir: string;
-let b: BackendLink;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'steerlab-source-frame-'));
-  b = await startBackendInProcess({ workspace: dir });
-});
-afterAll(async () => {
-  await b?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const b = useBackend('steerlab-source-frame-');
 
 const result = async (name: string, args: Record<string, unknown>): Promise<unknown> => {
   const r = await b.request({ t: 'req', name, args });
@@ -33,8 +21,8 @@ const png = (dataUrl: string) => PNG.sync.read(Buffer.from(dataUrl.split(',')[1]
 
 describe('dataset.sourceFrame', () => {
   it('decodes the scrubbed sample at source size, from its own video, with the crop in use', async () => {
-    const a = await synthesizeDrive(join(dir, 'a'), { frames: 30, seed: 3, width: 96, height: 48, fps: 20 });
-    const c = await synthesizeDrive(join(dir, 'c'), { frames: 30, seed: 4, width: 96, height: 48, fps: 20 });
+    const a = await synthesizeDrive(join(b.dir, 'a'), { frames: 30, seed: 3, width: 96, height: 48, fps: 20 });
+    const c = await synthesizeDrive(join(b.dir, 'c'), { frames: 30, seed: 4, width: 96, height: 48, fps: 20 });
     const crop = { top: 12, bottom: 6, left: 4, right: 8 };
     const input = { width: 32, height: 16 };
     const only = DatasetOverview.parse(await result('dataset.open', { source: c.videoPath, labels: c.labelsPath, input, crop }));

@@ -4,27 +4,18 @@
  * study's own numbers and the conclusions computed from them, option
  * validation, one study at a time, and cancellation.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBackendInProcess } from '../../src/host/backend-process.ts';
 import { finiteOrNull, readStudyHistory, studyResultsDir } from '../../src/host/backend/studies.ts';
-import type { BackendLink } from '../../src/host/link.ts';
+import { useBackend } from '../helpers/backend.ts';
 import { events, StudyInfo, type EventMessage, type Payload } from '../../src/contract/index.ts';
 import { STUDIES } from '../../src/studies/index.ts';
 
-let dir: string;
-let b: BackendLink;
+const b = useBackend('steerlab-studies-backend-');
 const seen: EventMessage[] = [];
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'steerlab-studies-backend-'));
-  b = await startBackendInProcess({ workspace: dir });
+beforeAll(() => {
   b.onEvent((e) => void seen.push(e));
-});
-afterAll(async () => {
-  await b?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const call = async (name: string, args: unknown) => b.request({ t: 'req', name, args } as never);
@@ -155,8 +146,8 @@ describe('studies on the open data set, stored in the workspace', () => {
     expect(records.map((x) => x.finishedAt)).toEqual([...records.map((x) => x.finishedAt)].sort());
     expect(records.at(-1)!.studyRunId).toBe(studyRunId);
     // What a new backend on the same workspace (the next launch) reads back; a half-written file is skipped.
-    writeFileSync(join(studyResultsDir(dir), 'broken.json'), '{"studyRunId": "x", ');
-    expect(readStudyHistory(dir).map((x) => x.studyRunId)).toEqual(records.map((x) => x.studyRunId));
+    writeFileSync(join(studyResultsDir(b.dir), 'broken.json'), '{"studyRunId": "x", ');
+    expect(readStudyHistory(b.dir).map((x) => x.studyRunId)).toEqual(records.map((x) => x.studyRunId));
   }, 150_000);
 });
 
