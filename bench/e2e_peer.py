@@ -4,10 +4,10 @@ the way a plain PyTorch loop trains it, on the lab's own frames and split.
 
 Usage: e2e_peer.py REFERENCE_PY JOB.json
 
-REFERENCE_PY is src/reference/reference.py: the loop below calls its pieces (the
-frame file memory map, the model, the optimiser, the augmentation, the training
-step and the validation), so the peer does exactly the arithmetic of the lab's
-PyTorch reference: uint8 NHWC frames -> float / 255 -> permuted to NCHW
+REFERENCE_PY is src/reference/reference.py: the loop below is its train_run's
+on its RunLoop (the seeded model and optimiser, the batches, augmentation,
+schedule, training step and validation) and its Frames (the frame file memory
+map), so the peer does exactly the arithmetic of the lab's PyTorch reference: uint8 NHWC frames -> float / 255 -> permuted to NCHW
 (channels-last memory), augmentation, input normalisation, Adam step, and a
 validation pass at the end of every epoch. JOB.json is a reference job
 (src/reference/job.ts) with one data set and one run; its `threads` sets
@@ -26,7 +26,6 @@ import json
 import sys
 import time
 
-import numpy as np
 import torch
 
 
@@ -45,46 +44,29 @@ def train_cell(ref, run, data, frames):
     ph = {'batch': 0.0, 'augment': 0.0, 'step': 0.0, 'validation': 0.0}
     t0 = clock()
     c0 = time.process_time()
-    torch.manual_seed(run['seed'])
-    model = ref.build_model(run)
-    opt = ref.make_optimizer(run['optimizer'], model.parameters())
-    tr = run['transform']
-    train_pos = np.asarray(data['trainPositions'], dtype=np.int64)
-    train_ang = ref.finite_or_nan(data['trainAnglesDeg'])
-    val_pos = np.asarray(data['valPositions'], dtype=np.int64)
-    val_ang = ref.finite_or_nan(data['valAnglesDeg'])
-    bs = run['batchSize']
-    per_epoch = ref.steps_of(run, len(train_pos))
-    total = run['epochs'] * per_epoch
+    loop = ref.RunLoop(run, data)
     step = 0
     samples = 0
     ev = None
     for _ in range(run['epochs']):
-        order = torch.randperm(len(train_pos)).numpy()
-        for s in range(per_epoch):
+        order = loop.shuffle()
+        for s in range(loop.per_epoch):
             ta = clock()
-            idx = order[s * bs:(s + 1) * bs]
-            idx = idx[np.isfinite(train_ang[idx])]
-            if len(idx) == 0:
+            b = loop.batch(frames, order, s)
+            if b is None:
                 continue
-            x = frames.batch(train_pos[idx])
-            ang = torch.from_numpy(train_ang[idx])
             tb = clock()
-            x, ang = ref.apply_augment(x, ang, ref.draw_augment(len(idx), run['augment']), run['augment'])
-            x = ref.normalise_input(x, run['inputNorm']).contiguous(memory_format=torch.channels_last)
-            y = ((ang - tr['offset']) / tr['scale']).float()
+            x, y = loop.inputs(*b)
             tc = clock()
-            for g in opt.param_groups:
-                g['lr'] = ref.learning_rate_at(step, run['optimizer'], total, per_epoch)
-            ref.train_step(model, opt, x, y, run)
+            loop.step(step, x, y)
             td = clock()
             ph['batch'] += tb - ta
             ph['augment'] += tc - tb
             ph['step'] += td - tc
             step += 1
-            samples += len(idx)
+            samples += len(y)
         tv = clock()
-        ev = ref.validate(model, frames, val_pos, val_ang, tr, bs, run['inputNorm'])
+        ev = loop.validate(frames)
         ph['validation'] += clock() - tv
     wall = clock() - t0
     cpu = time.process_time() - c0
@@ -94,10 +76,7 @@ def train_cell(ref, run, data, frames):
     return {'samples': samples, 'steps': step, 'wallS': wall, 'cpuS': cpu, 'phasesMs': ms, 'valRmseDeg': ref.json_number(rmse)}
 
 
-def main(argv):
-    if len(argv) != 3:
-        raise ValueError('usage: e2e_peer.py REFERENCE_PY JOB.json')
-    ref = load_reference(argv[1])
+def main(ref, argv):
     with open(argv[2]) as f:
         job = json.load(f)
     torch.set_num_threads(job.get('threads') or 2)
@@ -116,10 +95,8 @@ def main(argv):
 
 
 if __name__ == '__main__':
-    try:
-        main(sys.argv)
-    except Exception as e:  # one readable line for the bench, the traceback after it
-        import traceback
-        sys.stderr.write('e2e_peer.py: %s: %s\n' % (type(e).__name__, e))
-        traceback.print_exc()
-        sys.exit(1)
+    if len(sys.argv) != 3:
+        sys.exit('usage: e2e_peer.py REFERENCE_PY JOB.json')
+    reference = load_reference(sys.argv[1])
+    # reference.py's wrapper: a failure is one readable line for the bench, the traceback after it.
+    reference.run_script('e2e_peer.py', lambda argv: main(reference, argv), sys.argv)

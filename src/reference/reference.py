@@ -327,20 +327,63 @@ def steps_of(run, n_train):
     return min(full, m) if m > 0 else full
 
 
+class RunLoop:
+    """The pieces of a run's training loop, shared by train_run and the end-to-end bench's peer
+    (bench/e2e_peer.py): the seeded model and optimiser, the split, the batches, the schedule."""
+
+    def __init__(self, run, data):
+        # Seed first: the model's initialisation draws from torch's stream, then the shuffles and augmentation.
+        torch.manual_seed(run['seed'])
+        self.run = run
+        self.model = build_model(run)
+        self.opt = make_optimizer(run['optimizer'], self.model.parameters())
+        self.train_pos = np.asarray(data['trainPositions'], dtype=np.int64)
+        self.train_ang = finite_or_nan(data['trainAnglesDeg'])
+        self.val_pos = np.asarray(data['valPositions'], dtype=np.int64)
+        self.val_ang = finite_or_nan(data['valAnglesDeg'])
+        self.per_epoch = steps_of(run, len(self.train_pos))
+        self.total = run['epochs'] * self.per_epoch
+
+    def shuffle(self):
+        """An epoch's order of the training samples."""
+        return torch.randperm(len(self.train_pos)).numpy()
+
+    def batch(self, frames, order, s):
+        """Step s's frames (uint8 -> float, NCHW) and angles (degrees), or None when none of its samples has an angle."""
+        bs = self.run['batchSize']
+        idx = order[s * bs:(s + 1) * bs]
+        # Samples whose angle was dropped (NaN) cannot be learnt from, as in the lab's finiteBatch.
+        idx = idx[np.isfinite(self.train_ang[idx])]
+        if len(idx) == 0:
+            return None
+        return frames.batch(self.train_pos[idx]), torch.from_numpy(self.train_ang[idx])
+
+    def inputs(self, x, ang):
+        """The model's input (augmented, normalised, channels-last) and target (model units) of a batch."""
+        run = self.run
+        tr = run['transform']
+        x, ang = apply_augment(x, ang, draw_augment(len(ang), run['augment']), run['augment'])
+        x = normalise_input(x, run['inputNorm']).contiguous(memory_format=torch.channels_last)
+        return x, ((ang - tr['offset']) / tr['scale']).float()
+
+    def step(self, step, x, y):
+        """Training step number `step` (from 0) at the schedule's learning rate; returns the loss."""
+        for g in self.opt.param_groups:
+            g['lr'] = learning_rate_at(step, self.run['optimizer'], self.total, self.per_epoch)
+        return train_step(self.model, self.opt, x, y, self.run)
+
+    def validate(self, frames):
+        """The validation pass (see validate)."""
+        run = self.run
+        return validate(self.model, frames, self.val_pos, self.val_ang, run['transform'], run['batchSize'], run['inputNorm'])
+
+
 def train_run(run, index, n_runs, data, frames):
     """One run: seeded init, per-epoch shuffles, augmentation, the lab's schedule; last epoch's validation."""
     t0 = time.perf_counter()
-    torch.manual_seed(run['seed'])
-    model = build_model(run)
-    opt = make_optimizer(run['optimizer'], model.parameters())
-    tr = run['transform']
-    train_pos = np.asarray(data['trainPositions'], dtype=np.int64)
-    train_ang = finite_or_nan(data['trainAnglesDeg'])
-    val_pos = np.asarray(data['valPositions'], dtype=np.int64)
-    val_ang = finite_or_nan(data['valAnglesDeg'])
-    bs = run['batchSize']
-    per_epoch = steps_of(run, len(train_pos))
-    total = run['epochs'] * per_epoch
+    loop = RunLoop(run, data)
+    per_epoch = loop.per_epoch
+    total = loop.total
     emit({'event': 'run-start', 'runId': run['runId'], 'run': index, 'runs': n_runs, 'epochs': run['epochs'], 'stepsPerEpoch': per_epoch, 'totalSteps': total})
     step = 0
     samples = 0
@@ -350,24 +393,16 @@ def train_run(run, index, n_runs, data, frames):
     ev = None
     for epoch in range(run['epochs']):
         te = time.perf_counter()
-        order = torch.randperm(len(train_pos)).numpy()
+        order = loop.shuffle()
         losses = []
         for s in range(per_epoch):
-            idx = order[s * bs:(s + 1) * bs]
-            # Samples whose angle was dropped (NaN) cannot be learnt from, as in the lab's finiteBatch.
-            idx = idx[np.isfinite(train_ang[idx])]
-            if len(idx) == 0:
+            b = loop.batch(frames, order, s)
+            if b is None:
                 continue
-            x = frames.batch(train_pos[idx])
-            ang = torch.from_numpy(train_ang[idx])
-            x, ang = apply_augment(x, ang, draw_augment(len(idx), run['augment']), run['augment'])
-            x = normalise_input(x, run['inputNorm']).contiguous(memory_format=torch.channels_last)
-            y = ((ang - tr['offset']) / tr['scale']).float()
-            for g in opt.param_groups:
-                g['lr'] = learning_rate_at(step, run['optimizer'], total, per_epoch)
-            losses.append(train_step(model, opt, x, y, run))
+            x, y = loop.inputs(*b)
+            losses.append(loop.step(step, x, y))
             step += 1
-            samples += len(idx)
+            samples += len(y)
             now = time.perf_counter()
             if now - last_emit >= STEP_EVENT_INTERVAL_S:
                 last_emit = now
@@ -376,12 +411,12 @@ def train_run(run, index, n_runs, data, frames):
         loss = float(np.mean(losses)) if losses else math.nan
         losses_per_epoch.append(json_number(loss))
         if run.get('validateEveryEpoch', True) or epoch == run['epochs'] - 1:
-            ev = validate(model, frames, val_pos, val_ang, tr, bs, run['inputNorm'])
+            ev = loop.validate(frames)
             emit({'event': 'epoch', 'runId': run['runId'], 'run': index, 'epoch': epoch, 'epochs': run['epochs'], 'trainLoss': json_number(loss),
                   'valLoss': json_number(ev['valLoss']), 'valMaeDeg': json_number(ev['maeDeg']), 'valRmseDeg': json_number(ev['rmseDeg']),
                   'elapsedS': time.perf_counter() - t0})
     if ev is None or run['epochs'] == 0:
-        ev = validate(model, frames, val_pos, val_ang, tr, bs, run['inputNorm'])
+        ev = loop.validate(frames)
     wall = time.perf_counter() - t0
     sps = samples / train_s if train_s > 0 else 0.0
     emit({'event': 'run-done', 'runId': run['runId'], 'run': index, 'wallTimeS': wall, 'samplesPerS': sps})
@@ -494,11 +529,16 @@ def main(argv):
     write_json_atomic(job['resultPath'], dict(body, torchVersion=torch.__version__, threads=torch.get_num_threads()))
 
 
-if __name__ == '__main__':
+def run_script(name, main, argv):
+    """Runs main(argv); a failure is one readable line on stderr (`name: Type: message`), the traceback after it, exit 1."""
     try:
-        main(sys.argv)
-    except Exception as e:  # one readable line for the lab, the traceback after it
+        main(argv)
+    except Exception as e:
         import traceback
-        sys.stderr.write('reference.py: %s: %s\n' % (type(e).__name__, e))
+        sys.stderr.write('%s: %s: %s\n' % (name, type(e).__name__, e))
         traceback.print_exc()
         sys.exit(1)
+
+
+if __name__ == '__main__':
+    run_script('reference.py', main, sys.argv)
