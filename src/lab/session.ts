@@ -72,24 +72,80 @@ export function endStatus(s: Session): { status: ExperimentRecord['status']; err
   return { status, error };
 }
 
+/** What openSession needs besides the options: the experiment, its planned cells and their data. */
+export interface SessionInput {
+  experimentId: string; dir: string; record: ExperimentRecord; configs: RunConfig[]; specs: DatasetSpec[]; priorWallTimeS?: number;
+  /** false: keep the record in memory only (a queue worker runs a cell of an experiment another machine records). */
+  persist?: boolean;
+}
+
+/** Training steps of the whole grid on `trainSize` samples: what one worker pool would serve. */
+function gridSteps(configs: RunConfig[], trainSize: number): number {
+  return configs.reduce((sum, c) => {
+    const full = Math.ceil(trainSize / c.batchSize);
+    return sum + c.epochs * (c.maxStepsPerEpoch > 0 ? Math.min(full, c.maxStepsPerEpoch) : full);
+  }, 0);
+}
+
+/** Session.noteEngine over a record: each engine label once, in first-use order, kept in record.engine. */
+function engineNoter(record: ExperimentRecord): (label: string) => void {
+  const labels: string[] = record.engine ? record.engine.split(', ') : [];
+  return (label) => {
+    if (!labels.includes(label)) labels.push(label);
+    record.engine = labels.join(', ');
+  };
+}
+
+/** Session.progress: grid-wide fraction and ETA since `t0` (performance.now() ms), at most one event per 500 ms unless forced. */
+function progressReporter(total: number, t0: number, emit: (e: ExperimentEvent) => void): Session['progress'] {
+  let lastProgress = 0;
+  return (runsDone, runFraction, force = false) => {
+    const now = performance.now();
+    if (!force && now - lastProgress < 500) return;
+    lastProgress = now;
+    const fraction = Math.min(1, (runsDone + runFraction) / total);
+    const elapsed = (now - t0) / 1000;
+    emit({ type: 'progress', runsDone, runsTotal: total, fraction, etaS: fraction > 0.01 ? (elapsed / fraction) * (1 - fraction) : null });
+  };
+}
+
+/** The summary of a session that ended so: the record's runs with their folders and results. */
+function summaryOf(s: Session, workspaceRoot: string, end: Pick<ExperimentSummary, 'status' | 'error' | 'wallTimeS'>): ExperimentSummary {
+  const { record } = s;
+  return {
+    experimentId: s.experimentId, dir: s.dir, workspace: workspaceRoot, status: end.status, error: end.error, engine: record.engine, dataset: record.datasetSummary,
+    runs: record.runs.map((r, i) => ({ ...r, dir: s.runDirs[i], result: s.results[i] })), wallTimeS: end.wallTimeS,
+  };
+}
+
+/**
+ * This process now writes the experiment (if it dies, the record reads as
+ * crashed): marks the record running, says so, and initialises the engine of
+ * the first cell. An engine that fails to start finishes the session as failed.
+ */
+async function startSession(s: Session): Promise<void> {
+  const { record } = s;
+  Object.assign(record, { pid: process.pid, hostname: hostname(), status: 'running' });
+  s.save();
+  s.emit({ type: 'experiment-started', experimentId: s.experimentId, dir: s.dir, runs: record.runs.map((r) => ({ name: r.name, cell: r.cell })) });
+  try {
+    s.engineName = (await initEngine(s.configs[0].engine as EngineName | 'auto')).name;
+    if (!record.engine) record.engine = s.engineName;
+  } catch (err) {
+    s.finish('failed', (err as Error).message);
+    throw err;
+  }
+}
+
 /**
  * Opens a session over a record (new, or read back for a resume) and
  * initialises the engine. `priorWallTimeS`: time the experiment already took
  * in earlier processes (a resume adds to it).
  */
-export async function openSession(
-  o: SessionOptions,
-  x: {
-    experimentId: string; dir: string; record: ExperimentRecord; configs: RunConfig[]; specs: DatasetSpec[]; priorWallTimeS?: number;
-    /** false: keep the record in memory only (a queue worker runs a cell of an experiment another machine records). */
-    persist?: boolean;
-  },
-): Promise<Session> {
+export async function openSession(o: SessionOptions, x: SessionInput): Promise<Session> {
   const t0 = performance.now();
   const ws = workspacePaths(o.workspace);
   const { record, configs } = x;
-  const labels: string[] = record.engine ? record.engine.split(', ') : [];
-  let lastProgress = 0;
   const s: Session = {
     o, experimentId: x.experimentId, dir: x.dir, record, configs,
     results: configs.map(() => null),
@@ -101,28 +157,13 @@ export async function openSession(
     save: () => {
       if (x.persist !== false) writeExperiment(x.dir, record);
     },
-    noteEngine(label) {
-      if (!labels.includes(label)) labels.push(label);
-      record.engine = labels.join(', ');
-    },
+    noteEngine: engineNoter(record),
     engineOf: (c) => (c.engine === 'auto' || c.engine === configs[0].engine ? s.engineName : c.engine),
     planFor(config, trainSize, workers) {
       // Steps one pool would serve: the whole grid (cells share it), so every cell gets the same decision.
-      const planned = configs.reduce((sum, c) => {
-        const full = Math.ceil(trainSize / c.batchSize);
-        return sum + c.epochs * (c.maxStepsPerEpoch > 0 ? Math.min(full, c.maxStepsPerEpoch) : full);
-      }, 0);
-      return planWorkers(workers, { engine: s.engineOf(config), model: config.model, batchSize: config.batchSize, cores: availableParallelism(), plannedSteps: planned });
+      return planWorkers(workers, { engine: s.engineOf(config), model: config.model, batchSize: config.batchSize, cores: availableParallelism(), plannedSteps: gridSteps(configs, trainSize) });
     },
-    progress(runsDone, runFraction, force = false) {
-      const now = performance.now();
-      if (!force && now - lastProgress < 500) return;
-      lastProgress = now;
-      const total = configs.length;
-      const fraction = Math.min(1, (runsDone + runFraction) / total);
-      const elapsed = (now - t0) / 1000;
-      s.emit({ type: 'progress', runsDone, runsTotal: total, fraction, etaS: fraction > 0.01 ? (elapsed / fraction) * (1 - fraction) : null });
-    },
+    progress: progressReporter(configs.length, t0, (e) => s.emit(e)),
     skip(indices) {
       for (const k of indices) record.runs[k].status = 'skipped';
     },
@@ -135,26 +176,14 @@ export async function openSession(
       s.release();
       record.status = status;
       record.error = error;
-      record.wallTimeS = (x.priorWallTimeS ?? 0) + (performance.now() - t0) / 1000;
+      const wallTimeS = (x.priorWallTimeS ?? 0) + (performance.now() - t0) / 1000;
+      record.wallTimeS = wallTimeS;
       s.save();
-      const summary: ExperimentSummary = {
-        experimentId: x.experimentId, dir: x.dir, workspace: ws.root, status, error, engine: record.engine, dataset: record.datasetSummary,
-        runs: record.runs.map((r, i) => ({ ...r, dir: s.runDirs[i], result: s.results[i] })), wallTimeS: record.wallTimeS,
-      };
+      const summary = summaryOf(s, ws.root, { status, error, wallTimeS });
       s.emit({ type: 'experiment-finished', summary });
       return summary;
     },
   };
-  // This process now writes the experiment: if it dies, the record reads as crashed.
-  Object.assign(record, { pid: process.pid, hostname: hostname(), status: 'running' });
-  s.save();
-  s.emit({ type: 'experiment-started', experimentId: x.experimentId, dir: x.dir, runs: record.runs.map((r) => ({ name: r.name, cell: r.cell })) });
-  try {
-    s.engineName = (await initEngine(configs[0].engine as EngineName | 'auto')).name;
-    if (!record.engine) record.engine = s.engineName;
-  } catch (err) {
-    s.finish('failed', (err as Error).message);
-    throw err;
-  }
+  await startSession(s);
   return s;
 }

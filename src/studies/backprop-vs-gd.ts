@@ -8,7 +8,7 @@
  */
 import { createRng, type Rng } from '../rng.ts';
 import { BackpropVsGdOptions } from './options.ts';
-import { backprop, collapseLinear, createMlp64, finiteDiffGrads, fitOls, mseLoss, paramCount, params, predict, type Act64, type Mlp64 } from './mlp64.ts';
+import { backprop, collapseLinear, createMlp64, finiteDiffGrads, fitOls, mseLoss, paramCount, params, predict, type Mlp64 } from './mlp64.ts';
 import { checkCancelled, fmt, tick, type StudyContext } from './types.ts';
 
 export interface BackpropVsGdMeasurements {
@@ -116,18 +116,19 @@ function valMse(pred: Float64Array, y: Float64Array): number {
   return s / y.length;
 }
 
-/** Runs the study; every number is measured here, in float64 on the CPU. */
-export async function runBackpropVsGd(input: Partial<BackpropVsGdOptions>, ctx: StudyContext = {}): Promise<BackpropVsGdMeasurements> {
-  const o = BackpropVsGdOptions.parse(input);
-  const rng = createRng(o.seed);
-  const d = o.inputs;
-  const train = makeData(o.samples, d, o.noiseStd, rng.fork());
-  const val = makeData(o.valSamples, d, o.noiseStd, rng.fork());
-  const sizes = [d, ...o.hidden, 1];
+type Data = { X: Float64Array; y: Float64Array };
+type GradientCheck = Pick<BackpropVsGdMeasurements,
+  'paramCount' | 'gradCheckActivation' | 'gradRelError' | 'gradMaxAbsError' | 'backpropMs' | 'finiteDiffMs' | 'backpropEvaluations' | 'finiteDiffEvaluations' | 'gdStep'>;
+type LinearVsOls = Pick<BackpropVsGdMeasurements, 'linearNetVsOlsMaxCoefDiff' | 'linearNetVsOlsInterceptDiff' | 'linearNetVsOlsMaxPredDiff' | 'linearNetCoef' | 'olsCoef'>;
 
-  // 1. Gradient check on a smooth (tanh) net: ReLU kinks would make finite differences wrong, not backprop.
+/**
+ * Part 1: the backprop gradient of a smooth (tanh) net against central finite
+ * differences, the time of each, and one GD step with each gradient. ReLU
+ * kinks would make finite differences wrong, not backprop.
+ */
+async function checkGradient(sizes: number[], train: Data, o: BackpropVsGdOptions, rng: Rng, ctx: StudyContext): Promise<GradientCheck> {
   ctx.onProgress?.({ stage: 'gradient check', done: 0, total: 1 });
-  const net = createMlp64(sizes, 'tanh', 'glorot_normal', rng.fork());
+  const net = createMlp64(sizes, 'tanh', 'glorot_normal', rng);
   const reps = 20;
   let bp = backprop(net, train.X, train.y, o.samples);
   const t0 = performance.now();
@@ -141,37 +142,6 @@ export async function runBackpropVsGd(input: Partial<BackpropVsGdOptions>, ctx: 
   const err = maxRelError(bp.grads, fd.grads);
   // A step small enough to decrease the loss, the same for both gradients.
   const lr = 0.05;
-  const gdStep = {
-    learningRate: lr,
-    lossBefore: bp.loss,
-    lossAfterBackprop: gdStepLoss(net, bp.grads, lr, train.X, train.y, o.samples),
-    lossAfterFiniteDiff: gdStepLoss(net, fd.grads, lr, train.X, train.y, o.samples),
-  };
-
-  // 2. Same architecture, linear vs ReLU hidden layers, same init draw, same GD.
-  const initRng = rng.fork();
-  const nets: Record<'linear' | 'relu', Mlp64> = { linear: undefined as unknown as Mlp64, relu: undefined as unknown as Mlp64 };
-  const curves: Record<string, { step: number[]; loss: number[] }> = {};
-  for (const act of ['linear', 'relu'] as Act64[]) {
-    // Glorot for both: it keeps a linear stack's output scale (He doubles the variance per linear layer).
-    const n = createMlp64(sizes, act, 'glorot_normal', createRng(initRng.int(2 ** 31)));
-    curves[act] = await trainGd(n, train.X, train.y, o.samples, o, ctx, `gradient descent (${act} hidden layers)`);
-    nets[act as 'linear' | 'relu'] = n;
-  }
-  const ols = fitOls(train.X, train.y, o.samples, d);
-  const lin = collapseLinear(nets.linear);
-  const olsPred = new Float64Array(o.valSamples);
-  for (let i = 0; i < o.valSamples; i++) {
-    let s = ols.intercept;
-    for (let k = 0; k < d; k++) s += ols.coef[k] * val.X[i * d + k];
-    olsPred[i] = s;
-  }
-  const linPred = predict(nets.linear, val.X, o.valSamples);
-  let maxPredDiff = 0;
-  for (let i = 0; i < o.valSamples; i++) maxPredDiff = Math.max(maxPredDiff, Math.abs(linPred[i] - olsPred[i]));
-  let maxCoefDiff = 0;
-  for (let k = 0; k < d; k++) maxCoefDiff = Math.max(maxCoefDiff, Math.abs(lin.coef[k] - ols.coef[k]));
-
   return {
     paramCount: paramCount(net),
     gradCheckActivation: 'tanh',
@@ -181,12 +151,77 @@ export async function runBackpropVsGd(input: Partial<BackpropVsGdOptions>, ctx: 
     finiteDiffMs,
     backpropEvaluations: 2,
     finiteDiffEvaluations: fd.evaluations,
-    gdStep,
-    linearNetVsOlsMaxCoefDiff: maxCoefDiff,
+    gdStep: {
+      learningRate: lr,
+      lossBefore: bp.loss,
+      lossAfterBackprop: gdStepLoss(net, bp.grads, lr, train.X, train.y, o.samples),
+      lossAfterFiniteDiff: gdStepLoss(net, fd.grads, lr, train.X, train.y, o.samples),
+    },
+  };
+}
+
+/** Part 2: the same architecture with linear and with ReLU hidden layers, each from its own init draw, trained by the same GD. */
+async function trainLinearAndRelu(sizes: number[], train: Data, o: BackpropVsGdOptions, initRng: Rng, ctx: StudyContext) {
+  const nets = {} as Record<'linear' | 'relu', Mlp64>;
+  const curves = {} as Record<'linear' | 'relu', { step: number[]; loss: number[] }>;
+  for (const act of ['linear', 'relu'] as const) {
+    // Glorot for both: it keeps a linear stack's output scale (He doubles the variance per linear layer).
+    const n = createMlp64(sizes, act, 'glorot_normal', createRng(initRng.int(2 ** 31)));
+    curves[act] = await trainGd(n, train.X, train.y, o.samples, o, ctx, `gradient descent (${act} hidden layers)`);
+    nets[act] = n;
+  }
+  return { nets, curves };
+}
+
+/** Predictions of an OLS fit on rows of X (n rows of d inputs). */
+function olsPredict(ols: { intercept: number; coef: ArrayLike<number> }, X: Float64Array, n: number, d: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = ols.intercept;
+    for (let k = 0; k < d; k++) s += ols.coef[k] * X[i * d + k];
+    out[i] = s;
+  }
+  return out;
+}
+
+/** Largest |a[i] - b[i]| over the first n entries. */
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, n: number): number {
+  let m = 0;
+  for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** Part 3: the trained linear net collapsed to one linear map, against closed-form OLS on the same data. */
+function compareLinearWithOls(linearNet: Mlp64, train: Data, val: Data, o: BackpropVsGdOptions) {
+  const d = o.inputs;
+  const ols = fitOls(train.X, train.y, o.samples, d);
+  const lin = collapseLinear(linearNet);
+  const olsPred = olsPredict(ols, val.X, o.valSamples, d);
+  const linPred = predict(linearNet, val.X, o.valSamples);
+  const diffs: LinearVsOls = {
+    linearNetVsOlsMaxCoefDiff: maxAbsDiff(lin.coef, ols.coef, d),
     linearNetVsOlsInterceptDiff: Math.abs(lin.intercept - ols.intercept),
-    linearNetVsOlsMaxPredDiff: maxPredDiff,
+    linearNetVsOlsMaxPredDiff: maxAbsDiff(linPred, olsPred, o.valSamples),
     linearNetCoef: Array.from(lin.coef),
     olsCoef: Array.from(ols.coef),
+  };
+  return { diffs, olsPred, linPred };
+}
+
+/** Runs the study; every number is measured here, in float64 on the CPU. */
+export async function runBackpropVsGd(input: Partial<BackpropVsGdOptions>, ctx: StudyContext = {}): Promise<BackpropVsGdMeasurements> {
+  const o = BackpropVsGdOptions.parse(input);
+  const rng = createRng(o.seed);
+  const train = makeData(o.samples, o.inputs, o.noiseStd, rng.fork());
+  const val = makeData(o.valSamples, o.inputs, o.noiseStd, rng.fork());
+  const sizes = [o.inputs, ...o.hidden, 1];
+  // The forks are drawn in this order (data, gradient-check net, GD nets): a seed gives the same study as before.
+  const grad = await checkGradient(sizes, train, o, rng.fork(), ctx);
+  const { nets, curves } = await trainLinearAndRelu(sizes, train, o, rng.fork(), ctx);
+  const { diffs, olsPred, linPred } = compareLinearWithOls(nets.linear, train, val, o);
+  return {
+    ...grad,
+    ...diffs,
     reluVsLinearValMse: {
       relu: valMse(predict(nets.relu, val.X, o.valSamples), val.y),
       linear: valMse(linPred, val.y),
