@@ -15,6 +15,7 @@ const SLOW = [
   'test/bench/e2e.test.ts',
   // The CLI in a child process (tsx start-up and tfjs load per call).
   'test/cli/compare.test.ts',
+  'test/cli/autonomy-flags.test.ts', // the autonomy flags on a tiny compare
   'test/cli/demo.test.ts',
   'test/cli/doctor.test.ts',
   'test/cli/inspect.test.ts',

@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../../errors.ts';
 import { redisOptions } from '../../lab/queue/connection.ts';
+import { addAutonomyFlags, applyAutonomyFlags } from '../autonomy-flags.ts';
 import { addLabelFlags, labelOptionsFromFlags } from '../label-flags.ts';
 import type { RunConfigInput } from '../../train/config.ts';
 import { datasetFromPairs, pairDataPaths, readConfigFile } from './_config.ts';
@@ -57,6 +58,7 @@ export function register(program: Command): void {
     .option('--queue <url>', 'train the cells on `steerlab worker` processes through Redis (redis://HOST:PORT, rediss:// for TLS) instead of here')
     .option('--json', 'print one JSON object on stdout (progress stays on stderr)');
   addWorkspaceOption(cmd);
+  addAutonomyFlags(cmd);
   addLabelFlags(cmd).option('--offset-ms <ms>', 'milliseconds added to label times before matching');
   addTrainingOptions(cmd).action(async (o: CompareOptions) => {
     if (o.resume && o.queue) throw new UserError('--resume finishes the cells in this process; drop --queue (a queued experiment resumes its cells on the workers by itself)');
@@ -65,7 +67,7 @@ export function register(program: Command): void {
     const pairs = await pairDataPaths(o, file.data);
     const heads = parseList(o.heads, 'heads', HEADS);
     const targets = parseList(o.targets, 'targets', TARGETS);
-    const base = applyTrainingFlags({ ...file.run, name: o.name ?? file.run.name ?? 'compare' }, o);
+    const base = applyAutonomyFlags(applyTrainingFlags({ ...file.run, name: o.name ?? file.run.name ?? 'compare' }, o), o);
     const maxFrames = parseIntOpt(o.maxFrames, 'max-frames', 2) ?? file.data.maxFrames;
     const { RunConfig } = await import('../../train/config.ts');
     const parsedBase = RunConfig.parse(base);

@@ -11,6 +11,7 @@
  */
 import type { Command } from 'commander';
 import type { RunConfigInput } from '../../train/config.ts';
+import { addAutonomyFlags, applyAutonomyFlags } from '../autonomy-flags.ts';
 import { addWorkspaceOption, jsonResult, openLab, printHuman, runWithProgress } from './_experiment.ts';
 import { addTrainingOptions, applyTrainingFlags, HEADS, parseIntOpt, parseList, parseWorkers, TARGETS, type TrainingFlags } from './_flags.ts';
 
@@ -50,6 +51,7 @@ export function register(program: Command): void {
     .option('--targets <list>', 'target transforms', 'raw,normalized')
     .option('--json', 'print one JSON object on stdout (progress stays on stderr)');
   addWorkspaceOption(cmd, 'the demo drive, runs, experiments and frame cache');
+  addAutonomyFlags(cmd);
   addTrainingOptions(cmd).action(async (o: DemoOptions) => {
     const { DEMO_DRIVE } = await import('../../synth/index.ts');
     const heads = parseList(o.heads, 'heads', HEADS);
@@ -64,7 +66,7 @@ export function register(program: Command): void {
       },
     });
 
-    const base = applyTrainingFlags(DEMO_CONFIG, o);
+    const base = applyAutonomyFlags(applyTrainingFlags(DEMO_CONFIG, o), o);
     const { RunConfig } = await import('../../train/config.ts');
     const input = RunConfig.parse(base).model.input;
     const { summary, report } = await runWithProgress({

@@ -5,6 +5,7 @@
  * experiment of one run, with its report.
  */
 import type { Command } from 'commander';
+import { addAutonomyFlags, applyAutonomyFlags } from '../autonomy-flags.ts';
 import { addLabelFlags, labelOptionsFromFlags } from '../label-flags.ts';
 import type { RunConfigInput } from '../../train/config.ts';
 import { datasetFromPairs, pairDataPaths, readConfigFile } from './_config.ts';
@@ -37,13 +38,14 @@ export function register(program: Command): void {
     .option('--crop <T,B,L,R>', 'source pixels cut off the top, bottom, left and right before resizing (overrides data.crop; `steerlab inspect` suggests one)')
     .option('--json', 'print one JSON object on stdout (progress stays on stderr)');
   addWorkspaceOption(cmd);
+  addAutonomyFlags(cmd);
   addLabelFlags(cmd).option('--offset-ms <ms>', 'milliseconds added to label times before matching');
   addTrainingOptions(cmd).action(async (o: TrainOptions) => {
     if (o.resume) return resume(o.resume, Boolean(o.json));
     const file = o.config ? await readConfigFile(o.config) : { run: {} as RunConfigInput, data: {} };
     const crop = parseCrop(o.crop) ?? file.data.crop;
     const pairs = await pairDataPaths(o, file.data);
-    const base = applyTrainingFlags({ ...file.run, name: file.run.name ?? 'train' }, o);
+    const base = applyAutonomyFlags(applyTrainingFlags({ ...file.run, name: file.run.name ?? 'train' }, o), o);
     const { RunConfig } = await import('../../train/config.ts');
     const input = RunConfig.parse(base).model.input;
     const { summary, report } = await runWithProgress({
