@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ModelConfig } from '../model/config.ts';
 import type { EngineChoice } from './names.ts';
+import type { ForwardArrays } from './provider.ts';
 
 export interface WorkerInit {
   model: Partial<ModelConfig>;
@@ -15,14 +16,15 @@ export interface WorkerInit {
   seed: number;
 }
 export type WorkerRequest =
-  | { type: 'compute'; id: number; weights: Float32Array[]; x: Float32Array; y: Float32Array; n: number; seed: number }
+  /** trace: also send back the forward pass (a trainer's logging step). */
+  | { type: 'compute'; id: number; weights: Float32Array[]; x: Float32Array; y: Float32Array; n: number; seed: number; trace?: boolean }
   /** Inference-mode forward pass of a whole batch (validation): the main head's n outputs. */
   | { type: 'predict'; id: number; weights: Float32Array[]; x: Float32Array; n: number }
   /** Rebuild the model for another config (a worker's start-up costs seconds; a rebuild, milliseconds). */
   | { type: 'configure'; id: number; model: Partial<ModelConfig>; l2: number };
 export type WorkerReply =
   | { type: 'ready'; engine: string; paramCount: number }
-  | { type: 'result'; id: number; loss: number; grads: Float32Array[]; ms: number; cpuMs: number | null }
+  | { type: 'result'; id: number; loss: number; grads: Float32Array[]; forward?: ForwardArrays; ms: number; cpuMs: number | null }
   | { type: 'configured'; id: number; paramCount: number }
   | { type: 'predicted'; id: number; out: Float32Array; ms: number; cpuMs: number | null }
   | { type: 'error'; id: number; message: string };
@@ -33,7 +35,7 @@ const init = workerData as WorkerInit;
 
 const { initEngine, tf } = await import('./index.ts');
 const { createRegressor } = await import('../model/index.ts');
-const { lossAndGrads, disposeStep } = await import('../train/step.ts');
+const { lossAndGrads, disposeStep, forwardArrays } = await import('../train/step.ts');
 
 const { threadCpuMs } = await import('./thread-cpu.ts');
 
@@ -68,15 +70,16 @@ port.on('message', (req: WorkerRequest) => {
     model.setWeights(req.weights);
     const x = inputTensor(req.x, req.n);
     const y = tf.tensor2d(req.y, [req.n, 1]);
-    const r = lossAndGrads(model, x, y, { l2, seed: req.seed, actSums: false });
+    const r = lossAndGrads(model, x, y, { l2, seed: req.seed, actSums: false, trace: req.trace });
     const loss = r.loss.dataSync()[0];
     const grads = r.grads.map((g) => g.dataSync() as Float32Array);
+    const forward = r.forward ? forwardArrays(r.forward) : undefined;
     disposeStep(r);
     tf.dispose([x, y]);
     const c1 = threadCpuMs();
     const cpuMs = c0 !== null && c1 !== null ? c1 - c0 : null;
-    const reply: WorkerReply = { type: 'result', id: req.id, loss, grads, ms: performance.now() - t0, cpuMs };
-    port.postMessage(reply, grads.map((g) => g.buffer as ArrayBuffer));
+    const reply: WorkerReply = { type: 'result', id: req.id, loss, grads, forward, ms: performance.now() - t0, cpuMs };
+    port.postMessage(reply, [...grads, ...(forward?.arrays ?? [])].map((g) => g.buffer as ArrayBuffer));
   } catch (err) {
     const reply: WorkerReply = { type: 'error', id: req.id, message: (err as Error).message };
     port.postMessage(reply);

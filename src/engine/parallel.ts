@@ -16,7 +16,7 @@ import type { ModelConfig } from '../model/config.ts';
 import { CancelledError } from '../errors.ts';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './grad-worker.ts';
 import type { EngineChoice } from './names.ts';
-import type { GradientProvider } from './provider.ts';
+import type { ComputeResult, ForwardArrays, GradientProvider } from './provider.ts';
 
 export interface ParallelOptions {
   /** The model every worker builds (same config the trainer uses). */
@@ -63,7 +63,7 @@ export interface ParallelProvider extends GradientProvider {
   readonly disposed: boolean;
 }
 
-type Result = { type: 'result'; loss: number; grads: Float32Array[] };
+type Result = { type: 'result'; loss: number; grads: Float32Array[]; forward?: ForwardArrays };
 type Reply = Result | { type: 'configured' } | { type: 'predicted'; out: Float32Array };
 
 interface Slot {
@@ -128,7 +128,7 @@ function startWorker(i: number, init: WorkerInit, st: PoolState): Promise<{ engi
       if (m.type === 'result') {
         st.lastWorkerMs[i] = m.ms;
         st.lastWorkerCpuMs[i] = m.cpuMs;
-        p.resolve({ type: 'result', loss: m.loss, grads: m.grads });
+        p.resolve({ type: 'result', loss: m.loss, grads: m.grads, forward: m.forward });
       } else if (m.type === 'configured') {
         p.resolve({ type: 'configured' });
       } else if (m.type === 'predicted') {
@@ -175,8 +175,8 @@ function send(st: PoolState, slot: Slot, req: WorkerRequest, transfer: ArrayBuff
  * fround(w0 * g0) then += w1 * g1, ..., the same float32 roundings as summing
  * into zeroed arrays, without allocating them.
  */
-function averageShards(results: Result[], sizes: number[], n: number): { loss: number; grads: Float32Array[] } {
-  if (results.length === 1) return { loss: results[0].loss, grads: results[0].grads };
+function averageShards(results: Result[], sizes: number[], n: number): ComputeResult {
+  if (results.length === 1) return { loss: results[0].loss, grads: results[0].grads, forward: results[0].forward };
   let loss = 0;
   const grads = results[0].grads;
   results.forEach((r, i) => {
@@ -188,7 +188,27 @@ function averageShards(results: Result[], sizes: number[], n: number): { loss: n
       else for (let e = 0; e < g.length; e++) acc[e] += wgt * g[e];
     });
   });
-  return { loss, grads };
+  return { loss, grads, forward: joinForwards(results.map((r) => r.forward)) };
+}
+
+/** The shards' forward passes as one over the whole batch: each array's shards one after another (they are [samples, ...]). */
+function joinForwards(parts: (ForwardArrays | undefined)[]): ForwardArrays | undefined {
+  if (parts.some((f) => !f)) return undefined;
+  const fs = parts as ForwardArrays[];
+  const first = fs[0];
+  return {
+    ...first,
+    arrays: first.arrays.map((_, k) => {
+      const out = new Float32Array(fs.reduce((a, f) => a + f.arrays[k].length, 0));
+      let off = 0;
+      for (const f of fs) {
+        out.set(f.arrays[k], off);
+        off += f.arrays[k].length;
+      }
+      return out;
+    }),
+    shapes: first.shapes.map((s, k) => [fs.reduce((a, f) => a + f.shapes[k][0], 0), ...s.slice(1)]),
+  };
 }
 
 /**
@@ -266,7 +286,8 @@ export async function createParallelProvider(o: ParallelOptions): Promise<Parall
       step = 0;
       await Promise.all(st.slots.map((s) => send(st, s, { type: 'configure', id: nextId++, model, l2 }, [])));
     },
-    async compute(weights, x, yTarget, n) {
+    traces: true,
+    async compute(weights, x, yTarget, n, co) {
       if (st.disposed) throw stopped();
       if (n <= 0 || x.length % n !== 0 || yTarget.length < n) throw new Error(`compute: bad batch (n=${n}, x=${x.length}, y=${yTarget.length})`);
       const per = x.length / n;
@@ -278,7 +299,7 @@ export async function createParallelProvider(o: ParallelOptions): Promise<Parall
         const { xs, transfer } = shard(x, start, start + m, per);
         const ys = yTarget.slice(start, start + m);
         start += m;
-        const req: WorkerRequest = { type: 'compute', id: nextId++, weights: shared, x: xs, y: ys, n: m, seed: (init.seed * 1000003 + step * 31 + i) >>> 0 };
+        const req: WorkerRequest = { type: 'compute', id: nextId++, weights: shared, x: xs, y: ys, n: m, seed: (init.seed * 1000003 + step * 31 + i) >>> 0, trace: co?.trace };
         return send(st, st.slots[i], req, [...transfer, ys.buffer as ArrayBuffer]);
       });
       return averageShards((await Promise.all(jobs)) as Result[], sizes, n);

@@ -4,6 +4,29 @@
  * that engine/ never imports train/. The trainer's default is in-process
  * (train/step.ts).
  */
+/**
+ * A traced training-mode forward pass as plain arrays (what a worker computed
+ * on the way to its gradients), for the diagnostics of a logging step. The
+ * slots are [output, headPre, then each aux head's output and pre, then each
+ * layer's pre and post]; each names an entry of arrays/shapes (one tensor
+ * can fill two slots: a linear layer's pre is its post). Every array is
+ * [samples, ...] in the batch's sample order.
+ */
+export interface ForwardArrays {
+  aux: { name: string; lossWeight: number }[];
+  traceNames: string[];
+  slots: number[];
+  arrays: Float32Array[];
+  shapes: number[][];
+}
+
+export interface ComputeResult {
+  loss: number;
+  grads: Float32Array[];
+  /** With trace: the forward pass the gradients came from, over the whole batch. */
+  forward?: ForwardArrays;
+}
+
 export interface GradientProvider {
   /**
    * Loss and gradients for one batch at the given weights.
@@ -12,7 +35,13 @@ export interface GradientProvider {
    * Returns grads aligned with weights. The loss is the same weighted total as lossAndGrads.
    * Rejects with CancelledError once the provider was stopped.
    */
-  compute(weights: Float32Array[], x: Float32Array, yTarget: Float32Array, n: number): Promise<{ loss: number; grads: Float32Array[] }>;
+  compute(weights: Float32Array[], x: Float32Array, yTarget: Float32Array, n: number, o?: { trace?: boolean }): Promise<ComputeResult>;
+  /**
+   * Whether compute honours trace (returns the forward pass it ran, so the
+   * trainer need not run its own at logging steps). Only for models without
+   * buffers or dropout, where the provider's forward pass is the trainer's.
+   */
+  readonly traces?: boolean;
   /**
    * Optional: the inference-mode forward pass (training: false) of one batch
    * at the given weights: the main head's n outputs in target units, the same

@@ -7,6 +7,7 @@
  * to conv/dense/head kernels only, not to biases or batchnorm gamma/beta.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { ForwardArrays } from '../engine/provider.ts';
 import type { ForwardResult, Regressor } from '../model/types.ts';
 
 export interface StepOptions {
@@ -82,6 +83,35 @@ export function lossAndGrads(model: Regressor, x: tf.Tensor, yTarget: tf.Tensor2
 /** Every tensor a forward pass returned (a tensor may appear twice: a linear layer's pre is its post). */
 export function forwardTensors(fw: ForwardResult): tf.Tensor[] {
   return [fw.output, fw.headPre, ...fw.aux.flatMap((a) => [a.output, a.pre]), ...(fw.traces ?? []).flatMap((t) => [t.pre, t.post])];
+}
+
+/** A kept forward pass as plain arrays (a gradient worker sends it back at logging steps); the inverse is forwardFromArrays. */
+export function forwardArrays(fw: ForwardResult): ForwardArrays {
+  const unique: tf.Tensor[] = [];
+  const slots = forwardTensors(fw).map((t) => {
+    const i = unique.indexOf(t);
+    return i >= 0 ? i : unique.push(t) - 1;
+  });
+  return {
+    aux: fw.aux.map((a) => ({ name: a.name, lossWeight: a.lossWeight })),
+    traceNames: (fw.traces ?? []).map((t) => t.name),
+    slots,
+    arrays: unique.map((t) => (t.dataSync() as Float32Array).slice()),
+    shapes: unique.map((t) => t.shape.slice()),
+  };
+}
+
+/** Tensors again (this thread owns them; dispose with forwardTensors): the ForwardResult forwardArrays was made from. */
+export function forwardFromArrays(fa: ForwardArrays): ForwardResult {
+  const tensors = fa.arrays.map((a, i) => tf.tensor(a, fa.shapes[i], 'float32'));
+  const slot = (k: number) => tensors[fa.slots[k]];
+  const nAux = fa.aux.length;
+  return {
+    output: slot(0) as tf.Tensor2D,
+    headPre: slot(1) as tf.Tensor2D,
+    aux: fa.aux.map((a, i) => ({ ...a, output: slot(2 + 2 * i) as tf.Tensor2D, pre: slot(3 + 2 * i) as tf.Tensor2D })),
+    traces: fa.traceNames.map((name, j) => ({ name, pre: slot(2 + 2 * nAux + 2 * j), post: slot(3 + 2 * nAux + 2 * j) })),
+  };
 }
 
 /** Disposes every tensor a StepResult holds. */

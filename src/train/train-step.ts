@@ -14,7 +14,7 @@ import { clipScale, type StepAt, type Verdict } from './loop.ts';
 import { flushReadbacks, type RunState } from './loop-state.ts';
 import { measureHeads, measureLayers } from './measure.ts';
 import type { PreparedRun } from './prepare.ts';
-import { providerStep } from './provider-step.ts';
+import { providerStep, providerTraces } from './provider-step.ts';
 import type { TrainOptions } from './run-types.ts';
 import { learningRateAt } from './schedule.ts';
 import { disposeStep, lossAndGrads, type StepResult } from './step.ts';
@@ -68,9 +68,10 @@ export async function trainStep(p: PreparedRun, st: RunState, o: TrainOptions, b
   const { cfg, model, target, opt } = p;
   const t0 = performance.now();
   const lr = learningRateAt(at.step, cfg.optimizer, p.schedule);
-  // With a provider, this thread needs the batch as a tensor only for its own forward pass (logging steps,
-  // batchnorm statistics): skipping it saves a copy of the batch (5 MB at 32 x 66x200) every other step.
-  const needX = !o.gradientProvider || at.log || model.buffers.length > 0;
+  // With a provider, this thread needs the batch as a tensor only for its own forward pass (batchnorm
+  // statistics; logging steps of a provider that sends no traces): skipping it saves a copy of the batch
+  // (5 MB at 32 x 66x200).
+  const needX = !o.gradientProvider || (at.log && !providerTraces(o.gradientProvider, model)) || model.buffers.length > 0;
   const x = needX ? batchTensor(model, batch, p.data.inputShape) : null;
   const yArr = Float32Array.from(batch.yDeg, (d) => target.toTarget(d));
   const y = tf.tensor2d(yArr, [batch.size, 1]);

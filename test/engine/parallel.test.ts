@@ -7,7 +7,7 @@ import { initEngine, tf } from '../../src/engine/index.ts';
 import { CancelledError } from '../../src/errors.ts';
 import { createParallelProvider, liveWorkerCount, shardSizes, type ParallelProvider } from '../../src/engine/parallel.ts';
 import { createRegressor } from '../../src/model/index.ts';
-import { disposeStep, lossAndGrads } from '../../src/train/step.ts';
+import { disposeStep, forwardFromArrays, forwardTensors, lossAndGrads } from '../../src/train/step.ts';
 import { relErr } from './helpers.ts';
 import { createRng } from '../../src/rng.ts';
 import { evaluateSource } from '../../src/train/evaluate.ts';
@@ -103,6 +103,40 @@ describe('parallel gradient provider', () => {
     for (const g of got) expect(Array.from(g)).toEqual(Array.from(ref));
     expect(x.length).toBe(n * h * w * c); // the caller keeps its batch
     model.dispose();
+  });
+
+  it.each([9, 32])('with trace, sends back the training forward pass: every trace the numbers of this thread\'s pass (n=%i)', async (n) => {
+    // An aux head too, so every slot kind (main head, aux head, linear layers whose pre is their post) is covered.
+    const cfg = { ...MODEL, auxHeads: [{ after: 'conv3', head: 'linear' as const, lossWeight: 0.5 }] };
+    const traced = await createParallelProvider({ model: cfg, l2: L2, workers: 2, minShard: 1 });
+    try {
+      const model = createRegressor(cfg, 8);
+      const rng = createRng(90 + n);
+      const [h, w, c] = [model.config.input.height, model.config.input.width, model.config.input.channels];
+      const x = Float32Array.from({ length: n * h * w * c }, () => rng.next());
+      const y = Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
+      const ref = tf.tidy(() => {
+        const fw = model.apply(tf.tensor4d(x, [n, h, w, c]), { training: true, trace: true, seed: 1 });
+        return forwardTensors(fw).map((t) => ({ shape: t.shape, v: t.dataSync() as Float32Array }));
+      });
+      const plain = await traced.compute(model.getWeights(), x, y, n);
+      expect(plain.forward).toBeUndefined(); // only asked for at logging steps
+      const got = await traced.compute(model.getWeights(), x, y, n, { trace: true });
+      plain.grads.forEach((g, i) => expect(Buffer.from(got.grads[i].buffer).equals(Buffer.from(g.buffer))).toBe(true));
+      const fw = forwardFromArrays(got.forward!);
+      const mine = forwardTensors(fw);
+      expect(fw.traces!.map((t) => t.name)).toEqual(model.plan.trunk.map((l) => l.name));
+      expect(fw.aux.map((a) => [a.name, a.lossWeight])).toEqual([['aux_conv3', 0.5]]);
+      expect(mine.length).toBe(ref.length);
+      mine.forEach((t, k) => {
+        expect(t.shape, `slot ${k}`).toEqual(ref[k].shape);
+        expect(Buffer.from((t.dataSync() as Float32Array).buffer).equals(Buffer.from(ref[k].v.buffer)), `slot ${k}`).toBe(true);
+      });
+      tf.dispose([...new Set(mine)]);
+      model.dispose();
+    } finally {
+      traced.dispose();
+    }
   });
 
   it('evaluates a source on the workers with exactly the in-process numbers', async () => {
