@@ -47,8 +47,11 @@ export const E2E_QUICK: Pick<E2eOptions, 'frames' | 'epochs' | 'rounds'> = { fra
 
 export interface CpuInfo {
   model: string;
-  /** /proc/cpuinfo's "cpu family" (AMD 25 = Zen 3, 26 = Zen 5); null where there is none. */
+  /** /proc/cpuinfo's "cpu family" and "model" (AMD family 25 is Zen 3 at model 1 and Zen 4 at model 17; 26 is Zen 5); null where there is none. */
   family: number | null;
+  modelNumber: number | null;
+  /** Whether the CPU has AVX-512 (PyTorch's kernels use it; wasm SIMD stays 128 bits wide). */
+  avx512: boolean | null;
   cores: number;
 }
 
@@ -87,16 +90,23 @@ export interface EndToEnd {
   note: string;
 }
 
-/** The CPU's model name and family (Linux /proc/cpuinfo; elsewhere the family is null). */
+/** The CPU's model name, family, model number and AVX-512 (Linux /proc/cpuinfo; elsewhere those are null). */
 export function cpuInfo(): CpuInfo {
-  let family: number | null = null;
+  let info = '';
   try {
-    const m = /^cpu family\s*:\s*(\d+)/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (m) family = Number(m[1]);
+    info = readFileSync('/proc/cpuinfo', 'utf8');
   } catch {
     // not Linux
   }
-  return { model: cpus()[0]?.model ?? 'unknown', family, cores: cpus().length };
+  const num = (re: RegExp) => {
+    const m = re.exec(info);
+    return m ? Number(m[1]) : null;
+  };
+  const flags = /^flags\s*:(.*)$/m.exec(info)?.[1].split(/\s+/) ?? null;
+  return {
+    model: cpus()[0]?.model ?? 'unknown', family: num(/^cpu family\s*:\s*(\d+)/m), modelNumber: num(/^model\s*:\s*(\d+)/m),
+    avx512: flags ? flags.includes('avx512f') : null, cores: cpus().length,
+  };
 }
 
 const load = () => loadavg().map((v) => Math.round(v * 100) / 100);
@@ -247,6 +257,6 @@ export function formatEndToEnd(e: EndToEnd): string {
     `  CPU ms per training sample: lab ${e.cpuMsPerSample.lab.toFixed(2)}, PyTorch loop ${e.cpuMsPerSample.peer === null ? '—' : e.cpuMsPerSample.peer.toFixed(2)}`,
     `  lab ms per cell: batch ${f0(p.batch)}, augment ${f0(p.augment)}, step ${f0(p.step)}, diagnostics ${f0(p.diagnostics)}, validation ${f0(p.validation)}, other ${f0(p.other)}`,
     ...(q ? [`  PyTorch ms per cell: batch ${f0(q.batch)}, augment ${f0(q.augment)}, step ${f0(q.step)}, validation ${f0(q.validation)}, other ${f0(q.other)}`] : []),
-    `  cpu: ${e.cpu.model} (family ${e.cpu.family ?? '?'}), ${e.cpu.cores} cores; load average ${e.loadAverage.start.join('/')} -> ${e.loadAverage.end.join('/')}`,
+    `  cpu: ${e.cpu.model} (family ${e.cpu.family ?? '?'} model ${e.cpu.modelNumber ?? '?'}${e.cpu.avx512 ? ', AVX-512' : ''}), ${e.cpu.cores} cores; load average ${e.loadAverage.start.join('/')} -> ${e.loadAverage.end.join('/')}`,
   ].join('\n');
 }

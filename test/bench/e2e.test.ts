@@ -52,7 +52,7 @@ describe('end-to-end bench', () => {
       labSamplesPerS: 150, peerSamplesPerS: 300, ratio: 0.5, ratioRange: [0.45, 0.55], cpuMsPerSample: { lab: 12.5, peer: 6.25 }, labPhasesMs: phases,
       labTrainerPhasesMs: { batch: 10, step: 20000, diagnostics: 300, validation: 4000, checkpoint: 200, other: 1990 },
       peerPhasesMs: { batch: 400, augment: 900, step: 9000, validation: 1500, other: 30 },
-      cpu: { model: 'Test EPYC', family: 26, cores: 2 },
+      cpu: { model: 'Test EPYC', family: 26, modelNumber: 68, avx512: true, cores: 2 },
       cell: { frames: 5000, trainSamples: 3900, valSamples: 1000, epochs: 2, batch: 32, model: 'pilotnet 66x200', optimizer: 'adam lr 0.001', augment: e2eConfig(2).augment, logEvery: 10, engine: 'wasm', kernels: 'fma', workers: 2, workerReason: '' },
       samplesPerCell: { lab: 7800, peer: 7800 }, rounds: { lab: [], peer: [] }, setupS: {}, loadAverage: { start: [1, 1, 1], end: [2, 2, 2] },
       peerName: 'PyTorch', peerNote: null, note: '',
@@ -62,7 +62,7 @@ describe('end-to-end bench', () => {
     expect(text).toContain('batch 1000, augment 500, step 20000, diagnostics 300, validation 4000, other 700');
     expect(text).toContain('wasm (fma kernels) x2 workers');
     expect(text).toContain('CPU ms per training sample: lab 12.50, PyTorch loop 6.25');
-    expect(text).toContain('Test EPYC (family 26)');
+    expect(text).toContain('Test EPYC (family 26 model 68, AVX-512)');
   });
 
   it('`bench --e2e --quick --json` reports both sides of one compare cell, trained on the same number of samples', { timeout: 600_000 }, () => {
