@@ -37,6 +37,8 @@ export const RunningExperiment = z.object({
   runIds: z.array(z.string()),
   startedAt: z.string(),
   history: z.array(SentEvent),
+  /** Names of the grid's cells not started yet, in grid order (from its record): a page that re-attaches lists them as waiting. */
+  waiting: z.array(z.string()).optional(),
 });
 
 /** Requests: name -> { args, result }. */

@@ -175,6 +175,34 @@ export function layerHistory(snaps: DiagnosticsSnapshot[], metric: LayerMetric):
   return [...byLayer].map(([label, points]) => ({ label, points }));
 }
 
+/**
+ * The dead/saturated bar chart's categories for one snapshot: one per trunk
+ * layer, and the head's saturation when its kind saturates (tanh). The head
+ * is often also a layer of the snapshot under the same name (with no dead or
+ * saturated value of its own): then its saturation goes in that layer's
+ * category, one bar named once (`head (tanh head)`), not a second category
+ * beside a bare `head` (two labels for one layer, drawn over each other).
+ */
+export function deadSaturatedBars(snap: DiagnosticsSnapshot, kind: string): { labels: string[]; dead: (number | null)[]; saturated: (number | null)[] } {
+  const labels = snap.layers.map((l) => l.name);
+  const dead = snap.layers.map((l) => l.deadFraction);
+  const saturated = snap.layers.map((l) => l.saturatedFraction);
+  if (!headSaturates(kind)) return { labels, dead, saturated };
+  for (const h of snap.heads) {
+    const i = labels.indexOf(h.name);
+    const label = `${h.name} (${kind} head)`;
+    if (i >= 0 && saturated[i] === null) {
+      labels[i] = label;
+      saturated[i] = h.saturatedFraction;
+    } else {
+      labels.push(label);
+      dead.push(null);
+      saturated.push(h.saturatedFraction);
+    }
+  }
+  return { labels, dead, saturated };
+}
+
 /** The heads' saturated fraction (|pre-activation| > 2) over the logged steps; none for a linear head, which cannot saturate. */
 export function headSaturationHistory(snaps: DiagnosticsSnapshot[], kind: string): StepSeries[] {
   if (!headSaturates(kind)) return [];
@@ -187,6 +215,21 @@ export function headSaturationHistory(snaps: DiagnosticsSnapshot[], kind: string
     }
   }
   return [...byHead].map(([name, points]) => ({ label: `${name} (${kind} head)`, points }));
+}
+
+/**
+ * A re-attached grid's planned run names: the runs it started (as replayed), then the cells the backend says have
+ * not started (a cell that started while the backend answered is listed once, as started).
+ */
+export function plannedAfterAttach(started: readonly string[], waiting: readonly string[]): string[] {
+  const seen = new Set(started);
+  return [...started, ...waiting.filter((n) => !seen.has(n))];
+}
+
+/** The planned runs not started yet, in plan order (matched by name: a resumed grid starts only some of its cells). */
+export function notStarted(planned: readonly string[], runs: readonly { name: string }[]): string[] {
+  const started = new Set(runs.map((r) => r.name));
+  return planned.filter((n) => !started.has(n));
 }
 
 /** How the Live view names a planned run that has not started: waiting while the grid runs, skipped once it ended without it. */

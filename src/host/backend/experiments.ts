@@ -10,6 +10,7 @@ import { RunConfig } from '../../train/config.ts';
 import { CancelledError } from '../../errors.ts';
 import type { Lab } from '../../lab/index.ts';
 import { FINAL } from '../../lab/resume.ts';
+import { readExperiment } from '../../experiments/store.ts';
 import type { Datasets } from './datasets.ts';
 import { engineReady } from './engine.ts';
 import { emitExperimentFinished, experimentEventState, forwardExperimentEvent } from './experiment-events.ts';
@@ -24,6 +25,16 @@ export interface Experiments {
   running(): Result<'experiment.running'>;
   list(): Promise<ExperimentListEntry[]>;
   cancelAll(): Promise<void>;
+}
+
+/**
+ * The cells of a running experiment that have not started: those of its record without a result (pending, or
+ * skipped, cancelled or crashed ones a resume trains) that are neither running nor among the runs it started.
+ */
+function waitingCells(dir: string, started: readonly string[]): string[] {
+  const record = readExperiment(dir);
+  if (!record) return [];
+  return record.runs.filter((r) => !FINAL.has(r.status) && r.status !== 'running' && !(r.runId && started.includes(r.runId))).map((r) => r.name);
 }
 
 export function createExperiments(o: { lab: Lab; emit: HandlerContext['emit']; datasets: Datasets }): Experiments {
@@ -66,7 +77,7 @@ export function createExperiments(o: { lab: Lab; emit: HandlerContext['emit']; d
         const history: SentEvent[] = [];
         const state = experimentEventState();
         for (const e of r.events) forwardExperimentEvent(e, state, (name, payload) => history.push({ name, payload } as SentEvent));
-        return { experimentId: r.experimentId, runIds: r.runIds, startedAt: r.startedAt, history };
+        return { experimentId: r.experimentId, runIds: r.runIds, startedAt: r.startedAt, history, waiting: waitingCells(r.dir, r.runIds) };
       });
     },
 

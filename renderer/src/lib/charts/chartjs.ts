@@ -60,6 +60,8 @@ export function valueTick(this: { type: string; getLabelForValue(v: number): str
 export interface ValueScale {
   type?: string;
   min?: number;
+  suggestedMin?: number;
+  suggestedMax?: number;
   ticks?: { autoSkip?: boolean };
 }
 

@@ -3,7 +3,7 @@
  * events. Series are replaced, never mutated ($state.raw), so charts redraw.
  */
 import type { ArgsIn, ExperimentStatus, SentEvent } from '../../../../src/contract/index.ts';
-import { addEpoch, addFinding, addSnapshot, addStep, endRun, experimentEta, lastStepIndex, startRun, type LiveRun } from '../series.ts';
+import { addEpoch, addFinding, addSnapshot, addStep, endRun, experimentEta, lastStepIndex, plannedAfterAttach, startRun, type LiveRun } from '../series.ts';
 import type { AppState } from './app.svelte.ts';
 
 export class LiveState {
@@ -190,6 +190,9 @@ export class LiveState {
       const early = this.#early.filter((e) => e.experimentId === running.experimentId);
       this.#early = [];
       for (const e of early) e.apply();
+      // The grid's plan as experiment.start gave it: the runs started so far, then the cells the backend has not started yet.
+      if (running.waiting) this.planned = plannedAfterAttach(this.runs.map((r) => r.name), running.waiting);
+      for (const n of this.planned) this.#app.colors.colorOf(n);
       this.selectedRunId = this.runs.find((r) => r.phase === 'running')?.runId ?? this.selectedRunId;
     } catch (err) {
       this.#app.fail(err);
