@@ -6,11 +6,11 @@
  * Item 10: a label file without a recognised steering column offers its
  * columns in the Data set form. Screenshots go to test-artifacts/cancel-*.png.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ART, CHROMIUM, serveAndBrowse, type Served } from './serve.ts';
+import { ART, CHROMIUM, confirmCancel, fillGrid, keepFailures, notStartedRuns, openDemo, serveAndBrowse, trainToCompare, waitForFirstRunStatus, waitForFirstStep, type Served } from './serve.ts';
 
 const REQUIRED = process.env.STEERLAB_REQUIRE_E2E === '1';
 const HAVE = existsSync(CHROMIUM);
@@ -21,16 +21,6 @@ describe.skipIf(!HAVE)('cancel with confirmation, resume and export download', (
   let s: Served;
   let page: Page;
   const shot = (name: string) => page.screenshot({ path: join(ART, `cancel-${name}.png`), fullPage: true });
-  const fillGrid = async (o: { preset: string; epochs: number; maxSteps: number }): Promise<void> => {
-    await page.getByTestId('nav-experiment').click();
-    await page.getByTestId('preset').selectOption(o.preset);
-    await page.getByTestId('width-multiplier').fill('0.25');
-    await page.getByTestId('epochs').fill(String(o.epochs));
-    await page.getByTestId('max-steps').fill(String(o.maxSteps));
-    await page.getByTestId('batch-size').fill('8');
-    await page.getByTestId('log-every').fill('1');
-  };
-  const firstStepShown = () => expect.poll(() => page.locator('[data-testid="live-runs"] td').nth(2).textContent(), { timeout: 90_000 }).toMatch(/\d+ \(epoch/);
 
   beforeAll(async () => {
     s = await serveAndBrowse(240);
@@ -42,25 +32,13 @@ describe.skipIf(!HAVE)('cancel with confirmation, resume and export download', (
     await s?.stop();
   });
 
-  beforeEach((ctx) => {
-    ctx.onTestFailed(async () => {
-      await page?.screenshot({ path: join(ART, `cancel-failed-${ctx.task.name.slice(0, 24).replace(/\W+/g, '-')}.png`), fullPage: true }).catch(() => {});
-      if (s?.stderr.length) console.error(s.stderr.join('').slice(-4000));
-    });
-  });
+  keepFailures('cancel', () => ({ page, s }));
 
   it('downloads an exported report in the browser', async () => {
     await page.goto(s.url);
-    await page.getByTestId('open-form').click();
-    await page.getByTestId('input-width').fill('64');
-    await page.getByTestId('input-height').fill('32');
-    await page.getByTestId('try-demo').click();
-    await page.getByTestId('frame-image').waitFor({ timeout: 90_000 });
-    await fillGrid({ preset: 'single', epochs: 1, maxSteps: 3 });
-    await page.getByTestId('start').click();
-    await page.getByTestId('to-compare').waitFor({ timeout: 150_000 });
-    await page.getByTestId('to-compare').click();
-    await page.getByTestId('compare-table').waitFor();
+    await openDemo(page);
+    await fillGrid(page, { preset: 'single', epochs: 1, maxSteps: 3 });
+    await trainToCompare(page);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-html').click()]);
     expect(download.suggestedFilename()).toMatch(/-report\.html$/);
     const saved = await download.path();
@@ -71,9 +49,9 @@ describe.skipIf(!HAVE)('cancel with confirmation, resume and export download', (
   }, 240_000);
 
   it('asks before cancelling, marks the runs never started as skipped, and resumes them from Compare', async () => {
-    await fillGrid({ preset: 'output-head', epochs: 200, maxSteps: 0 });
+    await fillGrid(page, { preset: 'output-head', epochs: 200, maxSteps: 0 });
     await page.getByTestId('start').click();
-    await firstStepShown();
+    await waitForFirstStep(page);
     // Cancel asks in the page; "Keep training" leaves the grid running.
     await page.getByTestId('cancel').click();
     await page.getByTestId('cancel-dialog').waitFor();
@@ -81,10 +59,9 @@ describe.skipIf(!HAVE)('cancel with confirmation, resume and export download', (
     await page.getByTestId('cancel-keep').click();
     expect(await page.getByTestId('cancel-dialog').count()).toBe(0);
     expect(await page.getByTestId('run-status').first().textContent()).toMatch(/running/);
-    await page.getByTestId('cancel').click();
-    await page.getByTestId('cancel-confirm').click();
-    await expect.poll(() => page.getByTestId('run-status').first().textContent(), { timeout: 120_000 }).toMatch(/cancelled/);
-    await expect.poll(() => page.getByTestId('planned-status').allTextContents()).toEqual(['skipped', 'skipped', 'skipped']);
+    await confirmCancel(page);
+    await waitForFirstRunStatus(page, /cancelled/);
+    await expect.poll(async () => (await notStartedRuns(page)).statuses).toEqual(['skipped', 'skipped', 'skipped']);
     await shot('skipped');
 
     await page.getByTestId('to-compare').click();
@@ -93,11 +70,12 @@ describe.skipIf(!HAVE)('cancel with confirmation, resume and export download', (
     await page.getByTestId('resume').click();
     // Live training follows the resumed grid, which can be cancelled again.
     await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/live');
-    await expect.poll(() => page.getByTestId('run-status').first().textContent(), { timeout: 60_000 }).toMatch(/running/);
+    await waitForFirstRunStatus(page, /running/, 60_000);
+    // The resumed grid's cells not started yet are listed as waiting (the page re-attached: their names come from the backend).
+    await expect.poll(async () => (await notStartedRuns(page)).statuses).toEqual(['waiting', 'waiting', 'waiting']);
     await shot('resumed');
-    await page.getByTestId('cancel').click();
-    await page.getByTestId('cancel-confirm').click();
-    await expect.poll(() => page.getByTestId('run-status').first().textContent(), { timeout: 120_000 }).toMatch(/cancelled/);
+    await confirmCancel(page);
+    await waitForFirstRunStatus(page, /cancelled/);
   }, 300_000);
 
   it('offers the columns of a label file without a recognised steering column, and opens it with the chosen one', async () => {

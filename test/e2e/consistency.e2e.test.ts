@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ART, CHROMIUM, openDemoPage, serveAndBrowse, type Served } from './serve.ts';
+import { ART, CHROMIUM, fillGrid, openDemoPage, serveAndBrowse, type Served } from './serve.ts';
 
 const REQUIRED = process.env.STEERLAB_REQUIRE_E2E === '1';
 const HAVE = existsSync(CHROMIUM);
@@ -27,17 +27,48 @@ describe.skipIf(!HAVE)('the same run shows the same numbers in every view', () =
   const live = new Map<string, LiveRow>();
   const sizes = [{ width: 1440, height: 900 }, { width: 1024, height: 700 }];
 
-  /** Screenshots at both sizes; returns the widest document width seen at 1024 px (px). */
-  const shots = async (view: string): Promise<number> => {
+  /** Screenshots at both sizes (after `check` at each); returns the widest document width seen at 1024 px (px). */
+  const shots = async (view: string, check?: () => Promise<void>): Promise<number> => {
     let wide = 0;
     for (const v of sizes) {
       await page.setViewportSize(v);
       await page.waitForTimeout(300);
+      await check?.();
       await page.screenshot({ path: join(ART, `consistency-${view}-${v.width}x${v.height}.png`), fullPage: true });
       if (v.width === 1024) wide = await page.evaluate(() => document.documentElement.scrollWidth);
     }
     await page.setViewportSize(sizes[0]);
     return wide;
+  };
+
+  /**
+   * The gradient heatmap labels its step columns readably: every column, or every 2nd, 5th, 10th, … from the first
+   * (never an irregular pick); with a dozen columns or fewer, every one.
+   */
+  const heatmapLabelsRegular = async (): Promise<void> => {
+    const c = page.getByTestId('grad-heatmap').locator('canvas');
+    await expect.poll(() => c.getAttribute('data-labelled')).toBeTruthy();
+    const columns = (await c.getAttribute('data-columns'))!.split(',');
+    const stride = Number(await c.getAttribute('data-stride'));
+    expect([1, 2, 5, 10, 20, 50, 100]).toContain(stride);
+    expect((await c.getAttribute('data-labelled'))!.split(',')).toEqual(columns.filter((_, i) => i % stride === 0));
+    if (columns.length <= 12) expect(stride, `${columns.length} columns`).toBe(1);
+  };
+  /** The dead/saturated chart names each layer once (a tanh head's saturation sits in its own layer's bar). */
+  const deadSaturatedLabels = async (): Promise<string[]> => {
+    const labels = (await page.getByTestId('dead-saturated').getAttribute('data-labels'))!.split('|');
+    const layers = labels.map((l) => l.replace(/ \(\w+ head\)$/, ''));
+    expect(new Set(layers).size, labels.join(', ')).toBe(layers.length);
+    return labels;
+  };
+  /** A predicted-vs-true chart's y axis covers the true and predicted angles with room beyond both ends (°). */
+  const coversWithMargin = async (testid: string): Promise<void> => {
+    const c = page.getByTestId(testid).locator('canvas');
+    await expect.poll(() => c.getAttribute('data-y-max')).toBeTruthy();
+    const [yMin, yMax, lo, hi] = await Promise.all(['data-y-min', 'data-y-max', 'data-data-min', 'data-data-max'].map(async (a) => Number(await c.getAttribute(a))));
+    expect(lo).toBeLessThanOrEqual(hi);
+    expect(yMax, `${testid}: top of the axis vs the largest angle`).toBeGreaterThan(hi);
+    expect(yMin, `${testid}: bottom of the axis vs the smallest angle`).toBeLessThan(lo);
   };
 
   beforeAll(async () => {
@@ -49,13 +80,7 @@ describe.skipIf(!HAVE)('the same run shows the same numbers in every view', () =
   });
 
   it('Live training: 1-based epochs, "epoch N/N" at the end, MAE and RMSE of the last epoch', async () => {
-    await page.getByTestId('nav-experiment').click();
-    await page.getByTestId('preset').selectOption('output-head');
-    await page.getByTestId('width-multiplier').fill('0.25');
-    await page.getByTestId('epochs').fill(String(EPOCHS));
-    await page.getByTestId('max-steps').fill('4');
-    await page.getByTestId('batch-size').fill('8');
-    await page.getByTestId('log-every').fill('1');
+    await fillGrid(page, { preset: 'output-head', epochs: EPOCHS, maxSteps: 4 });
     await page.getByTestId('start').click();
     await page.getByTestId('to-compare').waitFor({ timeout: 200_000 });
     const rows = page.getByTestId('live-runs').locator('tbody tr:not(.muted)');
@@ -79,8 +104,11 @@ describe.skipIf(!HAVE)('the same run shows the same numbers in every view', () =
       // The findings column counts the list shown below it.
       expect(await row.locator('td').last().textContent()).toBe(String(await items.count()));
       live.set(name, { name, steps: Number(m![1]), epoch: `${m![2]}/${m![3]}`, mae: `${mae}|${rmse}`, findings, count: await items.count() });
+      await heatmapLabelsRegular();
+      const bars = await deadSaturatedLabels();
+      if (/head=tanh/.test(name)) expect(bars.some((l) => / \(tanh head\)$/.test(l)), bars.join(', ')).toBe(true);
     }
-    expect(await shots('live')).toBeLessThanOrEqual(1024);
+    expect(await shots('live', heatmapLabelsRegular)).toBeLessThanOrEqual(1024);
   }, 300_000);
 
   it('Compare and Run detail show the same MAE, RMSE, epochs, steps and findings as Live', async () => {
@@ -88,7 +116,7 @@ describe.skipIf(!HAVE)('the same run shows the same numbers in every view', () =
     await page.getByTestId('compare-table').waitFor();
     const rows = page.getByTestId('compare-table').locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(live.size);
-    expect(await shots('compare')).toBeLessThanOrEqual(1024);
+    expect(await shots('compare', () => coversWithMargin('pred-vs-true'))).toBeLessThanOrEqual(1024);
     const names = await rows.locator('td:first-child').allTextContents();
     for (let i = 0; i < names.length; i++) {
       const name = names[i].trim();
@@ -113,6 +141,7 @@ describe.skipIf(!HAVE)('the same run shows the same numbers in every view', () =
       expect(rdFindings, `${name}: findings (kinds, steps, messages) in Live vs Run detail`).toBe(l.findings);
       for (const msg of messages) expect(rdFindings, `${name}: Compare finding missing in Run detail`).toContain(msg);
       expect(await page.getByTestId('run-findings').locator('li').count(), `${name}: findings count`).toBe(messages.length);
+      await coversWithMargin('run-pred-vs-true');
       if (i === 0) expect(await shots('run-detail')).toBeLessThanOrEqual(1024);
       await page.getByRole('button', { name: '← Compare' }).click();
       await page.getByTestId('compare-table').waitFor();

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ART, CHROMIUM, openDemoPage, serveAndBrowse, type Served } from './serve.ts';
+import { ART, CHROMIUM, fillGrid, openDemoPage, openFirstRunDetail, serveAndBrowse, trainToCompare, type Served } from './serve.ts';
 
 const REQUIRED = process.env.STEERLAB_REQUIRE_E2E === '1';
 const HAVE = existsSync(CHROMIUM);
@@ -59,15 +59,9 @@ describe.skipIf(!HAVE)('insight features in a real browser', () => {
   });
 
   it('Run detail: the saliency toggle shows what the trained run looks at in the picked frame', async () => {
-    await page.getByTestId('width-multiplier').fill('0.25');
-    await page.getByTestId('epochs').fill('1');
-    await page.getByTestId('max-steps').fill('4');
-    await page.getByTestId('batch-size').fill('8');
-    await page.getByTestId('start').click();
-    await page.getByTestId('to-compare').waitFor({ timeout: 150_000 });
-    await page.getByTestId('to-compare').click();
-    await page.getByTestId('compare-table').locator('tbody tr').first().locator('button').click();
-    await page.getByTestId('run-summary').waitFor();
+    await fillGrid(page, { preset: 'single', epochs: 1, maxSteps: 4 });
+    await trainToCompare(page);
+    await openFirstRunDetail(page);
     await page.getByTestId('run-pred-vs-true').locator('canvas').click();
     await page.getByTestId('frame-peek').waitFor();
     // The open demo drive is the run's drive: its frame by the run's sample index.

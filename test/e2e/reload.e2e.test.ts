@@ -7,11 +7,11 @@
  * degrees for every run, loss per run, predicted vs true over time with a
  * click that shows the frame. Screenshots go to test-artifacts/reload-*.png.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ART, CHROMIUM, serveAndBrowse, type Served } from './serve.ts';
+import { ART, CHROMIUM, confirmCancel, fillGrid, firstRunStep, keepFailures, notStartedRuns, openDemo, openFirstRunDetail, serveAndBrowse, trainToCompare, waitForFirstRunStatus, waitForFirstStep, type Served } from './serve.ts';
 
 const REQUIRED = process.env.STEERLAB_REQUIRE_E2E === '1';
 const HAVE = existsSync(CHROMIUM);
@@ -33,16 +33,6 @@ describe.skipIf(!HAVE)('reloads, routes and re-attaching to a running experiment
     if (!box) throw new Error(`${testid} has no canvas`);
     await canvas.click({ position: { x: box.width * fx, y: box.height * 0.4 } });
   };
-  const fillGrid = async (o: { name: string; epochs: number; maxSteps: number }): Promise<void> => {
-    await page.getByTestId('nav-experiment').click();
-    await page.getByTestId('preset').selectOption('single');
-    await page.getByTestId('run-name').fill(o.name);
-    await page.getByTestId('width-multiplier').fill('0.25');
-    await page.getByTestId('epochs').fill(String(o.epochs));
-    await page.getByTestId('max-steps').fill(String(o.maxSteps));
-    await page.getByTestId('batch-size').fill('8');
-    await page.getByTestId('log-every').fill('1');
-  };
 
   beforeAll(async () => {
     s = await serveAndBrowse(DEMO_FRAMES);
@@ -54,24 +44,14 @@ describe.skipIf(!HAVE)('reloads, routes and re-attaching to a running experiment
     await s?.stop();
   });
 
-  // A failed step leaves a picture of the page (and the server's stderr in the report) to see why.
-  beforeEach((ctx) => {
-    ctx.onTestFailed(async () => {
-      await page?.screenshot({ path: join(ART, `reload-failed-${ctx.task.name.slice(0, 24).replace(/\W+/g, '-')}.png`), fullPage: true }).catch(() => {});
-      if (s?.stderr.length) console.error(s.stderr.join('').slice(-4000));
-    });
-  });
+  keepFailures('reload', () => ({ page, s }));
 
   it('keeps the open data set and the forms across a reload, and the route names the view', async () => {
     await page.goto(s.url);
     await page.getByTestId('empty-state').waitFor();
     expect(await hash()).toBe('#/data');
-    await page.getByTestId('open-form').click();
-    await page.getByTestId('input-width').fill('64');
-    await page.getByTestId('input-height').fill('32');
-    await page.getByTestId('try-demo').click();
-    await page.getByTestId('frame-image').waitFor({ timeout: 90_000 });
-    await fillGrid({ name: 'quick', epochs: 2, maxSteps: 4 });
+    await openDemo(page);
+    await fillGrid(page, { preset: 'single', name: 'quick', epochs: 2, maxSteps: 4 });
     expect(await hash()).toBe('#/experiment');
 
     await page.reload();
@@ -90,10 +70,7 @@ describe.skipIf(!HAVE)('reloads, routes and re-attaching to a running experiment
 
   it('Compare: error in degrees per epoch for every run, loss per run, predicted vs true over time with the frame of a clicked point; routes survive a reload', async () => {
     await page.getByTestId('nav-experiment').click();
-    await page.getByTestId('start').click();
-    await page.getByTestId('to-compare').waitFor({ timeout: 150_000 });
-    await page.getByTestId('to-compare').click();
-    await page.getByTestId('compare-table').waitFor();
+    await trainToCompare(page);
     const experimentId = await page.getByTestId('experiment-select').inputValue();
     expect(experimentId).not.toBe('');
     await expect.poll(() => hash()).toBe(`#/compare/${experimentId}`);
@@ -113,8 +90,7 @@ describe.skipIf(!HAVE)('reloads, routes and re-attaching to a running experiment
     await page.getByTestId('compare-table').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('experiment-select').inputValue()).toBe(experimentId);
 
-    await page.getByTestId('compare-table').locator('tbody tr').first().locator('button').click();
-    await page.getByTestId('run-summary').waitFor();
+    await openFirstRunDetail(page);
     const runHash = await hash();
     expect(runHash).toMatch(/^#\/run\/[\w.-]+$/);
     await page.reload();
@@ -136,11 +112,15 @@ describe.skipIf(!HAVE)('reloads, routes and re-attaching to a running experiment
     await page.getByTestId('compare-table').waitFor();
   }, 240_000);
 
-  it('re-attaches after a reload during training: Live shows the run, Start stays disabled, Cancel works, another page follows', async () => {
-    await fillGrid({ name: 'long', epochs: 200, maxSteps: 0 });
+  it('re-attaches after a reload during training: Live shows the run and the runs not started, Start stays disabled, Cancel works, another page follows', async () => {
+    // Four runs: the first trains for long, the other three wait (and must still be listed after the reload).
+    await fillGrid(page, { preset: 'output-head', name: 'long', epochs: 200, maxSteps: 0 });
     await page.getByTestId('start').click();
-    const stepCell = () => page.locator('[data-testid="live-runs"] td').nth(2).textContent();
-    await expect.poll(stepCell, { timeout: 90_000 }).toMatch(/\d+ \(epoch/);
+    const stepCell = () => firstRunStep(page);
+    await waitForFirstStep(page);
+    const waiting = await notStartedRuns(page);
+    expect(waiting.statuses).toEqual(['waiting', 'waiting', 'waiting']);
+    expect(waiting.names.every((n) => n.startsWith('long'))).toBe(true);
     // A second page, opened on Compare while the grid runs: it is told when the experiment ends.
     const other = await s.browser.newPage({ viewport: { width: 1440, height: 900 } });
     await other.goto(`${s.url}#/compare`);
@@ -148,8 +128,11 @@ describe.skipIf(!HAVE)('reloads, routes and re-attaching to a running experiment
 
     await page.reload();
     expect(await hash()).toBe('#/live');
-    await expect.poll(() => page.getByTestId('run-status').first().textContent(), { timeout: 30_000 }).toMatch(/running/);
+    await waitForFirstRunStatus(page, /running/, 30_000);
     await expect.poll(() => page.getByTestId('live-runs').textContent()).toMatch(/long/);
+    // The runs not started are listed as before the reload: same names, same order, waiting.
+    await expect.poll(() => notStartedRuns(page)).toEqual(waiting);
+    expect(await page.getByTestId('live-progress').textContent()).toMatch(/of 4 runs/);
     // Steps logged before the reload are read back from the workspace, later ones arrive live.
     const firstStep = Number(/^(\d+)/.exec((await stepCell()) ?? '')?.[1] ?? NaN);
     await expect.poll(async () => Number(/^(\d+)/.exec((await stepCell()) ?? '')?.[1] ?? NaN), { timeout: 30_000 }).toBeGreaterThan(Number.isNaN(firstStep) ? 0 : firstStep);
@@ -160,12 +143,12 @@ describe.skipIf(!HAVE)('reloads, routes and re-attaching to a running experiment
     expect(await page.getByTestId('experiment-running-note').textContent()).toMatch(/running/);
     await page.getByTestId('nav-live').click();
     const t0 = Date.now();
-    await page.getByTestId('cancel').click();
-    await page.getByTestId('cancel-confirm').click();
+    await confirmCancel(page);
     // Cancelling… until the backend answers; on an idle machine the answer can come first and the button goes away.
     const cancelState = async (): Promise<string> => ((await page.getByTestId('cancel').count()) === 0 ? 'gone' : ((await page.getByTestId('cancel').textContent({ timeout: 1_000 }).catch(() => 'gone')) ?? ''));
     await expect.poll(cancelState, { timeout: 5_000 }).toMatch(/Cancelling|gone/);
-    await expect.poll(() => page.getByTestId('run-status').first().textContent(), { timeout: 120_000 }).toMatch(/cancelled/);
+    await waitForFirstRunStatus(page, /cancelled/);
+    await expect.poll(async () => (await notStartedRuns(page)).statuses).toEqual(['skipped', 'skipped', 'skipped']);
     // The page keeps up with a run logging every step: Cancel's answer is not queued behind minutes of redraws.
     expect(Date.now() - t0).toBeLessThan(30_000);
     await page.getByTestId('to-compare').waitFor();
