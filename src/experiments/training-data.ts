@@ -9,7 +9,7 @@
  * 13,500 frames: a 10-minute drive at 20 Hz fits and later epochs never touch
  * the disk), and only one float batch per call is allocated.
  */
-import { augmentInPlace } from '../data/augment.ts';
+import { augmentBytesInto, UNIT, unitSum } from '../data/augment.ts';
 import { blockSplit } from '../data/split.ts';
 import { UserError } from '../errors.ts';
 import type { AugmentConfig, SplitConfig } from '../train/config.ts';
@@ -25,6 +25,8 @@ export class FrameLru {
   #max: number;
   #frames = new Map<number, Uint8Array>();
   #bytes = 0;
+  /** unitSum of frames handed out (they are never written to), kept while the frame lives. */
+  #sums = new WeakMap<Uint8Array, number>();
   hits = 0;
   misses = 0;
 
@@ -59,12 +61,19 @@ export class FrameLru {
   get bytes(): number {
     return this.#bytes;
   }
+
+  /**
+   * unitSum(px, px.length) of a frame this LRU returned, computed once per
+   * frame: the brightness/contrast mean of every later augmentation of it.
+   */
+  unitSum(px: Uint8Array): number {
+    let s = this.#sums.get(px);
+    if (s === undefined) this.#sums.set(px, (s = unitSum(px, px.length)));
+    return s;
+  }
 }
 
-/** UNIT[v] = v / 255 as float32: a table lookup gives the very numbers of the division, with less work per pixel. */
-const UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
-
-/** x[off + p] = px[p] / 255 for p < count: uint8 pixels scaled to [0, 1]. */
+/** x[off + p] = px[p] / 255 for p < count: uint8 pixels scaled to [0, 1] (the reference for the scaling in augmentBytesInto). */
 export function scaleInto(x: Float32Array, off: number, px: Uint8Array, count: number): void {
   for (let p = 0; p < count; p++) x[off + p] = UNIT[px[p]];
 }
@@ -73,6 +82,8 @@ export function scaleInto(x: Float32Array, off: number, px: Uint8Array, count: n
 class FrameSource implements SampleSource {
   readonly size: number;
   readonly anglesDeg: Float32Array;
+  /** Whether augmentation takes a mean of pixels (brightness/contrast), which starts from the frame's pixel sum. */
+  readonly #keepSums: boolean;
 
   constructor(
     private readonly ds: Dataset,
@@ -83,6 +94,7 @@ class FrameSource implements SampleSource {
   ) {
     this.size = sampleIndices.length;
     this.anglesDeg = Float32Array.from(sampleIndices, (i) => ds.anglesDeg[i]);
+    this.#keepSums = augment !== null && (augment.brightness > 0 || augment.contrast > 0);
   }
 
   async batch(indices: ArrayLike<number>, rng?: Rng): Promise<Batch> {
@@ -95,17 +107,17 @@ class FrameSource implements SampleSource {
     const per = w * h * c;
     const n = idx.length;
     // Shared memory: a gradient worker pool reads its shards of it without copies (engine/parallel.ts).
-    const x = new Float32Array(new SharedArrayBuffer(n * per * 4));
+    const sab = new SharedArrayBuffer(n * per * 4);
+    const x = new Float32Array(sab);
+    const xBits = new Int32Array(sab);
     const yDeg = new Float32Array(n);
     for (let j = 0; j < n; j++) {
       const k = idx[j];
       if (!(k >= 0 && k < this.size)) throw new RangeError(`sample ${k} is outside this split (size ${this.size})`);
       const px = this.frames.get(this.ds.sampleFrame[this.sampleIndices[k]]);
-      const off = j * per;
-      scaleInto(x, off, px, per);
-      let angle = this.anglesDeg[k];
-      if (rng && this.augment) angle = augmentInPlace(x.subarray(off, off + per), h, w, c, angle, this.augment, rng);
-      yDeg[j] = angle;
+      // Scaling to [0, 1] and augmentation in one pass: the very numbers of scaleInto then augmentInPlace.
+      const sum = rng && this.#keepSums && px.length === per ? this.frames.unitSum(px) : undefined;
+      yDeg[j] = augmentBytesInto(x, xBits, j * per, px, h, w, c, this.anglesDeg[k], this.augment, rng, sum);
     }
     return { x, yDeg, size: n };
   }
