@@ -91,6 +91,8 @@ class FrameSource implements SampleSource {
     readonly sampleIndices: Int32Array,
     private readonly frames: FrameLru,
     private readonly augment: AugmentConfig | null,
+    /** Called after each batch with the ms of its loading, scaling and augmentation on this thread (benchmarks). */
+    private readonly onBatch?: (ms: number, samples: number) => void,
   ) {
     this.size = sampleIndices.length;
     this.anglesDeg = Float32Array.from(sampleIndices, (i) => ds.anglesDeg[i]);
@@ -102,6 +104,7 @@ class FrameSource implements SampleSource {
     // event loop lets them run while a worker-thread gradient provider computes, instead of before it starts.
     const idx = Array.from(indices);
     await new Promise((r) => setImmediate(r));
+    const t0 = this.onBatch ? performance.now() : 0;
     const { width: w, height: h } = this.ds.frames;
     const c = 3;
     const per = w * h * c;
@@ -119,6 +122,7 @@ class FrameSource implements SampleSource {
       const sum = rng && this.#keepSums && px.length === per ? this.frames.unitSum(px) : undefined;
       yDeg[j] = augmentBytesInto(x, xBits, j * per, px, h, w, c, this.anglesDeg[k], this.augment, rng, sum);
     }
+    this.onBatch?.(performance.now() - t0, n);
     return { x, yDeg, size: n };
   }
 }
@@ -141,7 +145,7 @@ export function datasetToTrainingData(
   ds: Dataset,
   split: SplitConfig,
   augment: AugmentConfig,
-  o: { frameCacheBytes?: number; frameCache?: FrameLru } = {},
+  o: { frameCacheBytes?: number; frameCache?: FrameLru; onTrainBatch?: (ms: number, samples: number) => void } = {},
 ): DatasetTrainingData {
   const n = ds.anglesDeg.length;
   let s: ReturnType<typeof blockSplit>;
@@ -158,7 +162,7 @@ export function datasetToTrainingData(
   const frames = o.frameCache ?? new FrameLru(ds.frames, o.frameCacheBytes);
   return {
     inputShape: [ds.frames.height, ds.frames.width, 3],
-    train: new FrameSource(ds, s.train, frames, augment),
+    train: new FrameSource(ds, s.train, frames, augment, o.onTrainBatch),
     val: new FrameSource(ds, s.val, frames, null),
     trainIndices: s.train,
     valIndices: s.val,

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { timedTrainSource } from '../../bench/e2e-lab.ts';
+import { batchTimer } from '../../bench/e2e-lab.ts';
 import { E2E_QUICK, e2eConfig, formatEndToEnd, type EndToEnd } from '../../bench/e2e.ts';
 import { findTorchPython } from '../../bench/peer.ts';
 import { datasetToTrainingData, FrameLru } from '../../src/experiments/training-data.ts';
@@ -22,32 +22,34 @@ const dir = mkdtempSync(join(tmpdir(), 'steerlab-e2e-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('end-to-end bench', () => {
-  it('times the lab\'s batches without changing them: same frames, scaling and augmentation for the same rng', { timeout: 120_000 }, async () => {
+  it('times the lab\'s own training batches (the hook sees each one; batches and validation unchanged)', { timeout: 120_000 }, async () => {
     const drive = await synthesizeDrive(join(dir, 'drive'), { frames: 200, seed: 3, width: 64, height: 32, fps: 20 });
     const ds = await loadDatasets([{ source: drive.videoPath, labels: drive.labelsPath, input: { width: 32, height: 16 } }], { cacheDir: join(dir, 'cache') });
     try {
       const config = e2eConfig(1);
-      const lru = new FrameLru(ds.frames);
-      const td = datasetToTrainingData(ds, config.split, config.augment, { frameCache: lru });
-      const timers = { batchMs: 0, augmentMs: 0, samples: 0, inCompute: 0, inStepMs: 0 };
-      const timed = timedTrainSource(ds, td, lru, config.augment, timers);
-      const idx = Array.from({ length: Math.min(12, td.train.size) }, (_, i) => (i * 7) % td.train.size);
+      const timers = { batchMs: 0, samples: 0, inCompute: 0, inStepMs: 0 };
+      const plain = datasetToTrainingData(ds, config.split, config.augment, { frameCache: new FrameLru(ds.frames) });
+      const timed = datasetToTrainingData(ds, config.split, config.augment, { frameCache: new FrameLru(ds.frames), onTrainBatch: batchTimer(timers) });
+      const idx = Array.from({ length: Math.min(12, plain.train.size) }, (_, i) => (i * 7) % plain.train.size);
       for (const rng of [() => createRng(5), () => undefined]) {
-        const want = await td.train.batch(idx, rng());
-        const got = await timed.batch(idx, rng());
+        const want = await plain.train.batch(idx, rng());
+        const got = await timed.train.batch(idx, rng());
         expect(got.size).toBe(want.size);
         expect(Array.from(got.yDeg)).toEqual(Array.from(want.yDeg));
         expect(Buffer.from(got.x.buffer).equals(Buffer.from(want.x.buffer))).toBe(true);
       }
       expect(timers.samples).toBe(2 * idx.length);
       expect(timers.batchMs).toBeGreaterThan(0);
+      expect(timers.inStepMs).toBe(0); // no worker step was in flight
+      await timed.val.batch([0, 1]);
+      expect(timers.samples).toBe(2 * idx.length); // validation batches are the trainer's validation phase, not counted here
     } finally {
       ds.frames.close();
     }
   });
 
   it('prints the comparison with units, the phases and the CPU it ran on', () => {
-    const phases = { batch: 1000, augment: 500, step: 20000, diagnostics: 300, validation: 4000, other: 700 };
+    const phases = { batch: 1000, augment: null, step: 20000, diagnostics: 300, validation: 4000, other: 700 };
     const e = {
       labSamplesPerS: 150, peerSamplesPerS: 300, ratio: 0.5, ratioRange: [0.45, 0.55], cpuMsPerSample: { lab: 12.5, peer: 6.25 }, labPhasesMs: phases,
       labTrainerPhasesMs: { batch: 10, step: 20000, diagnostics: 300, validation: 4000, checkpoint: 200, other: 1990 },
@@ -59,7 +61,7 @@ describe('end-to-end bench', () => {
     } as unknown as EndToEnd;
     const text = formatEndToEnd(e);
     expect(text).toContain('lab 150.0 samples/s, PyTorch loop 300.0 samples/s, ratio 0.50x (rounds 0.45-0.55)');
-    expect(text).toContain('batch 1000, augment 500, step 20000, diagnostics 300, validation 4000, other 700');
+    expect(text).toContain('batch 1000 (augmentation included: one pass), step 20000, diagnostics 300, validation 4000, other 700');
     expect(text).toContain('wasm (fma kernels) x2 workers');
     expect(text).toContain('CPU ms per training sample: lab 12.50, PyTorch loop 6.25');
     expect(text).toContain('Test EPYC (family 26 model 68, AVX-512)');
@@ -72,7 +74,9 @@ describe('end-to-end bench', () => {
     expect(machine.cores).toBeGreaterThan(0);
     for (const k of ['labSamplesPerS', 'peerSamplesPerS', 'ratio', 'cpuMsPerSample', 'labPhasesMs', 'cpu', 'cell', 'samplesPerCell', 'rounds', 'loadAverage']) expect(e).toHaveProperty(k);
     expect(Object.keys(e.labPhasesMs).sort()).toEqual(['augment', 'batch', 'diagnostics', 'other', 'step', 'validation']);
-    for (const v of Object.values(e.labPhasesMs)) expect(Number.isFinite(v)).toBe(true);
+    expect(e.labPhasesMs.augment).toBeNull(); // fused into batch: the lab augments while it scales
+    for (const [k, v] of Object.entries(e.labPhasesMs)) if (k !== 'augment') expect(Number.isFinite(v), k).toBe(true);
+    expect(e.labPhasesMs.batch).toBeGreaterThan(0);
     expect(e.cpu.model).toEqual(expect.any(String));
     expect(e.cell).toMatchObject({ epochs: E2E_QUICK.epochs, batch: 32, logEvery: 10, augment: { flip: true } });
     expect(e.rounds.lab).toHaveLength(E2E_QUICK.rounds);
