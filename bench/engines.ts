@@ -69,8 +69,8 @@ interface Timed {
   segments: number[];
 }
 
-/** timeLoop over b.segments segments, calling `between` after each. */
-async function timeSegments(f: () => void | Promise<void>, warmup: number, b: Budget, kind: 'train' | 'fwd', between?: Between): Promise<Timed> {
+/** timeLoop over b.segments segments, calling `between` after each; each call of f handles perCall samples. */
+async function timeSegments(f: () => void | Promise<void>, warmup: number, b: Budget, kind: 'train' | 'fwd', between?: Between, perCall = BATCH): Promise<Timed> {
   const k = Math.max(1, b.segments ?? 1);
   const part = { minSteps: Math.ceil(b.minSteps / k), seconds: b.seconds / k };
   let ms = 0;
@@ -82,7 +82,7 @@ async function timeSegments(f: () => void | Promise<void>, warmup: number, b: Bu
     ms += t.ms * t.n;
     cpuMs += t.cpuMs * t.n;
     n += t.n;
-    segments.push((BATCH * 1000) / t.ms);
+    segments.push((perCall * 1000) / t.ms);
     await between?.(kind, i);
   }
   return { ms: ms / n, cpuMs: cpuMs / n, n, segments };
@@ -139,7 +139,15 @@ export async function measureEngine(engine: EngineName, workers: number, b: Budg
     const train = await timeSegments(step, 0, b, 'train', between);
     const workerComputeMs = workerSteps > 0 ? workerMs / workerSteps : undefined;
     let fwd: Timed | null = null;
-    if (!provider) {
+    // Forward samples per timed call: with workers, one batch per worker in flight at once, as the
+    // validation pass runs them (evaluateSource over provider.predict).
+    const fwdPerCall = provider ? BATCH * provider.concurrency : BATCH;
+    if (provider) {
+      const weights = model.getWeights();
+      fwd = await timeSegments(async () => {
+        await Promise.all(Array.from({ length: provider.concurrency }, () => provider.predict(weights, xArr, BATCH)));
+      }, 2, { ...b, seconds: b.seconds / 2 }, 'fwd', between, fwdPerCall);
+    } else {
       fwd = await timeSegments(() => {
         tf.tidy(() => model.apply(x, { training: false }).output.dataSync());
       }, 2, { ...b, seconds: b.seconds / 2 }, 'fwd', between);
@@ -147,14 +155,14 @@ export async function measureEngine(engine: EngineName, workers: number, b: Budg
     return {
       name, engine: info.name, workers,
       trainSamplesPerS: (BATCH * 1000) / train.ms,
-      fwdSamplesPerS: fwd ? (BATCH * 1000) / fwd.ms : null,
+      fwdSamplesPerS: fwd ? (fwdPerCall * 1000) / fwd.ms : null,
       trainStepMs: train.ms,
       trainCpuMsPerStep: train.cpuMs,
       steps: train.n,
       trainSegments: train.segments,
       ...(fwd ? { fwdSegments: fwd.segments } : {}),
       ...(workerComputeMs !== undefined ? { workerComputeMs } : {}),
-      ...(provider ? { note: 'forward pass runs in-process: see the 1-thread row' } : {}),
+      ...(provider ? { note: `forward: ${provider.concurrency} batches of ${BATCH} in flight on the workers, as validation runs` } : {}),
     };
   } finally {
     provider?.dispose();
