@@ -4,7 +4,10 @@
  * src/reference/frames.ts), a reference job for the same split, targets,
  * model, optimiser and augmentation (src/reference/job.ts), and one
  * bench/e2e_peer.py process kept up that trains the cell on request with
- * src/reference/reference.py's loop pieces.
+ * src/reference/reference.py's loop pieces. As in `steerlab reference`, the
+ * peer initialises with PyTorch's defaults and draws from torch's own seeded
+ * stream, so its validation RMSE matches the lab's over seeds, not per seed
+ * (see e2eConfig).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
