@@ -83,7 +83,7 @@ export interface EndToEnd {
   samplesPerCell: { lab: number; peer: number | null };
   /**
    * Each round's cells. valRmseDeg (degrees) is one seed per side, a check that the cell trained: not an
-   * accuracy comparison (see e2eConfig; `steerlab reference --seeds` compares the lab with PyTorch over seeds).
+   * accuracy comparison (see e2eConfig; `compare --seeds N`, then `steerlab reference` on it, compares the lab with PyTorch over seeds).
    */
   rounds: { lab: Pick<LabCell, 'samples' | 'wallS' | 'cpuS' | 'valRmseDeg'>[]; peer: Pick<PeerCell, 'samples' | 'wallS' | 'cpuS' | 'valRmseDeg'>[] };
   /** Seconds of the untimed set-up: synthesis, first decode into the cache, warm cache open, worker pool start, peer start. */
