@@ -19,6 +19,7 @@ if (!HAVE && REQUIRED) throw new Error(`STEERLAB_REQUIRE_E2E=1 but Chromium is m
 /** Epochs per run: small, but more than one so that "best" and "last" epoch could differ. */
 const EPOCHS = 2;
 
+/** `steps`: how many steps the run trained (its last step's name + 1: steps are numbered from 0 in every view). */
 interface LiveRow { name: string; steps: number; epoch: string; mae: string; findings: string; count: number }
 
 describe.skipIf(!HAVE)('the same run shows the same numbers in every view', () => {
@@ -79,7 +80,7 @@ describe.skipIf(!HAVE)('the same run shows the same numbers in every view', () =
     await s?.stop();
   });
 
-  it('Live training: 1-based epochs, "epoch N/N" at the end, MAE and RMSE of the last epoch', async () => {
+  it('Live training: 1-based epochs, "epoch N/N" at the end, steps named from 0 alike in the table, the diagnostics and the heatmap, MAE and RMSE of the last epoch', async () => {
     await fillGrid(page, { preset: 'output-head', epochs: EPOCHS, maxSteps: 4 });
     await page.getByTestId('start').click();
     await page.getByTestId('to-compare').waitFor({ timeout: 200_000 });
@@ -95,6 +96,9 @@ describe.skipIf(!HAVE)('the same run shows the same numbers in every view', () =
       expect(m, step).not.toBeNull();
       expect(m![2]).toBe(String(EPOCHS));
       expect(m![3]).toBe(String(EPOCHS));
+      // The last step (a step is logged, with its diagnostics, every step) has one name: the table's, the heading's, the heatmap's last column.
+      await expect.poll(async () => (await page.getByTestId('live-diag-title').textContent())?.trim()).toBe(`Diagnostics of ${name} at step ${m![1]}`);
+      expect((await page.getByTestId('grad-heatmap').locator('canvas').getAttribute('data-columns'))!.split(',').at(-1), `${name}: heatmap's last column vs the table`).toBe(m![1]);
       const mae = (await row.getByTestId('live-mae').textContent())!.trim();
       await expect.poll(() => page.getByTestId('live-last-epoch').textContent()).toContain(name);
       expect((await page.getByTestId('live-sel-mae').textContent())!.trim()).toBe(mae);
@@ -103,7 +107,7 @@ describe.skipIf(!HAVE)('the same run shows the same numbers in every view', () =
       const findings = (await items.allTextContents()).join('\n');
       // The findings column counts the list shown below it.
       expect(await row.locator('td').last().textContent()).toBe(String(await items.count()));
-      live.set(name, { name, steps: Number(m![1]), epoch: `${m![2]}/${m![3]}`, mae: `${mae}|${rmse}`, findings, count: await items.count() });
+      live.set(name, { name, steps: Number(m![1]) + 1, epoch: `${m![2]}/${m![3]}`, mae: `${mae}|${rmse}`, findings, count: await items.count() });
       await heatmapLabelsRegular();
       const bars = await deadSaturatedLabels();
       if (/head=tanh/.test(name)) expect(bars.some((l) => / \(tanh head\)$/.test(l)), bars.join(', ')).toBe(true);
