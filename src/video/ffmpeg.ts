@@ -188,6 +188,30 @@ export interface SpawnOptions {
   onStderrLine?(line: string): boolean | void;
   /** How many trailing stderr characters to keep for error messages. */
   stderrTailChars?: number;
+  /**
+   * Keep glibc's iconv modules out of the child (see isolatedGconvEnv). Default: on for the npm packages'
+   * binaries on Linux (static builds), off for STEERLAB_FFMPEG/STEERLAB_FFPROBE and PATH.
+   */
+  isolateGconv?: boolean;
+}
+
+/**
+ * The npm packages' Linux binaries are static builds (johnvansickle.com, glibc 2.28 linked in). Their
+ * MPEG-TS demuxer converts the service names in every .ts file's SDT with iconv_open("UTF-8", "ISO6937"),
+ * and static glibc loads that converter from the host's gconv-modules.cache: the host's ISO_6937.so pulls
+ * in the host's libc.so.6 and the process dies from SIGSEGV (ffprobe N-66595 on Debian 12, glibc 2.36,
+ * on every .ts). GCONV_PATH set (even empty) makes glibc skip the cache and read only the plain
+ * gconv-modules file, which on glibc >= 2.34 hosts no longer lists ISO-6937 (it moved to
+ * gconv-modules.d/, which 2.28 does not read): iconv_open fails cleanly and FFmpeg keeps the name's bytes.
+ * Built-in conversions (UTF-8, ASCII) are unaffected, and the lab reads no service names.
+ */
+export function isolatedGconvEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, GCONV_PATH: '' };
+}
+
+/** Whether spawnTool isolates gconv for a binary by default: the npm packages' static builds on Linux. */
+export function isStaticPackageBuild(loc: ToolLocation): boolean {
+  return process.platform === 'linux' && loc.source !== 'env' && loc.source !== 'PATH';
 }
 
 const live = new Set<ChildProcessWithoutNullStreams>();
@@ -215,12 +239,14 @@ function installExitHook(): void {
 
 /** Spawns the tool with an argument array (never a shell) and manages its lifetime. */
 export function spawnTool(tool: Tool, args: readonly string[], o: SpawnOptions = {}): ManagedChild {
-  const { path } = locateTool(tool);
+  const loc = locateTool(tool);
+  const { path } = loc;
   const graceMs = o.graceMs ?? 2000;
   const tailChars = o.stderrTailChars ?? 4000;
   installExitHook();
   spawned++;
-  const child = spawn(path, args as string[], { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, shell: false });
+  const env = (o.isolateGconv ?? isStaticPackageBuild(loc)) ? isolatedGconvEnv() : undefined;
+  const child = spawn(path, args as string[], { stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true, shell: false, env });
   live.add(child);
   let tail = '';
   let partial = '';

@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../errors.ts';
-import { lastErrorLine, runTool } from './ffmpeg.ts';
+import { isStaticPackageBuild, lastErrorLine, locateTool, resolveFfprobe, runTool, type ExitResult } from './ffmpeg.ts';
 import type { VideoInfo } from './types.ts';
 
 interface ProbeJson {
@@ -63,6 +63,48 @@ export function ffInput(path: string): string {
   return `file:${resolve(path)}`;
 }
 
+/** Signals that mean ffprobe crashed (not that someone stopped it). */
+const CRASH_SIGNALS: ReadonlySet<string> = new Set(['SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGABRT', 'SIGFPE']);
+
+/** ffprobe binaries (by path) that crashed until run with gconv isolated (see isolatedGconvEnv). */
+const needsIsolatedGconv = new Set<string>();
+
+function crashSignal(r: ExitResult): string | null {
+  return r.status === 'failed' && r.signal ? r.signal : null;
+}
+
+/**
+ * Runs ffprobe on a file. The npm packages' static builds run with glibc's iconv modules kept out
+ * (spawnTool does that; without it they die from SIGSEGV on every MPEG-TS file); another ffprobe
+ * (STEERLAB_FFPROBE, PATH) that crashes is retried once the same way, and remembered if that helped.
+ * An ffprobe that still dies from a signal gives one UserError naming the file, the binary and the fix.
+ */
+async function runProbe(path: string, args: string[], signal?: AbortSignal): Promise<{ result: ExitResult; stdout: string }> {
+  const loc = locateTool('ffprobe');
+  const isolated = isStaticPackageBuild(loc) || (process.platform === 'linux' && needsIsolatedGconv.has(loc.path));
+  let run = await runTool('ffprobe', args, { signal, isolateGconv: isolated });
+  const sig = crashSignal(run.result);
+  if (sig && CRASH_SIGNALS.has(sig) && !isolated && process.platform === 'linux') {
+    run = await runTool('ffprobe', args, { signal, isolateGconv: true });
+    if (run.result.status === 'ok') needsIsolatedGconv.add(loc.path);
+  }
+  const died = crashSignal(run.result);
+  if (died) {
+    let version = '';
+    try {
+      version = `, version ${resolveFfprobe().version}`;
+    } catch {
+      /* the message names the binary anyway */
+    }
+    const fix =
+      loc.source === 'env'
+        ? 'point STEERLAB_FFPROBE to another ffprobe (e.g. /usr/bin/ffprobe from `apt-get install ffmpeg`)'
+        : 'set STEERLAB_FFPROBE to a newer ffprobe (e.g. STEERLAB_FFPROBE=/usr/bin/ffprobe after `apt-get install ffmpeg`)';
+    throw new UserError(`ffprobe died from ${died} while reading "${path}" (ffprobe "${loc.path}" from ${loc.source}${version}); ${fix}`);
+  }
+  return run;
+}
+
 /** Checks the path before handing it to ffprobe, so the error names the real problem. */
 export function assertReadableFile(path: string): number {
   let size: number;
@@ -98,8 +140,8 @@ export function isVariableRate(timesS: ArrayLike<number>): boolean {
 /** Probes a video file, including per-frame times; throws UserError naming the file and a fix. */
 export async function probeVideoDetailed(path: string, signal?: AbortSignal): Promise<DetailedProbe> {
   assertReadableFile(path);
-  const { result, stdout } = await runTool(
-    'ffprobe',
+  const { result, stdout } = await runProbe(
+    path,
     [
       '-v', 'error',
       '-select_streams', 'v:0',
@@ -107,7 +149,7 @@ export async function probeVideoDetailed(path: string, signal?: AbortSignal): Pr
       '-of', 'json',
       '-i', ffInput(path),
     ],
-    { signal },
+    signal,
   );
   if (result.status === 'cancelled') throw new UserError(`probing "${path}" was cancelled`);
   if (result.status !== 'ok') {
@@ -183,7 +225,7 @@ export async function probeVideo(path: string, signal?: AbortSignal): Promise<Vi
 /** Size and codec of a single image (the first frame of an image folder). */
 export async function probeImage(path: string): Promise<{ width: number; height: number; codec: string }> {
   assertReadableFile(path);
-  const { result, stdout } = await runTool('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,codec_name', '-of', 'json', '-i', ffInput(path)]);
+  const { result, stdout } = await runProbe(path, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,codec_name', '-of', 'json', '-i', ffInput(path)]);
   const st = result.status === 'ok' ? (JSON.parse(stdout) as ProbeJson).streams?.[0] : undefined;
   if (!st?.width || !st.height) {
     const why = result.status === 'ok' ? 'no picture found' : result.status === 'spawn-error' ? result.message : lastErrorLine(result.stderrTail);

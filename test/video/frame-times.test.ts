@@ -11,7 +11,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildFrameCache, loadDataset } from '../../src/video/dataset.ts';
 import { FrameCountMismatchError, decodeFrames, filterChain, type DecodedFrame } from '../../src/video/decode.ts';
 import { encodeRawVideo } from '../../src/video/encode.ts';
-import { liveCount, locateTool, spawnCount } from '../../src/video/ffmpeg.ts';
+import { UserError } from '../../src/errors.ts';
+import { liveCount, locateTool, runTool, spawnCount } from '../../src/video/ffmpeg.ts';
 import { probeVideoDetailed } from '../../src/video/probe.ts';
 import { LOSSLESS, VFR_TIMES_S, indexColour, indexFrame, meanRgb, tempDir, writeIndexVideo, writeVfrVideo, collectFrames as all } from './fixtures.ts';
 
@@ -121,6 +122,106 @@ describe('frame times from packets', () => {
     } finally {
       if (prev === undefined) delete process.env.STEERLAB_FFMPEG;
       else process.env.STEERLAB_FFMPEG = prev;
+    }
+  });
+});
+
+describe('MPEG-TS (.ts, as many dashcams record) with the bundled ffmpeg and ffprobe', () => {
+  const ts = join(dir, 'cfr.ts');
+  const saved = { ffmpeg: process.env.STEERLAB_FFMPEG, ffprobe: process.env.STEERLAB_FFPROBE };
+  const restore = (): void => {
+    for (const [k, v] of [['STEERLAB_FFMPEG', saved.ffmpeg], ['STEERLAB_FFPROBE', saved.ffprobe]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  beforeAll(async () => {
+    delete process.env.STEERLAB_FFMPEG;
+    delete process.env.STEERLAB_FFPROBE;
+    // Written by the bundled ffmpeg: its mpegts muxer adds an SDT (service "Service01"), whose names made
+    // the bundled static ffprobe (N-66595) die from SIGSEGV in iconv on glibc >= 2.34 hosts.
+    await writeIndexVideo(ts);
+  });
+
+  it('probes, decodes (packet times = showinfo times, same bytes) and matches labels by time', async () => {
+    delete process.env.STEERLAB_FFMPEG;
+    delete process.env.STEERLAB_FFPROBE;
+    try {
+      expect(locateTool('ffprobe').source).toBe('@ffprobe-installer/ffprobe');
+      expect(locateTool('ffmpeg').source).toBe('@ffmpeg-installer/ffmpeg');
+      const p = await probeVideoDetailed(ts);
+      expect(p.info).toMatchObject({ frames: 60, width: 64, height: 32, codec: 'h264' });
+      expect(p.info.fps).toBeCloseTo(30, 6);
+      expect(p.packetTimes).toBe(true);
+      // 90 kHz ticks: 1/30 s is exactly 3000, and times count from the container's start_time.
+      p.frameTimesS.forEach((t, i) => expect(Math.abs(t - i / 30)).toBeLessThanOrEqual(1e-6));
+      const fast = await all(decodeFrames(ts, { width: 16, height: 8 }, { frameTimesS: p.frameTimesS }));
+      const slow = await all(decodeFrames(ts, { width: 16, height: 8 }));
+      expect(fast).toHaveLength(60);
+      expect(slow).toHaveLength(60);
+      fast.forEach((f, i) => {
+        expect(Math.abs(f.ptsS - slow[i].ptsS)).toBeLessThanOrEqual(1e-6);
+        expect(Buffer.from(f.rgb).equals(Buffer.from(slow[i].rgb))).toBe(true);
+        const c = meanRgb(f.rgb, 16, 0, 7, 0, 8);
+        expect(Math.abs(c[0] - indexColour(i)[0])).toBeLessThan(4);
+        expect(Math.abs(c[1] - indexColour(i)[1])).toBeLessThan(4);
+      });
+      const labels = join(dir, 'ts-labels.csv');
+      writeFileSync(labels, 'timestamp_s,steering_deg\n' + Array.from({ length: 60 }, (_, i) => `${(i / 30).toFixed(6)},${i}`).join('\n') + '\n');
+      const before = spawnCount();
+      const d = await loadDataset({ source: ts, labels, input: { width: 16, height: 8 } }, { cacheDir: join(dir, 'cache-ts') });
+      // The packet path: one ffprobe and one ffmpeg.
+      expect(spawnCount() - before).toBe(2);
+      expect(d.frames.count).toBe(60);
+      d.frames.timestampsS.forEach((t, i) => expect(Math.abs(t - i / 30)).toBeLessThanOrEqual(1e-6));
+      expect(d.anglesDeg).toHaveLength(60);
+      d.anglesDeg.forEach((a, i) => expect(Math.abs(a - i)).toBeLessThan(1e-3));
+      d.frames.close();
+    } finally {
+      restore();
+    }
+  });
+
+  it('another ffprobe that crashes only with the host iconv modules is retried without them, once per binary', async () => {
+    const real = locateTool('ffprobe').path;
+    const wrapper = join(dir, 'gconv-crash-ffprobe.sh');
+    // Crashes as the static build did on .ts: unless GCONV_PATH is set.
+    writeFileSync(wrapper, `#!/bin/sh\n[ -z "\${GCONV_PATH+x}" ] && kill -SEGV $$\nexec '${real}' "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    process.env.STEERLAB_FFPROBE = wrapper;
+    try {
+      const plain = await runTool('ffprobe', ['-version']);
+      expect(plain.result).toMatchObject({ status: 'failed', signal: 'SIGSEGV' });
+      let before = spawnCount();
+      const p = await probeVideoDetailed(ts);
+      expect(spawnCount() - before).toBe(2);
+      expect(p.frameTimesS).toHaveLength(60);
+      before = spawnCount();
+      expect((await probeVideoDetailed(ts)).frameTimesS).toHaveLength(60);
+      expect(spawnCount() - before).toBe(1);
+    } finally {
+      restore();
+    }
+  });
+
+  it('an ffprobe that dies from a signal anyway: one UserError naming the signal, the file and STEERLAB_FFPROBE', async () => {
+    const wrapper = join(dir, 'segv-ffprobe.sh');
+    writeFileSync(wrapper, '#!/bin/sh\nkill -SEGV $$\n');
+    chmodSync(wrapper, 0o755);
+    process.env.STEERLAB_FFPROBE = wrapper;
+    try {
+      const err = await probeVideoDetailed(ts).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(UserError);
+      const msg = (err as Error).message;
+      expect(msg).not.toContain('\n');
+      expect(msg).toContain(`ffprobe died from SIGSEGV while reading "${ts}"`);
+      expect(msg).toContain(wrapper);
+      expect(msg).toMatch(/STEERLAB_FFPROBE/);
+    } finally {
+      restore();
     }
   });
 });
