@@ -16,7 +16,7 @@ import '@tensorflow/tfjs-layers';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ENGINE_NAMES, type EngineChoice, type EngineName } from './names.ts';
-import { kernelVariant } from './wasm-module.ts';
+import { kernelVariant, type KernelVariant } from './wasm-module.ts';
 
 export { ENGINE_NAMES, EngineChoice, type EngineName } from './names.ts';
 
@@ -38,6 +38,8 @@ export interface EngineInfo {
   backend: string;
   tfjsVersion: string;
   detail: string;
+  /** wasm only: which build of the lab's kernels runs (wasm-module.ts). */
+  kernels?: KernelVariant;
 }
 
 const NATIVE_PACKAGE: Partial<Record<EngineName, string>> = {
@@ -124,7 +126,7 @@ async function activateBest(prefer: EngineChoice): Promise<EngineInfo> {
   for (const name of candidates) {
     try {
       const backend = await activate(name);
-      current = { name, backend, tfjsVersion: tf.version_core, detail: describe(name) };
+      current = { name, backend, tfjsVersion: tf.version_core, detail: describe(name), ...(name === 'wasm' ? { kernels: kernelVariant() } : {}) };
       return current;
     } catch (err) {
       failures.push(`${name}: ${(err as Error).message}`);

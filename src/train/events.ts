@@ -48,6 +48,12 @@ export type RunStatus = z.infer<typeof RunStatus>;
 export const RunResult = z.object({
   status: RunStatus,
   engine: z.string(),
+  /**
+   * The wasm engine's kernel build (fma: fused multiply-adds; plain): their numbers differ in the last bits,
+   * which training can grow, so a run is repeated exactly only on the same build (STEERLAB_WASM_KERNELS).
+   * Absent for other engines and for runs recorded before builds were recorded (those used plain).
+   */
+  kernels: z.enum(['fma', 'plain']).optional(),
   epochs: z.number().int(),
   steps: z.number().int(),
   wallTimeS: z.number(),

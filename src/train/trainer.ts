@@ -88,7 +88,7 @@ function outcome(p: PreparedRun, st: RunState, o: TrainOptions): TrainOutcome {
   const findings = finalFindings(p, st, o);
   const wallMs = performance.now() - p.startedAt;
   const result: RunResult = {
-    status: st.status, engine: p.engine.name, epochs: st.epochs.length, steps: st.step, wallTimeS: wallMs / 1000,
+    status: st.status, engine: p.engine.name, ...(p.engine.kernels ? { kernels: p.engine.kernels } : {}), epochs: st.epochs.length, steps: st.step, wallTimeS: wallMs / 1000,
     paramCount: p.model.paramCount(), bestEpoch: st.last?.epoch ?? null, selection: 'last-epoch', val: st.last?.val ?? null, findings, error: st.error,
   };
   const ph = st.phases;

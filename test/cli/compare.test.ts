@@ -57,6 +57,8 @@ describe('steerlab compare --json', () => {
       // every run of an experiment is validated on the same samples
       expect(run.baselineZeroMaeDeg).toBe(out.runs[0].baselineZeroMaeDeg);
       expect(existsSync(join(run.dir, 'result.json'))).toBe(true);
+      // the wasm kernel build the run's numbers came from (Node 20 takes the fma build)
+      expect(JSON.parse(readFileSync(join(run.dir, 'result.json'), 'utf8')).kernels).toBe('fma');
       expect(existsSync(join(run.dir, 'model', 'model.json'))).toBe(true);
       expect(existsSync(join(run.dir, 'model', 'weights.bin'))).toBe(true);
     }

@@ -30,6 +30,7 @@ describe('trainRun', () => {
     expect(RunResult.parse(out.result)).toBeTruthy();
     expect(out.result.status).toBe('completed');
     expect(out.result.engine).toBe('cpu');
+    expect(out.result.kernels).toBeUndefined(); // a kernel build is recorded for wasm only
     const v = out.result.val!;
     expect(v.model.maeDeg).toBeLessThan(0.6 * v.zero.maeDeg);
     expect(v.model.maeDeg).toBeLessThan(0.6 * v.mean.maeDeg);
