@@ -126,7 +126,13 @@ async function activateBest(prefer: EngineChoice): Promise<EngineInfo> {
   for (const name of candidates) {
     try {
       const backend = await activate(name);
-      current = { name, backend, tfjsVersion: tf.version_core, detail: describe(name), ...(name === 'wasm' ? { kernels: kernelVariant() } : {}) };
+      current = {
+        name, backend, tfjsVersion: tf.version_core, detail: describe(name),
+        // Read when asked: tests and benches switch builds within one process (useKernelVariant).
+        get kernels() {
+          return name === 'wasm' ? kernelVariant() : undefined;
+        },
+      };
       return current;
     } catch (err) {
       failures.push(`${name}: ${(err as Error).message}`);

@@ -20,13 +20,22 @@ type SavedState = {
   snapshots: DiagnosticsSnapshot[];
   loggedLoss: number[];
   stoppedEarly: boolean;
+  /** The wasm kernel build that computed the run so far (absent: another engine, or written before builds were recorded). */
+  kernels?: string;
 };
+
+/** A warning when the run so far was computed by another wasm kernel build than this process runs. */
+function kernelsWarning(saved: string | undefined, now: string | undefined): string | null {
+  if (!saved || !now || saved === now) return null;
+  return `the checkpoint was computed with the ${saved} kernel build and this process runs ${now}: the resumed run's numbers will differ slightly from an uninterrupted run's (set STEERLAB_WASM_KERNELS=${saved} to repeat it exactly)`;
+}
 
 /**
  * Loads runDir's last checkpoint, if any, into the model, the optimizer and
  * st. Throws UserError (after disposing the model) when it was written for
  * another model. Returns null when there is none, else the warning to show
- * when the latest checkpoint was damaged and the previous one was used.
+ * when the latest checkpoint was damaged and the previous one was used, or
+ * when it was computed with another wasm kernel build.
  */
 export async function restoreRun(p: PreparedRun, st: RunState, runDir: string): Promise<{ warning: string | null } | null> {
   const ck = await readCheckpoint(runDir);
@@ -48,7 +57,8 @@ export async function restoreRun(p: PreparedRun, st: RunState, runDir: string): 
   if (s.last && ck.groups.valPred?.length) st.last = { ...s.last, predDeg: ck.groups.valPred[0], trueDeg: ck.groups.valTrue[0] };
   st.bestVal = s.bestVal ?? null;
   if (s.stoppedEarly) st.status = 'stopped-early';
-  return { warning: ck.fellBack ?? null };
+  const warnings = [ck.fellBack ?? null, kernelsWarning(s.kernels, p.engine.kernels)].filter((w): w is string => w !== null);
+  return { warning: warnings.length ? warnings.join('; ') : null };
 }
 
 /** Writes the checkpoint of the epoch just validated (st.last is that epoch's); returns its path. */
@@ -57,7 +67,7 @@ export async function saveRunCheckpoint(p: PreparedRun, st: RunState, runDir: st
   const last = st.last!;
   const state: SavedState = {
     iterations: os.iterations, epochs: st.epochs, snapshots: st.snapshots, loggedLoss: st.loggedLoss, stoppedEarly: st.status === 'stopped-early',
-    last: { epoch: last.epoch, val: last.val }, bestVal: st.bestVal,
+    last: { epoch: last.epoch, val: last.val }, bestVal: st.bestVal, ...(p.engine.kernels ? { kernels: p.engine.kernels } : {}),
   };
   return writeCheckpoint(
     runDir,

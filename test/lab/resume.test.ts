@@ -12,6 +12,7 @@ import { UserError } from '../../src/errors.ts';
 import { readExperiment } from '../../src/experiments/store.ts';
 import { createLab, resumeExperiment, runExperiment } from '../../src/lab/index.ts';
 import { synthesizeDrive } from '../../src/synth/index.ts';
+import { useKernelVariant } from '../../src/engine/wasm-module.ts';
 import type { DatasetSpec } from '../../src/video/types.ts';
 import { jsonOutput, runCliSync } from '../helpers/cli.ts';
 
@@ -55,6 +56,34 @@ describe('resuming an experiment', () => {
     const [wa, wb] = maes(whole);
     expect(a).toBeCloseTo(wa, 4);
     expect(b).toBeCloseTo(wb, 4);
+  }, 120_000);
+
+  it('resuming a checkpoint of the other kernel build says so (its numbers cannot equal an uninterrupted run\'s), and the result records the build', async () => {
+    const one = { 'model.head': ['linear'] };
+    const ac = new AbortController();
+    useKernelVariant('plain');
+    try {
+      const cut = await runExperiment({
+        dataset, base, axes: one, workspace: join(dir, 'ws-kernels'), workers: 1, signal: ac.signal,
+        onEvent: (e) => {
+          if (e.type === 'run-event' && e.event.type === 'checkpoint') ac.abort();
+        },
+      });
+      expect(cut.runs.map((r) => r.status)).toEqual(['cancelled']);
+      useKernelVariant('fma');
+      const warnings: (string | null)[] = [];
+      const { summary } = await resumeExperiment(cut.dir, {
+        onEvent: (e) => {
+          if (e.type === 'run-event' && e.event.type === 'resumed') warnings.push(e.event.warning);
+        },
+      });
+      expect(summary.status).toBe('completed');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/computed with the plain kernel build and this process runs fma.*STEERLAB_WASM_KERNELS=plain/);
+      expect(summary.runs[0].result!.kernels).toBe('fma');
+    } finally {
+      useKernelVariant(null);
+    }
   }, 120_000);
 
   it('`compare --resume ID` finishes the cell without a result and writes the comparison', async () => {
