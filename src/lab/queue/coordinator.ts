@@ -183,8 +183,13 @@ async function followJobs(
         } catch {
           continue; // Redis unreachable: try again on the next round
         }
-        if (state === 'completed') onDone(jobId, { result: CellJobResult.parse(job!.returnvalue) });
-        else if (state === 'failed') onDone(jobId, { failedReason: job!.failedReason });
+        if (state === 'completed') {
+          // The job can complete between getJob and getState: its copy then has no return value yet, and the
+          // next round (or the 'completed' event) reads it.
+          if (job!.returnvalue === null || job!.returnvalue === undefined) continue;
+          const r = CellJobResult.safeParse(job!.returnvalue);
+          onDone(jobId, r.success ? { result: r.data } : { failedReason: 'the worker returned an unreadable result' });
+        } else if (state === 'failed') onDone(jobId, { failedReason: job!.failedReason });
         else if (state === 'missing' && s.o.signal?.aborted) onDone(jobId, { removed: true });
         else if (state === 'missing') onDone(jobId, { failedReason: 'the job disappeared from the queue (removed by hand, or Redis lost its data)' });
       }
