@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the lab's wasm kernels (src/engine/kernels/*.c) into two modules with
-# Debian's clang-19, lld and llvm (apt-get install clang-19 lld llvm), and embeds them
+# Debian's clang-19, lld-19 and llvm (apt-get install clang-19 lld-19 llvm), and embeds them
 # in src/engine/kernels/wasm-binary.ts. The embedding is committed so that
 # installing the lab needs no compiler; test/engine/kernels-build.test.ts
 # rebuilds it when clang is present and checks it is what this script makes.
@@ -10,7 +10,8 @@ cd "$(dirname "$0")/../src/engine/kernels"
 # Two modules from the same source: "plain" (wasm SIMD) and "fma" (plus relaxed SIMD, whose
 # relaxed_madd is one fused multiply-add where the CPU has one; conv.c's MADD). The loader
 # (src/engine/wasm-module.ts) uses fma where the engine validates it and plain otherwise.
-# clang-19: Debian's default clang (14) has no relaxed-SIMD intrinsics.
+# clang-19: Debian's default clang (14) has no relaxed-SIMD intrinsics; it links with
+# wasm-ld-19 (package lld-19), without which the build fails.
 CLANG="${CLANG:-clang-19}"
 outdir="${1:-.}"
 # -disable-lsr: loop strength reduction turns the GEMM's constant offsets from

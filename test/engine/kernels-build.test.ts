@@ -2,7 +2,7 @@
  * The lab's wasm kernels ship as two builds of one source (plain SIMD, and fma
  * with relaxed SIMD) embedded in src/engine/kernels/wasm-binary.ts. These tests
  * check that the committed modules are what scripts/build-kernels.sh makes from
- * kernels/*.c (when Debian's clang-19, lld and llvm are installed; CI installs them and sets
+ * kernels/*.c (when Debian's clang-19, lld-19 and llvm are installed; CI installs them and sets
  * STEERLAB_REQUIRE_KERNEL_BUILD=1 so the check cannot be skipped there), and
  * that it can only touch the memory it is handed.
  */
@@ -15,7 +15,7 @@ import { KERNELS_BUILT_WITH, KERNELS_FMA_WASM_BASE64, KERNELS_WASM_BASE64 } from
 import { fmaSupported } from '../../src/engine/wasm-module.ts';
 
 const embedded = { plain: Buffer.from(KERNELS_WASM_BASE64, 'base64'), fma: Buffer.from(KERNELS_FMA_WASM_BASE64, 'base64') };
-const haveTools = ['clang-19', 'wasm-ld', 'llvm-objdump'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
+const haveTools = ['clang-19', 'wasm-ld-19', 'llvm-objdump'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
 const required = process.env.STEERLAB_REQUIRE_KERNEL_BUILD === '1';
 
 describe('the lab\'s wasm kernel module', () => {
@@ -36,7 +36,7 @@ describe('the lab\'s wasm kernel module', () => {
   });
 
   it.runIf(haveTools || required)('is exactly what scripts/build-kernels.sh builds from kernels/*.c (with the same clang)', () => {
-    expect(haveTools, 'clang-19, wasm-ld and llvm-objdump are needed (apt-get install clang-19 lld llvm)').toBe(true);
+    expect(haveTools, 'clang-19, wasm-ld-19 and llvm-objdump are needed (apt-get install clang-19 lld-19 llvm)').toBe(true);
     expect(fmaSupported()).toBe(true);
     const dir = mkdtempSync(join(tmpdir(), 'steerlab-kernels-'));
     try {
