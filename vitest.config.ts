@@ -89,7 +89,11 @@ export default defineConfig({
       {
         extends: true,
         // Child processes, real training and decoding: a minute per test unless a test says otherwise.
-        test: { name: 'slow', include: SLOW.map((p) => (p.endsWith('/**') ? `${p}/*.test.ts` : p)), testTimeout: 60_000, hookTimeout: 120_000 },
+        test: {
+          name: 'slow', include: SLOW.map((p) => (p.endsWith('/**') ? `${p}/*.test.ts` : p)), testTimeout: 60_000, hookTimeout: 120_000,
+          // The renderer is built once, before any file runs (e2e files in parallel must not rebuild it under each other).
+          globalSetup: ['test/e2e/global-setup.ts'],
+        },
       },
     ],
   },

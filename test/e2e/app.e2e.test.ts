@@ -41,9 +41,7 @@ describe.skipIf(!HAVE)('Steering Lab in a real browser against steerlab serve', 
   beforeAll(async () => {
     mkdirSync(ART, { recursive: true });
     ws = mkdtempSync(join(tmpdir(), 'steerlab-e2e-'));
-    // Always rebuild so the test sees the current renderer source.
-    const { buildRenderer } = await import('../../src/server/index.ts');
-    await buildRenderer();
+    // The renderer was built from the current source by the slow lane's global setup (test/e2e/global-setup.ts).
     server = spawnCli(['serve', '--port', '0', '--workspace', ws], {
       cwd: ROOT,
       // A short demo drive (24 s: its first curve starts at about 15 s) and a 64x32 input keep the runs short.

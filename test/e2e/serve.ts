@@ -26,13 +26,11 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-/** Builds the renderer, starts the server (demo drive of `demoFrames` frames) and the browser. */
+/** Starts the server (demo drive of `demoFrames` frames) and the browser; the renderer is built by global-setup.ts. */
 export async function serveAndBrowse(demoFrames: number): Promise<Served> {
   mkdirSync(ART, { recursive: true });
   const workspace = mkdtempSync(join(tmpdir(), 'steerlab-e2e-'));
-  // Always rebuild so the test sees the current renderer source.
-  const { buildRenderer } = await import('../../src/server/index.ts');
-  await buildRenderer();
+  // The renderer was built from the current source by the slow lane's global setup (test/e2e/global-setup.ts).
   const server: ChildProcess = spawnCli(['serve', '--port', '0', '--workspace', workspace], {
     cwd: ROOT,
     env: { STEERLAB_DEMO_FRAMES: String(demoFrames), ...(process.env.STEERLAB_E2E_ENGINE ? { STEERLAB_ENGINE: process.env.STEERLAB_E2E_ENGINE } : {}) },
