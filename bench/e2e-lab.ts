@@ -115,7 +115,6 @@ export async function runLabCell(ds: Dataset, config: RunConfig, engine: string,
   const lru = new FrameLru(ds.frames);
   const timers: SourceTimers = { batchMs: 0, samples: 0, inCompute: 0, inStepMs: 0 };
   const td = datasetToTrainingData(ds, config.split, config.augment, { frameCache: lru, onTrainBatch: batchTimer(timers) });
-  const data = td;
   const plan = cellWorkerPlan(config, engine, td.trainIndices.length);
   const provider = plan.workers > 1 ? countedProvider(await pools.get(config.model, config.model.l2, plan.workers), timers) : undefined;
   const dir = mkdtempSync(join(runsDir, 'cell-'));
@@ -123,7 +122,7 @@ export async function runLabCell(ds: Dataset, config: RunConfig, engine: string,
   writer.writeConfig(config);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  const outcome = await trainRun({ config, data, runDir: dir, gradientProvider: provider, onEvent: (e) => writer.event(e) });
+  const outcome = await trainRun({ config, data: td, runDir: dir, gradientProvider: provider, onEvent: (e) => writer.event(e) });
   const result = outcome.result;
   try {
     if (outcome.valPredDeg.length === td.valIndices.length) {

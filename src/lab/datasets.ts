@@ -15,7 +15,7 @@ import { UserError } from '../errors.ts';
 import { videoSpan } from '../experiments/dataset-record.ts';
 import { workspacePaths } from '../experiments/store.ts';
 import { ensureDemoDrive } from './workspace.ts';
-import { sourceFrameOf, type SourceFrame } from './source-frame.ts';
+import { sourceFrameOf, type SourceFrame, type SourcePicture } from './source-frame.ts';
 
 /** How many data sets stay open at once (each holds a frame-cache file handle). */
 const MAX_OPEN = 4;
@@ -41,13 +41,7 @@ export interface SampleFrame {
 }
 
 /** The first frame of the first video at preview size (at most 320 px wide), with the crop and the suggested one. */
-export interface DatasetPreview {
-  sourceWidth: number;
-  sourceHeight: number;
-  width: number;
-  height: number;
-  crop: { top: number; bottom: number; left: number; right: number };
-  rgb: Uint8Array;
+export interface DatasetPreview extends SourcePicture {
   suggestion: CropSuggestion;
 }
 
