@@ -120,7 +120,9 @@ async function activateBest(prefer: EngineChoice): Promise<EngineInfo> {
   // they would land in the CLI's output. PROD changes nothing but logging in tfjs-core 4.22.
   tf.env().set('PROD', true);
   const wanted = (process.env.STEERLAB_ENGINE as EngineChoice | undefined) ?? prefer;
-  if (current && (wanted === 'auto' || wanted === current.name)) return current;
+  // The cached engine only while tfjs still runs on it: code that calls tf.setBackend itself (tests, tools)
+  // would otherwise leave callers told 'wasm' while tfjs computes on 'cpu'.
+  if (current && (wanted === 'auto' || wanted === current.name) && tf.getBackend() === current.backend) return current;
   const candidates = wanted === 'auto' ? probeEngines().filter((e) => e.available).map((e) => e.name) : [wanted];
   const failures: string[] = [];
   for (const name of candidates) {

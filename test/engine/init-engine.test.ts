@@ -3,6 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { initEngine } from '../../src/engine/index.ts';
 
 describe('initEngine', () => {
+  it('does not hand out its cached engine after tfjs was switched behind its back', async () => {
+    const wasm = await initEngine('wasm');
+    await tf.setBackend('cpu');
+    const again = await initEngine('wasm');
+    expect(again.name).toBe('wasm');
+    expect(tf.getBackend()).toBe(wasm.backend);
+  });
+
   it('serialises overlapping activations: all callers get a working engine, and tf works after them', async () => {
     // Started together (as the app's page-load info request and a study can be). Without the queue the
     // overlapping wasm activations failed with "the wasm backend did not initialise".
