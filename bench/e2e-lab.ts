@@ -8,7 +8,8 @@
  * The runner keeps the trainer's outcome to itself, so the bench repeats its
  * per-cell steps here (see the report's note); the training batches come
  * from the lab's own frame source, whose onTrainBatch hook reports the time
- * of each batch's loading, scaling and augmentation (one fused pass).
+ * of each batch's main-thread work (frames gathered, augmentation drawn; the
+ * pixel pass runs in the gradient workers, see src/data/raw-batch.ts).
  */
 import { mkdtempSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -26,8 +27,10 @@ import type { Dataset } from '../src/video/types.ts';
 /**
  * Where the lab's cell spent its wall time, ms; the phases add up to it.
  * batch is main-thread work measured in the lab's frame source, wherever it
- * ran: frames from the LRU / disk cache, scaled to [0, 1] and augmented in
- * one pass (augment is null: the lab does not augment as a separate step);
+ * ran: frames from the LRU / disk cache gathered as uint8 and each sample's
+ * augmentation drawn; the pixel pass (scaling to [0, 1] and applying the
+ * augmentation, one pass) runs in the gradient workers, inside step, each on
+ * its shard (augment is null: the lab does not augment as a separate step);
  * step, diagnostics and validation are the trainer's
  * (TrainOutcome.phasesMs), step less the batch work that ran inside it (on
  * the main thread while the workers computed); other is the rest

@@ -249,7 +249,7 @@ function summarize(s: {
     peerNote: s.peerNote,
     note:
       "lab: the runner's per-cell steps (trainRun with checkpoints, event logs, validation predictions, model export) on a fresh frame LRU over the warm disk cache; " +
-      'batch is main-thread ms in the lab\'s own frame source (loading, scaling and augmentation in one fused pass, so augment is null); ' +
+      'batch is main-thread ms in the lab\'s own frame source (uint8 frames gathered, augmentation drawn); the pixel pass (scaling and augmentation in one pass) runs in the gradient workers on their shards, inside step, so augment is null; ' +
       "step/diagnostics/validation the trainer's phasesMs (step less the batch work that ran inside it); other the rest of the wall time. " +
       'peer: reference.py\'s loop (uint8 NHWC memory map -> float NCHW channels-last, augmentation, Adam, validation each epoch), timed from model construction. ' +
       'Worker pool start, torch import and the frame dump are outside both timings.',
@@ -269,7 +269,7 @@ export function formatEndToEnd(e: EndToEnd): string {
       `${e.ratio === null ? '' : `, ratio ${e.ratio.toFixed(2)}x${range}`} (target >= 1.0); ${e.rounds.lab.length} round${e.rounds.lab.length === 1 ? '' : 's'}; ${e.samplesPerCell.lab} samples per cell` +
       `${e.samplesPerCell.peer === null ? '' : ` (peer ${e.samplesPerCell.peer})`}`,
     `  CPU ms per training sample: lab ${e.cpuMsPerSample.lab.toFixed(2)}, PyTorch loop ${e.cpuMsPerSample.peer === null ? '—' : e.cpuMsPerSample.peer.toFixed(2)}`,
-    `  lab ms per cell: batch ${f0(p.batch)}${p.augment === null ? ' (augmentation included: one pass)' : `, augment ${f0(p.augment)}`}, step ${f0(p.step)}, diagnostics ${f0(p.diagnostics)}, validation ${f0(p.validation)}, other ${f0(p.other)}`,
+    `  lab ms per cell: batch ${f0(p.batch)}${p.augment === null ? ' (augmentation drawn here, applied in the workers within step)' : `, augment ${f0(p.augment)}`}, step ${f0(p.step)}, diagnostics ${f0(p.diagnostics)}, validation ${f0(p.validation)}, other ${f0(p.other)}`,
     ...(q ? [`  PyTorch ms per cell: batch ${f0(q.batch)}, augment ${f0(q.augment)}, step ${f0(q.step)}, validation ${f0(q.validation)}, other ${f0(q.other)}`] : []),
     `  cpu: ${e.cpu.model} (family ${e.cpu.family ?? '?'} model ${e.cpu.modelNumber ?? '?'}${e.cpu.avx512 ? ', AVX-512' : ''}), ${e.cpu.cores} cores; load average ${e.loadAverage.start.join('/')} -> ${e.loadAverage.end.join('/')}`,
   ].join('\n');

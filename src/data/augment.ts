@@ -104,7 +104,7 @@ export function augmentInPlace(
 /** UNIT[v] = v / 255 as float32: the [0, 1] value of a uint8 pixel (a lookup gives the very numbers of the division). */
 export const UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 255);
 /** UNIT's float32 values as bits: copying bits skips a float32 -> float64 -> float32 round trip per value. */
-const UNIT_BITS = new Int32Array(UNIT.buffer.slice(0));
+export const UNIT_BITS = new Int32Array(UNIT.buffer.slice(0));
 
 /**
  * Up to this many values, a float64 sum of UNIT values is exact whatever the
@@ -114,12 +114,11 @@ const UNIT_BITS = new Int32Array(UNIT.buffer.slice(0));
  * an integer times 2^-31 with the integer at most 2^22 * 2^31 = 2^53. (A
  * 1024x1024x3 input, the largest, has 3,145,728 < 2^22 values.)
  */
-const EXACT_SUM_VALUES = 2 ** 22;
+export const EXACT_SUM_VALUES = 2 ** 22;
 
 // Scratch space (one image at a time, synchronous: safe to share).
 const hist4 = new Int32Array(4 * 256);
-const table = new Float32Array(256);
-const tableBits = new Int32Array(table.buffer);
+const tableBits = new Int32Array(256);
 let colSrc = new Int32Array(0);
 
 /** hist[u] = how many of px[0 .. n) equal u (four interleaved counts, so equal neighbours do not wait on each other). */
@@ -203,7 +202,43 @@ export function augmentBytesInto(
     for (let p = 0; p < n; p++) img[p] = UNIT[px[p]];
     return augmentInPlace(img, h, w, c, angleDeg, cfg, rng);
   }
-  // The draws of augmentInPlace, in its order, and its angle arithmetic.
+  const plan = drawPixelPlan(px, h, w, c, angleDeg, cfg, rng, pxSum, tableBits);
+  applyPixelPlan(outBits, off, px, h, w, c, plan.flip, plan.shift, plan.table ? tableBits : UNIT_BITS);
+  return plan.angle;
+}
+
+/** What augmentation drew for one image: how the pixel pass (applyPixelPlan) moves and maps its pixels, and the angle. */
+export interface PixelPlan {
+  /** The augmented angle in degrees. */
+  angle: number;
+  flip: boolean;
+  /** Horizontal shift in pixels (0 = none). */
+  shift: number;
+  /** Whether brightness/contrast filled a value table (in the caller's tableOut); false = plain scaling (UNIT_BITS). */
+  table: boolean;
+}
+
+/**
+ * The draws of augmentInPlace for the image px (uint8, HWC, at most
+ * EXACT_SUM_VALUES values), in its order, with its angle arithmetic; a
+ * brightness/contrast draw fills tableOut (256 float32 bits: each uint8
+ * value's output). With applyPixelPlan this is augmentBytesInto, split so
+ * that the draws (sequential, seeded) and the pixel pass (per image,
+ * independent) can run on different threads. `pxSum` as in augmentBytesInto.
+ */
+export function drawPixelPlan(
+  px: Uint8Array,
+  h: number,
+  w: number,
+  c: number,
+  angleDeg: number,
+  cfg: AugmentConfig,
+  rng: Rng,
+  pxSum: number | undefined,
+  tableOut: Int32Array,
+): PixelPlan {
+  const n = h * w * c;
+  if (n > EXACT_SUM_VALUES) throw new RangeError(`drawPixelPlan: ${n} values per image is more than the exact-sum limit ${EXACT_SUM_VALUES}`);
   let angle = angleDeg;
   const flip = cfg.flip && rng.next() < 0.5;
   if (flip) angle = -angle;
@@ -212,21 +247,32 @@ export function augmentBytesInto(
     s = rng.int(2 * cfg.shiftPx + 1) - cfg.shiftPx;
     angle += s * cfg.shiftDegPerPx;
   }
-  const col = s !== 0 ? columns(w, flip, s) : null;
-  let lut = UNIT_BITS;
+  let table = false;
   if (cfg.brightness > 0 || cfg.contrast > 0) {
     const b = cfg.brightness > 0 ? rng.uniform(-cfg.brightness, cfg.brightness) : 0;
     const k = cfg.contrast > 0 ? rng.uniform(1 - cfg.contrast, 1 + cfg.contrast) : 1;
     // Flipped or not, the output holds the source's values; a shift drops some columns and repeats an edge one.
     let mean = pxSum ?? unitSum(px, n);
-    if (col) mean = shiftedSum(mean, px, h, w, c, col);
+    if (s !== 0) mean = shiftedSum(mean, px, h, w, c, columns(w, flip, s));
     mean /= n || 1;
+    const f = new Float32Array(tableOut.buffer, tableOut.byteOffset, 256);
     for (let u = 0; u < 256; u++) {
       const v = (UNIT[u] - mean) * k + mean + b;
-      table[u] = v < 0 ? 0 : v > 1 ? 1 : v;
+      f[u] = v < 0 ? 0 : v > 1 ? 1 : v;
     }
-    lut = tableBits;
+    table = true;
   }
+  // -0 would print as "-0" in logs; a flipped straight stays 0.
+  return { angle: angle === 0 ? 0 : angle, flip, shift: s, table };
+}
+
+/**
+ * The pixel pass of a PixelPlan: outBits[off .. off + h*w*c) = lut[px[...]]
+ * with the plan's flip and shift applied to the columns. lut: the plan's
+ * table, or UNIT_BITS when it has none.
+ */
+export function applyPixelPlan(outBits: Int32Array, off: number, px: Uint8Array, h: number, w: number, c: number, flip: boolean, shift: number, lut: Int32Array): void {
+  const col = shift !== 0 ? columns(w, flip, shift) : null;
   if (col && c === 3) {
     for (let y = 0; y < h; y++) {
       const row = y * w;
@@ -268,10 +314,8 @@ export function augmentBytesInto(
       }
     }
   } else {
-    copyThrough(outBits, off, px, n, lut);
+    copyThrough(outBits, off, px, h * w * c, lut);
   }
-  // -0 would print as "-0" in logs; a flipped straight stays 0.
-  return angle === 0 ? 0 : angle;
 }
 
 /** outBits[off + p] = lut[px[p]] for p < n. */

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ModelConfig } from '../model/config.ts';
 import type { EngineChoice } from './names.ts';
-import type { ForwardArrays } from './provider.ts';
+import type { ForwardArrays, ModelInput } from './provider.ts';
 
 export interface WorkerInit {
   model: Partial<ModelConfig>;
@@ -17,9 +17,9 @@ export interface WorkerInit {
 }
 export type WorkerRequest =
   /** trace: also send back the forward pass (a trainer's logging step). */
-  | { type: 'compute'; id: number; weights: Float32Array[]; x: Float32Array; y: Float32Array; n: number; seed: number; trace?: boolean }
+  | { type: 'compute'; id: number; weights: Float32Array[]; x: ModelInput; y: Float32Array; n: number; seed: number; trace?: boolean }
   /** Inference-mode forward pass of a whole batch (validation): the main head's n outputs. */
-  | { type: 'predict'; id: number; weights: Float32Array[]; x: Float32Array; n: number }
+  | { type: 'predict'; id: number; weights: Float32Array[]; x: ModelInput; n: number }
   /** Rebuild the model for another config (a worker's start-up costs seconds; a rebuild, milliseconds). */
   | { type: 'configure'; id: number; model: Partial<ModelConfig>; l2: number };
 export type WorkerReply =
@@ -38,6 +38,7 @@ const { createRegressor } = await import('../model/index.ts');
 const { lossAndGrads, disposeStep, forwardArrays } = await import('../train/step.ts');
 
 const { threadCpuMs } = await import('./thread-cpu.ts');
+const { isRawBatch, rawBatchInto } = await import('../data/raw-batch.ts');
 
 const engine = await initEngine(init.engine);
 let model = createRegressor(init.model, init.seed);
@@ -79,16 +80,28 @@ port.on('message', (req: WorkerRequest) => {
     const c1 = threadCpuMs();
     const cpuMs = c0 !== null && c1 !== null ? c1 - c0 : null;
     const reply: WorkerReply = { type: 'result', id: req.id, loss, grads, forward, ms: performance.now() - t0, cpuMs };
-    port.postMessage(reply, [...grads, ...(forward?.arrays ?? [])].map((g) => g.buffer as ArrayBuffer));
+    port.postMessage(reply, [...grads, ...(forward?.arrays.flat() ?? [])].map((g) => g.buffer as ArrayBuffer));
   } catch (err) {
     const reply: WorkerReply = { type: 'error', id: req.id, message: (err as Error).message };
     port.postMessage(reply);
   }
 });
-/** The model input of n samples (NHWC, or n x features for mlp), as the trainer's batchTensor makes it. */
-function inputTensor(x: Float32Array, n: number) {
+/** Floats of the last raw batch's pixel pass, reused (the tensor copies them into the engine's memory). */
+let rawFloats = new Float32Array(0);
+
+/**
+ * The model input of n samples (NHWC, or n x features for mlp), as the trainer's batchTensor makes it; a raw
+ * batch gets its pixel pass here (this worker's share of the batch work).
+ */
+function inputTensor(x: ModelInput, n: number) {
   const [h, w, c] = [model.config.input.height, model.config.input.width, model.config.input.channels];
-  return model.config.arch === 'mlp' ? tf.tensor2d(x, [n, h * w * c]) : tf.tensor4d(x, [n, h, w, c]);
+  let values: Float32Array;
+  if (isRawBatch(x)) {
+    if (x.n !== n || x.h !== h || x.w !== w || x.c !== c) throw new Error(`raw batch of ${x.n} x ${x.h}x${x.w}x${x.c} for a ${n} x ${h}x${w}x${c} input`);
+    if (rawFloats.length < n * h * w * c) rawFloats = new Float32Array(n * h * w * c);
+    values = rawBatchInto(x, rawFloats).subarray(0, n * h * w * c);
+  } else values = x;
+  return model.config.arch === 'mlp' ? tf.tensor2d(values, [n, h * w * c]) : tf.tensor4d(values, [n, h, w, c]);
 }
 
 /** The forward pass of evaluateSource (training: false) on a whole batch: same kernels, same shapes, same numbers. */

@@ -4,21 +4,31 @@
  * that engine/ never imports train/. The trainer's default is in-process
  * (train/step.ts).
  */
+import type { RawBatch } from '../data/raw-batch.ts';
 /**
  * A traced training-mode forward pass as plain arrays (what a worker computed
  * on the way to its gradients), for the diagnostics of a logging step. The
  * slots are [output, headPre, then each aux head's output and pre, then each
  * layer's pre and post]; each names an entry of arrays/shapes (one tensor
- * can fill two slots: a linear layer's pre is its post). Every array is
- * [samples, ...] in the batch's sample order.
+ * can fill two slots: a linear layer's pre is its post). Each entry of
+ * arrays is [samples, ...] in the batch's sample order, as one or more blocks
+ * of whole samples (one per worker shard: joining them is left to the
+ * tensor that is made of them, instead of a copy here); shapes are the
+ * whole batch's.
  */
 export interface ForwardArrays {
   aux: { name: string; lossWeight: number }[];
   traceNames: string[];
   slots: number[];
-  arrays: Float32Array[];
+  arrays: Float32Array[][];
   shapes: number[][];
 }
+
+/**
+ * A batch of model inputs: floats (n inputs, flattened NHWC, or n x features), or a RawBatch (uint8 frames
+ * plus their drawn augmentation) that the provider turns into exactly the floats FrameBatch.x would be.
+ */
+export type ModelInput = Float32Array | RawBatch;
 
 export interface ComputeResult {
   loss: number;
@@ -31,11 +41,11 @@ export interface GradientProvider {
   /**
    * Loss and gradients for one batch at the given weights.
    * weights: aligned with Regressor.variables (getWeights order);
-   * x: n inputs, flattened NHWC (or n x features); yTarget: n targets in target units.
+   * x: n inputs (ModelInput); yTarget: n targets in target units.
    * Returns grads aligned with weights. The loss is the same weighted total as lossAndGrads.
    * Rejects with CancelledError once the provider was stopped.
    */
-  compute(weights: Float32Array[], x: Float32Array, yTarget: Float32Array, n: number, o?: { trace?: boolean }): Promise<ComputeResult>;
+  compute(weights: Float32Array[], x: ModelInput, yTarget: Float32Array, n: number, o?: { trace?: boolean }): Promise<ComputeResult>;
   /**
    * Whether compute honours trace (returns the forward pass it ran, so the
    * trainer need not run its own at logging steps). Only for models without
@@ -49,7 +59,7 @@ export interface GradientProvider {
    * keep every core busy). Not for models with buffers (batchnorm moving
    * averages are not sent). Rejects with CancelledError once stopped.
    */
-  predict?(weights: Float32Array[], x: Float32Array, n: number): Promise<Float32Array>;
+  predict?(weights: Float32Array[], x: ModelInput, n: number): Promise<Float32Array>;
   /** How many predict() calls are worth keeping in flight (the worker count); default 1. */
   readonly concurrency?: number;
   dispose(): void;

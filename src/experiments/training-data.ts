@@ -9,7 +9,8 @@
  * 13,500 frames: a 10-minute drive at 20 Hz fits and later epochs never touch
  * the disk), and only one float batch per call is allocated.
  */
-import { augmentBytesInto, UNIT, unitSum } from '../data/augment.ts';
+import { augmentBytesInto, drawPixelPlan, EXACT_SUM_VALUES, UNIT, unitSum } from '../data/augment.ts';
+import { allocRawBatch, rawBatchInto, type RawBatch } from '../data/raw-batch.ts';
 import { blockSplit } from '../data/split.ts';
 import { UserError } from '../errors.ts';
 import type { AugmentConfig, SplitConfig } from '../train/config.ts';
@@ -109,21 +110,66 @@ class FrameSource implements SampleSource {
     const c = 3;
     const per = w * h * c;
     const n = idx.length;
-    // Shared memory: a gradient worker pool reads its shards of it without copies (engine/parallel.ts).
-    const sab = new SharedArrayBuffer(n * per * 4);
-    const x = new Float32Array(sab);
-    const xBits = new Int32Array(sab);
     const yDeg = new Float32Array(n);
-    for (let j = 0; j < n; j++) {
-      const k = idx[j];
+    const frame = (k: number) => {
       if (!(k >= 0 && k < this.size)) throw new RangeError(`sample ${k} is outside this split (size ${this.size})`);
-      const px = this.frames.get(this.ds.sampleFrame[this.sampleIndices[k]]);
-      // Scaling to [0, 1] and augmentation in one pass: the very numbers of scaleInto then augmentInPlace.
-      const sum = rng && this.#keepSums && px.length === per ? this.frames.unitSum(px) : undefined;
-      yDeg[j] = augmentBytesInto(x, xBits, j * per, px, h, w, c, this.anglesDeg[k], this.augment, rng, sum);
+      return this.frames.get(this.ds.sampleFrame[this.sampleIndices[k]]);
+    };
+    let out: Batch;
+    if (per <= EXACT_SUM_VALUES) {
+      // The frames as they are, with each sample's augmentation drawn (in sample order, from rng): the pixel
+      // pass runs where the input is used (a gradient worker, for its shard; or FrameBatch.x here).
+      const raw = allocRawBatch(n, h, w, c);
+      for (let j = 0; j < n; j++) {
+        const k = idx[j];
+        const px = frame(k);
+        if (px.length !== per) throw new Error(`frame of sample ${k} has ${px.length} bytes, expected ${per} (${w}x${h}x${c})`);
+        raw.bytes.set(px, j * per);
+        if (!rng || !this.augment) {
+          yDeg[j] = this.anglesDeg[k];
+          continue;
+        }
+        const sum = this.#keepSums ? this.frames.unitSum(px) : undefined;
+        const plan = drawPixelPlan(px, h, w, c, this.anglesDeg[k], this.augment, rng, sum, raw.tables.subarray(j * 256, j * 256 + 256));
+        yDeg[j] = plan.angle;
+        raw.flip[j] = plan.flip ? 1 : 0;
+        raw.shift[j] = plan.shift;
+        raw.hasTable[j] = plan.table ? 1 : 0;
+      }
+      out = new FrameBatch(raw, yDeg);
+    } else {
+      // Larger than the exact-sum limit (over 1024x1024): scaling and augmentation here, in one pass.
+      const sab = new SharedArrayBuffer(n * per * 4);
+      const x = new Float32Array(sab);
+      const xBits = new Int32Array(sab);
+      for (let j = 0; j < n; j++) yDeg[j] = augmentBytesInto(x, xBits, j * per, frame(idx[j]), h, w, c, this.anglesDeg[idx[j]], this.augment, rng);
+      out = { x, yDeg, size: n };
     }
     this.onBatch?.(performance.now() - t0, n);
-    return { x, yDeg, size: n };
+    return out;
+  }
+}
+
+/**
+ * A batch from the frame cache: the raw frames and their drawn augmentation
+ * (raw), turned into floats only when x is read (on shared memory, so a
+ * gradient worker pool can read shards of it without copies). A worker pool
+ * reads raw instead and does the pixel pass itself.
+ */
+class FrameBatch implements Batch {
+  #x: Float32Array | null = null;
+  constructor(
+    readonly raw: RawBatch,
+    readonly yDeg: Float32Array,
+  ) {}
+
+  get size(): number {
+    return this.raw.n;
+  }
+
+  get x(): Float32Array {
+    const { n, h, w, c } = this.raw;
+    return (this.#x ??= rawBatchInto(this.raw, new Float32Array(new SharedArrayBuffer(n * h * w * c * 4))));
   }
 }
 

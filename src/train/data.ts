@@ -3,6 +3,7 @@
  * degrees. Built by experiments/ from a video Dataset (frames from the disk
  * cache, never all in memory) or by studies from arrays.
  */
+import type { RawBatch } from '../data/raw-batch.ts';
 import type { Rng } from '../rng.ts';
 
 export interface Batch {
@@ -11,6 +12,11 @@ export interface Batch {
   /** True steering angles in degrees, one per sample. */
   yDeg: Float32Array;
   size: number;
+  /**
+   * The same input before its pixel pass (uint8 frames and drawn augmentation), when the source has it: a
+   * gradient worker pool takes this and computes x itself, for its shard.
+   */
+  raw?: RawBatch;
 }
 
 export interface SampleSource {

@@ -91,7 +91,8 @@ export async function evaluateSource(
     const weights = model.getWeights();
     const predict = provider.predict.bind(provider);
     // One batch more than there are workers: each worker has its next batch queued while this thread reads another.
-    p = await predictSourcePooled(src, batchSize, (b) => predict(weights, b.x, b.size), (provider.concurrency ?? 1) + 1, signal);
+    // A raw batch's pixel pass runs on the worker.
+    p = await predictSourcePooled(src, batchSize, (b) => predict(weights, b.raw ?? b.x, b.size), (provider.concurrency ?? 1) + 1, signal);
   } else {
     p = await predictSource(src, batchSize, (b) => model.apply(batchTensor(model, b, inputShape), { training: false }).output, signal);
   }

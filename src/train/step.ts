@@ -96,14 +96,21 @@ export function forwardArrays(fw: ForwardResult): ForwardArrays {
     aux: fw.aux.map((a) => ({ name: a.name, lossWeight: a.lossWeight })),
     traceNames: (fw.traces ?? []).map((t) => t.name),
     slots,
-    arrays: unique.map((t) => (t.dataSync() as Float32Array).slice()),
+    // The wasm engine's read-back is a copy already; other engines may hand out their own storage.
+    arrays: unique.map((t) => [tf.getBackend() === 'wasm' ? (t.dataSync() as Float32Array) : (t.dataSync() as Float32Array).slice()]),
     shapes: unique.map((t) => t.shape.slice()),
   };
 }
 
 /** Tensors again (this thread owns them; dispose with forwardTensors): the ForwardResult forwardArrays was made from. */
 export function forwardFromArrays(fa: ForwardArrays): ForwardResult {
-  const tensors = fa.arrays.map((a, i) => tf.tensor(a, fa.shapes[i], 'float32'));
+  const tensors = fa.arrays.map((blocks, i) => {
+    const shape = fa.shapes[i];
+    if (blocks.length === 1) return tf.tensor(blocks[0], shape, 'float32');
+    // Shards of the batch, joined by the engine (one copy in its memory).
+    const per = shape.slice(1).reduce((a, b) => a * b, 1);
+    return tf.tidy(() => tf.concat(blocks.map((b) => tf.tensor(b, [b.length / per, ...shape.slice(1)], 'float32')), 0));
+  });
   const slot = (k: number) => tensors[fa.slots[k]];
   const nAux = fa.aux.length;
   return {

@@ -77,7 +77,7 @@ export async function trainStep(p: PreparedRun, st: RunState, o: TrainOptions, b
   const y = tf.tensor2d(yArr, [batch.size, 1]);
   const seed = mixSeed(cfg.seed, at.step, 3);
   const r = o.gradientProvider
-    ? await providerStep(o.gradientProvider, model, batch.x, yArr, batch.size, x, y, at.log, seed)
+    ? await providerStep(o.gradientProvider, model, batch.raw ?? batch.x, yArr, batch.size, x, y, at.log, seed)
     : lossAndGrads(model, x!, y, { l2: cfg.model.l2, seed, trace: at.log });
   const { vec, applied } = keepAndClip(p, r);
   st.pending.push({ step: at.step, vec });

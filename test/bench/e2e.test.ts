@@ -61,7 +61,7 @@ describe('end-to-end bench', () => {
     } as unknown as EndToEnd;
     const text = formatEndToEnd(e);
     expect(text).toContain('lab 150.0 samples/s, PyTorch loop 300.0 samples/s, ratio 0.50x (rounds 0.45-0.55)');
-    expect(text).toContain('batch 1000 (augmentation included: one pass), step 20000, diagnostics 300, validation 4000, other 700');
+    expect(text).toContain('batch 1000 (augmentation drawn here, applied in the workers within step), step 20000, diagnostics 300, validation 4000, other 700');
     expect(text).toContain('wasm (fma kernels) x2 workers');
     expect(text).toContain('CPU ms per training sample: lab 12.50, PyTorch loop 6.25');
     expect(text).toContain('Test EPYC (family 26 model 68, AVX-512)');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AugmentConfig, augmentBytesInto, augmentInPlace, UNIT, unitSum } from '../../src/data/augment.ts';
+import { AugmentConfig, augmentBytesInto, augmentInPlace, drawPixelPlan, UNIT, unitSum } from '../../src/data/augment.ts';
+import { allocRawBatch, rawBatchInto, rawShard } from '../../src/data/raw-batch.ts';
 import { datasetToTrainingData, scaleInto } from '../../src/experiments/training-data.ts';
 import { createRng } from '../../src/rng.ts';
 import { SplitConfig } from '../../src/train/config.ts';
@@ -129,6 +130,47 @@ describe('augmentBytesInto (fused scaling + augmentation)', () => {
   });
 });
 
+describe('drawPixelPlan + applyPixelPlan (the draws here, the pixel pass elsewhere)', () => {
+  const shapes: [number, number, number][] = [[66, 200, 3], [5, 7, 3], [4, 9, 1], [3, 6, 2]];
+  for (const [name, partial] of Object.entries(configs)) {
+    it(`a raw batch of several images equals augmentBytesInto image by image: ${name}`, () => {
+      const cfg = AugmentConfig.parse(partial);
+      for (const [h, w, c] of shapes) {
+        const per = h * w * c;
+        const n = h * w > 100 ? 6 : 17;
+        const frames = Array.from({ length: n }, (_, j) => bytes(per, 300 * j + w, j % 3 === 0));
+        const rA = createRng(w + n);
+        const rB = createRng(w + n);
+        const raw = allocRawBatch(n, h, w, c);
+        const angles: number[] = [];
+        frames.forEach((px, j) => {
+          raw.bytes.set(px, j * per);
+          const plan = drawPixelPlan(px, h, w, c, j - 3.5, cfg, rA, j % 2 ? unitSum(px, per) : undefined, raw.tables.subarray(j * 256, j * 256 + 256));
+          raw.flip[j] = plan.flip ? 1 : 0;
+          raw.shift[j] = plan.shift;
+          raw.hasTable[j] = plan.table ? 1 : 0;
+          angles.push(plan.angle);
+        });
+        const got = rawBatchInto(raw, new Float32Array(n * per));
+        frames.forEach((px, j) => {
+          const want = fused(px, h, w, c, j - 3.5, cfg, rB);
+          expect(sameBits(got.subarray(j * per, (j + 1) * per), want.img), `${h}x${w}x${c} image ${j}`).toBe(true);
+          expect(Object.is(angles[j], want.angle)).toBe(true);
+        });
+        expect(rA.next()).toBe(rB.next());
+      }
+    });
+  }
+
+  it('refuses an image past the exact-sum limit (the caller augments those in one pass)', () => {
+    expect(() => drawPixelPlan(new Uint8Array(3), 1, 2 ** 21 + 1, 2, 0, AugmentConfig.parse({}), createRng(1), undefined, new Int32Array(256))).toThrow(/exact-sum limit/);
+  });
+
+  it('refuses to write a raw batch into too small an output', () => {
+    expect(() => rawBatchInto(allocRawBatch(2, 3, 4, 3), new Float32Array(10))).toThrow(/10 floats for 2 samples/);
+  });
+});
+
 describe('FrameSource batches (fused path) against the reference pipeline', () => {
   const W = 13;
   const H = 5;
@@ -169,6 +211,14 @@ describe('FrameSource batches (fused path) against the reference pipeline', () =
             });
             expect(sameBits(b.x, want)).toBe(true);
             expect(Array.from(b.yDeg)).toEqual(Array.from(wantY));
+            // What a gradient worker does with its shard of the raw batch: the same floats.
+            const raw = b.raw!;
+            expect(raw.bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
+            const cut = idx.length >> 1;
+            for (const [from, to] of [[0, cut], [cut, idx.length]]) {
+              const shard = rawBatchInto(rawShard(raw, from, to), new Float32Array((to - from) * per));
+              expect(sameBits(shard, want.subarray(from * per, to * per))).toBe(true);
+            }
           }
         }
         const v = await td.val.batch([0, 1, 2]);

@@ -10,6 +10,8 @@ import { createRegressor } from '../../src/model/index.ts';
 import { disposeStep, forwardFromArrays, forwardTensors, lossAndGrads } from '../../src/train/step.ts';
 import { relErr } from './helpers.ts';
 import { createRng } from '../../src/rng.ts';
+import { AugmentConfig, drawPixelPlan } from '../../src/data/augment.ts';
+import { allocRawBatch, rawBatchInto } from '../../src/data/raw-batch.ts';
 import { evaluateSource } from '../../src/train/evaluate.ts';
 import type { SampleSource } from '../../src/train/data.ts';
 import type { TargetTransform } from '../../src/targets/transform.ts';
@@ -89,6 +91,36 @@ describe('parallel gradient provider', () => {
     expect(shared.loss).toBe(plain.loss);
     plain.grads.forEach((g, i) => expect(Buffer.from(shared.grads[i].buffer).equals(Buffer.from(g.buffer))).toBe(true));
     expect(Array.from(xs.subarray(0, 5))).toEqual(Array.from(x.subarray(0, 5))); // the caller's batch is untouched
+    model.dispose();
+  });
+
+  it('takes a raw batch (uint8 frames + drawn augmentation) and computes exactly what the floats give', async () => {
+    const model = createRegressor(MODEL, 12);
+    const n = 7;
+    const [h, w, c] = [model.config.input.height, model.config.input.width, model.config.input.channels];
+    const per = h * w * c;
+    const rng = createRng(31);
+    const cfg = AugmentConfig.parse({ flip: true, brightness: 0.3, contrast: 0.3, shiftPx: 4, shiftDegPerPx: 0.5 });
+    const raw = allocRawBatch(n, h, w, c);
+    for (let j = 0; j < n; j++) {
+      const px = Uint8Array.from({ length: per }, () => rng.int(256));
+      raw.bytes.set(px, j * per);
+      const plan = drawPixelPlan(px, h, w, c, 0, cfg, rng, undefined, raw.tables.subarray(j * 256, j * 256 + 256));
+      [raw.flip[j], raw.shift[j], raw.hasTable[j]] = [plan.flip ? 1 : 0, plan.shift, plan.table ? 1 : 0];
+    }
+    expect(raw.flip.some((f) => f === 1) && raw.shift.some((s) => s !== 0) && raw.hasTable.every((t) => t === 1)).toBe(true);
+    const x = rawBatchInto(raw, new Float32Array(n * per));
+    const y = Float32Array.from({ length: n }, () => rng.next());
+    const fromFloats = await provider.compute(model.getWeights(), x, y, n);
+    const fromRaw = await provider.compute(model.getWeights(), raw, y, n);
+    expect(fromRaw.loss).toBe(fromFloats.loss);
+    fromFloats.grads.forEach((g, i) => expect(Buffer.from(fromRaw.grads[i].buffer).equals(Buffer.from(g.buffer))).toBe(true));
+    const [pf, pr] = await Promise.all([provider.predict(model.getWeights(), x, n), provider.predict(model.getWeights(), raw, n)]);
+    expect(Array.from(pr)).toEqual(Array.from(pf));
+    // A raw batch must be on shared memory (the workers read views of it); a wrong count is refused.
+    const local = { ...raw, bytes: new Uint8Array(raw.bytes) };
+    await expect(provider.compute(model.getWeights(), local, y, n)).rejects.toThrow(/shared memory/);
+    await expect(provider.compute(model.getWeights(), raw, y, n - 1)).rejects.toThrow(/bad batch \(n=6, x=7 raw samples\)/);
     model.dispose();
   });
 

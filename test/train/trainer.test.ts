@@ -160,7 +160,7 @@ describe('trainRun', () => {
       async compute(weights, x, y, n) {
         calls++;
         shadow.setWeights(weights);
-        const r = lossAndGrads(shadow, tf.tensor2d(x, [n, 4]), tf.tensor2d(y, [n, 1]), { l2: 0 });
+        const r = lossAndGrads(shadow, tf.tensor2d(x as Float32Array, [n, 4]), tf.tensor2d(y, [n, 1]), { l2: 0 });
         const res = { loss: r.loss.dataSync()[0], grads: r.grads.map((g) => g.dataSync() as Float32Array) };
         disposeStep(r);
         return res;
