@@ -39,6 +39,7 @@ const { lossAndGrads, disposeStep, forwardArrays } = await import('../train/step
 
 const { threadCpuMs } = await import('./thread-cpu.ts');
 const { isRawBatch, rawBatchInto } = await import('../data/raw-batch.ts');
+const { backendMemory, heapPtr } = await import('./heap-ops.ts');
 
 const engine = await initEngine(init.engine);
 let model = createRegressor(init.model, init.seed);
@@ -74,18 +75,45 @@ port.on('message', (req: WorkerRequest) => {
     const r = lossAndGrads(model, x, y, { l2, seed: req.seed, actSums: false, trace: req.trace });
     const loss = r.loss.dataSync()[0];
     const grads = r.grads.map((g) => g.dataSync() as Float32Array);
-    const forward = r.forward ? forwardArrays(r.forward) : undefined;
+    const forward = r.forward ? forwardArrays(r.forward, readIntoTraceMemory) : undefined;
     disposeStep(r);
     tf.dispose([x, y]);
     const c1 = threadCpuMs();
     const cpuMs = c0 !== null && c1 !== null ? c1 - c0 : null;
     const reply: WorkerReply = { type: 'result', id: req.id, loss, grads, forward, ms: performance.now() - t0, cpuMs };
-    port.postMessage(reply, [...grads, ...(forward?.arrays.flat() ?? [])].map((g) => g.buffer as ArrayBuffer));
+    // The traces are views of this worker's shared trace memory: posted, not transferred.
+    port.postMessage(reply, grads.map((g) => g.buffer as ArrayBuffer));
   } catch (err) {
     const reply: WorkerReply = { type: 'error', id: req.id, message: (err as Error).message };
     port.postMessage(reply);
   }
 });
+/**
+ * Where a logging step's traces go: one SharedArrayBuffer, reused. A fresh
+ * 13.5 MB of arrays per logging step (PilotNet, a shard of 16) cost 36 ms
+ * in page faults on this project's VM (12 us per 4 kB page, measured),
+ * while the other worker and the main thread waited. The main thread makes
+ * tensors of the traces as soon as the step's results arrive, before it
+ * sends this worker anything else, so the next logging step may overwrite
+ * them.
+ */
+let traceMemory = new SharedArrayBuffer(0);
+
+function readIntoTraceMemory(ts: import('@tensorflow/tfjs-core').Tensor[]): Float32Array[] {
+  const total = ts.reduce((a, t) => a + t.size, 0);
+  if (traceMemory.byteLength < total * 4) traceMemory = new SharedArrayBuffer(Math.ceil(total * 1.25) * 4);
+  const backend = tf.backend();
+  const wasm = tf.getBackend() === 'wasm';
+  let off = 0;
+  return ts.map((t) => {
+    const view = new Float32Array(traceMemory, off * 4, t.size);
+    off += t.size;
+    // On wasm, straight from the engine's memory (a read-back would allocate a copy first).
+    view.set(wasm ? new Float32Array(backendMemory(backend).buffer, heapPtr(backend, t), t.size) : (t.dataSync() as Float32Array));
+    return view;
+  });
+}
+
 /** Floats of the last raw batch's pixel pass, reused (the tensor copies them into the engine's memory). */
 let rawFloats = new Float32Array(0);
 

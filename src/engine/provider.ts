@@ -33,7 +33,10 @@ export type ModelInput = Float32Array | RawBatch;
 export interface ComputeResult {
   loss: number;
   grads: Float32Array[];
-  /** With trace: the forward pass the gradients came from, over the whole batch. */
+  /**
+   * With trace: the forward pass the gradients came from, over the whole batch. Its arrays may be views of
+   * memory the provider reuses: valid until the next compute call (make tensors of them before that).
+   */
   forward?: ForwardArrays;
 }
 

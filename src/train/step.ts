@@ -85,8 +85,11 @@ export function forwardTensors(fw: ForwardResult): tf.Tensor[] {
   return [fw.output, fw.headPre, ...fw.aux.flatMap((a) => [a.output, a.pre]), ...(fw.traces ?? []).flatMap((t) => [t.pre, t.post])];
 }
 
-/** A kept forward pass as plain arrays (a gradient worker sends it back at logging steps); the inverse is forwardFromArrays. */
-export function forwardArrays(fw: ForwardResult): ForwardArrays {
+/**
+ * A kept forward pass as plain arrays (a gradient worker sends it back at logging steps); the inverse is
+ * forwardFromArrays. `read` turns the distinct tensors into arrays (default: a read-back of each).
+ */
+export function forwardArrays(fw: ForwardResult, read: (ts: tf.Tensor[]) => Float32Array[] = readBack): ForwardArrays {
   const unique: tf.Tensor[] = [];
   const slots = forwardTensors(fw).map((t) => {
     const i = unique.indexOf(t);
@@ -96,10 +99,14 @@ export function forwardArrays(fw: ForwardResult): ForwardArrays {
     aux: fw.aux.map((a) => ({ name: a.name, lossWeight: a.lossWeight })),
     traceNames: (fw.traces ?? []).map((t) => t.name),
     slots,
-    // The wasm engine's read-back is a copy already; other engines may hand out their own storage.
-    arrays: unique.map((t) => [tf.getBackend() === 'wasm' ? (t.dataSync() as Float32Array) : (t.dataSync() as Float32Array).slice()]),
+    arrays: read(unique).map((a) => [a]),
     shapes: unique.map((t) => t.shape.slice()),
   };
+}
+
+/** Each tensor's values in an array of its own (the wasm engine's read-back is a copy already; other engines may hand out their own storage). */
+function readBack(ts: tf.Tensor[]): Float32Array[] {
+  return ts.map((t) => (tf.getBackend() === 'wasm' ? (t.dataSync() as Float32Array) : (t.dataSync() as Float32Array).slice()));
 }
 
 /** Tensors again (this thread owns them; dispose with forwardTensors): the ForwardResult forwardArrays was made from. */
