@@ -1,6 +1,6 @@
 /**
  * The lab's side of the end-to-end bench: one `compare` cell run the way
- * src/lab/run-cell.ts runs it (a fresh frame LRU over the warm disk
+ * src/lab/run-cell.ts runs it (a fresh frame reader over the warm disk
  * cache, the split and augmentation of datasetToTrainingData, the worker
  * plan 'auto', CORE's trainRun with epoch checkpoints, the run folder's event
  * logs, validation predictions and the exported model), timed with its phases.
@@ -18,7 +18,7 @@ import type { PoolKeeper } from '../src/engine/pool.ts';
 import { planWorkers } from '../src/engine/workers.ts';
 import { targetTransformFile } from '../src/experiments/store.ts';
 import { RunWriter } from '../src/experiments/store.ts';
-import { datasetToTrainingData, FrameLru } from '../src/experiments/training-data.ts';
+import { datasetToTrainingData, FrameReader } from '../src/experiments/training-data.ts';
 import { exportLayersModel } from '../src/model/export.ts';
 import type { RunConfig } from '../src/train/config.ts';
 import { trainRun, type GradientProvider, type PhasesMs } from '../src/train/trainer.ts';
@@ -27,7 +27,7 @@ import type { Dataset } from '../src/video/types.ts';
 /**
  * Where the lab's cell spent its wall time, ms; the phases add up to it.
  * batch is main-thread work measured in the lab's frame source, wherever it
- * ran: frames from the LRU / disk cache gathered as uint8 and each sample's
+ * ran: frames read from the disk cache (in the OS page cache) as uint8 and each sample's
  * augmentation drawn; the pixel pass (scaling to [0, 1] and applying the
  * augmentation, one pass) runs in the gradient workers, inside step, each on
  * its shard (augment is null: the lab does not augment as a separate step);
@@ -114,10 +114,10 @@ export function cellWorkerPlan(config: RunConfig, engine: string, trainSize: num
  * before the first cell); the run folder goes under `runsDir`.
  */
 export async function runLabCell(ds: Dataset, config: RunConfig, engine: string, pools: PoolKeeper, runsDir: string): Promise<LabCell> {
-  // A fresh LRU over the warm disk cache: a user's `compare` is a new process.
-  const lru = new FrameLru(ds.frames);
+  // A fresh reader (no pixel sums yet) over the warm disk cache: a user's `compare` is a new process.
+  const reader = new FrameReader(ds.frames);
   const timers: SourceTimers = { batchMs: 0, samples: 0, inCompute: 0, inStepMs: 0 };
-  const td = datasetToTrainingData(ds, config.split, config.augment, { frameCache: lru, onTrainBatch: batchTimer(timers) });
+  const td = datasetToTrainingData(ds, config.split, config.augment, { frameCache: reader, onTrainBatch: batchTimer(timers) });
   const plan = cellWorkerPlan(config, engine, td.trainIndices.length);
   const provider = plan.workers > 1 ? countedProvider(await pools.get(config.model, config.model.l2, plan.workers), timers) : undefined;
   const dir = mkdtempSync(join(runsDir, 'cell-'));

@@ -248,7 +248,7 @@ function summarize(s: {
     peerName: s.peerName,
     peerNote: s.peerNote,
     note:
-      "lab: the runner's per-cell steps (trainRun with checkpoints, event logs, validation predictions, model export) on a fresh frame LRU over the warm disk cache; " +
+      "lab: the runner's per-cell steps (trainRun with checkpoints, event logs, validation predictions, model export) on a fresh frame reader over the warm disk cache; " +
       'batch is main-thread ms in the lab\'s own frame source (uint8 frames gathered, augmentation drawn); the pixel pass (scaling and augmentation in one pass) runs in the gradient workers on their shards, inside step, so augment is null; ' +
       "step/diagnostics/validation the trainer's phasesMs (step less the batch work that ran inside it); other the rest of the wall time. " +
       'peer: reference.py\'s loop (uint8 NHWC memory map -> float NCHW channels-last, augmentation, Adam, validation each epoch), timed from model construction. ' +

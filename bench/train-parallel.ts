@@ -55,7 +55,7 @@ const cpuS = (): number => {
   return (c.user + c.system) / 1e6;
 };
 
-/** A Dataset whose frames live in memory (random pixels), so reads cost what the frame LRU's hits cost. */
+/** A Dataset whose frames live in memory (random pixels), so reads cost what reads from the OS page cache cost. */
 function memoryDataset(h: number, w: number, frames: number, seed: number): Dataset {
   const rng = createRng(seed);
   const px = Array.from({ length: frames }, () => Uint8Array.from({ length: h * w * 3 }, () => Math.floor(rng.next() * 256)));

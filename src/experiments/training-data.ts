@@ -4,10 +4,9 @@
  * across the drive, batches read from the frame cache, pixels scaled to
  * [0, 1], seeded augmentation on the training split only.
  *
- * Memory stays bounded: decoded uint8 frames are kept in an LRU up to a byte
- * budget (a 66x200 frame is 39.6 kB, so the default 512 MiB holds about
- * 13,500 frames: a 10-minute drive at 20 Hz fits and later epochs never touch
- * the disk), and only one float batch per call is allocated.
+ * Memory stays bounded: frames are read from the disk cache (after the first
+ * epoch, from the OS page cache over it) straight into each batch, one uint8
+ * batch per call; only a pixel sum per frame is kept (FrameReader).
  */
 import { augmentBytesInto, drawPixelPlan, EXACT_SUM_VALUES, UNIT, unitSum } from '../data/augment.ts';
 import { allocRawBatch, rawBatchInto, type RawBatch } from '../data/raw-batch.ts';
@@ -18,58 +17,60 @@ import type { Batch, SampleSource, TrainingData } from '../train/data.ts';
 import type { Rng } from '../rng.ts';
 import type { Dataset, FrameStore } from '../video/types.ts';
 
+/**
+ * Memory the frames of a run are allowed for the memory estimate (train/memory-fit.ts): the OS page cache
+ * over the disk cache holds them (a 66x200 frame is 39.6 kB: 512 MiB is about 13,500 frames, a 10-minute
+ * drive at 20 Hz).
+ */
 export const DEFAULT_FRAME_CACHE_BYTES = 512 * 1024 * 1024;
 
-/** LRU of decoded frames (uint8 HWC) in front of a FrameStore, bounded in bytes. */
-export class FrameLru {
+/**
+ * Reads frames (uint8 HWC) from a FrameStore straight into the caller's
+ * buffer, and keeps each frame's pixel sum once computed (8 bytes a frame).
+ *
+ * Why no pixel cache here: the disk cache file is in the OS page cache after
+ * its first read, and a read from there into an existing buffer takes about
+ * 10 us per 40 kB frame, while keeping a copy costs fresh memory, whose first
+ * touch on this project's VM is 12 us per 4 kB page (measured): an earlier
+ * LRU of frame copies made the first epoch's batches 17 ms each on the main
+ * thread, against 1 ms once every frame was cached, and held the whole
+ * drive a second time.
+ */
+export class FrameReader {
   #store: FrameStore;
-  #max: number;
-  #frames = new Map<number, Uint8Array>();
-  #bytes = 0;
-  /** unitSum of frames handed out (they are never written to), kept while the frame lives. */
-  #sums = new WeakMap<Uint8Array, number>();
-  hits = 0;
-  misses = 0;
+  /** unitSum of each frame, NaN until computed. */
+  #sums: Float64Array;
+  reads = 0;
 
-  constructor(store: FrameStore, maxBytes = DEFAULT_FRAME_CACHE_BYTES) {
+  constructor(store: FrameStore) {
     this.#store = store;
-    this.#max = maxBytes;
+    this.#sums = new Float64Array(store.count).fill(NaN);
   }
 
-  get(frame: number): Uint8Array {
-    const hit = this.#frames.get(frame);
-    if (hit) {
-      // Re-insert to mark as most recently used (Map keeps insertion order).
-      this.#frames.delete(frame);
-      this.#frames.set(frame, hit);
-      this.hits++;
-      return hit;
-    }
-    this.misses++;
-    const px = this.#store.read(frame);
-    if (px.byteLength <= this.#max) {
-      this.#frames.set(frame, px);
-      this.#bytes += px.byteLength;
-      while (this.#bytes > this.#max) {
-        const oldest = this.#frames.keys().next().value as number;
-        this.#bytes -= (this.#frames.get(oldest) as Uint8Array).byteLength;
-        this.#frames.delete(oldest);
-      }
+  get frameBytes(): number {
+    return this.#store.width * this.#store.height * this.#store.channels;
+  }
+
+  /** Frame `frame` into out (at least frameBytes long); returns the frame's bytes (a view of out). */
+  readInto(frame: number, out: Uint8Array): Uint8Array {
+    this.reads++;
+    const px = out.subarray(0, this.frameBytes);
+    const got = this.#store.read(frame, px);
+    // A store may hand back an array of its own (FrameStore.read): copy it over.
+    if (got !== px) {
+      if (got.length !== px.length) throw new Error(`frame ${frame} has ${got.length} bytes, expected ${px.length}`);
+      px.set(got);
     }
     return px;
   }
 
-  get bytes(): number {
-    return this.#bytes;
-  }
-
   /**
-   * unitSum(px, px.length) of a frame this LRU returned, computed once per
-   * frame: the brightness/contrast mean of every later augmentation of it.
+   * unitSum(px, px.length) of frame `frame`, whose bytes px holds, computed
+   * once per frame: the brightness/contrast mean of every later augmentation of it.
    */
-  unitSum(px: Uint8Array): number {
-    let s = this.#sums.get(px);
-    if (s === undefined) this.#sums.set(px, (s = unitSum(px, px.length)));
+  unitSum(frame: number, px: Uint8Array): number {
+    let s = this.#sums[frame];
+    if (Number.isNaN(s)) this.#sums[frame] = s = unitSum(px, px.length);
     return s;
   }
 }
@@ -90,7 +91,7 @@ class FrameSource implements SampleSource {
     private readonly ds: Dataset,
     /** Dataset sample indices of this split, in time order. */
     readonly sampleIndices: Int32Array,
-    private readonly frames: FrameLru,
+    private readonly frames: FrameReader,
     private readonly augment: AugmentConfig | null,
     /** Called after each batch with the ms of its loading, scaling and augmentation on this thread (benchmarks). */
     private readonly onBatch?: (ms: number, samples: number) => void,
@@ -111,10 +112,11 @@ class FrameSource implements SampleSource {
     const per = w * h * c;
     const n = idx.length;
     const yDeg = new Float32Array(n);
-    const frame = (k: number) => {
+    const frameOf = (k: number) => {
       if (!(k >= 0 && k < this.size)) throw new RangeError(`sample ${k} is outside this split (size ${this.size})`);
-      return this.frames.get(this.ds.sampleFrame[this.sampleIndices[k]]);
+      return this.ds.sampleFrame[this.sampleIndices[k]];
     };
+    if (this.frames.frameBytes !== per) throw new Error(`frames of ${this.frames.frameBytes} bytes, expected ${per} (${w}x${h}x${c})`);
     let out: Batch;
     if (per <= EXACT_SUM_VALUES) {
       // The frames as they are, with each sample's augmentation drawn (in sample order, from rng): the pixel
@@ -122,14 +124,13 @@ class FrameSource implements SampleSource {
       const raw = allocRawBatch(n, h, w, c);
       for (let j = 0; j < n; j++) {
         const k = idx[j];
-        const px = frame(k);
-        if (px.length !== per) throw new Error(`frame of sample ${k} has ${px.length} bytes, expected ${per} (${w}x${h}x${c})`);
-        raw.bytes.set(px, j * per);
+        const f = frameOf(k);
+        const px = this.frames.readInto(f, raw.bytes.subarray(j * per, (j + 1) * per));
         if (!rng || !this.augment) {
           yDeg[j] = this.anglesDeg[k];
           continue;
         }
-        const sum = this.#keepSums ? this.frames.unitSum(px) : undefined;
+        const sum = this.#keepSums ? this.frames.unitSum(f, px) : undefined;
         const plan = drawPixelPlan(px, h, w, c, this.anglesDeg[k], this.augment, rng, sum, raw.tables.subarray(j * 256, j * 256 + 256));
         yDeg[j] = plan.angle;
         raw.flip[j] = plan.flip ? 1 : 0;
@@ -142,7 +143,8 @@ class FrameSource implements SampleSource {
       const sab = new SharedArrayBuffer(n * per * 4);
       const x = new Float32Array(sab);
       const xBits = new Int32Array(sab);
-      for (let j = 0; j < n; j++) yDeg[j] = augmentBytesInto(x, xBits, j * per, frame(idx[j]), h, w, c, this.anglesDeg[idx[j]], this.augment, rng);
+      const px = new Uint8Array(per);
+      for (let j = 0; j < n; j++) yDeg[j] = augmentBytesInto(x, xBits, j * per, this.frames.readInto(frameOf(idx[j]), px), h, w, c, this.anglesDeg[idx[j]], this.augment, rng);
       out = { x, yDeg, size: n };
     }
     this.onBatch?.(performance.now() - t0, n);
@@ -178,7 +180,7 @@ export interface DatasetTrainingData extends TrainingData {
   trainIndices: Int32Array;
   valIndices: Int32Array;
   valBlocks: { start: number; end: number }[];
-  frameCache: FrameLru;
+  frameCache: FrameReader;
 }
 
 /**
@@ -191,7 +193,7 @@ export function datasetToTrainingData(
   ds: Dataset,
   split: SplitConfig,
   augment: AugmentConfig,
-  o: { frameCacheBytes?: number; frameCache?: FrameLru; onTrainBatch?: (ms: number, samples: number) => void } = {},
+  o: { frameCache?: FrameReader; onTrainBatch?: (ms: number, samples: number) => void } = {},
 ): DatasetTrainingData {
   const n = ds.anglesDeg.length;
   let s: ReturnType<typeof blockSplit>;
@@ -205,7 +207,7 @@ export function datasetToTrainingData(
   if (s.train.length === 0 || s.val.length === 0) {
     throw new Error(`the split of ${n} samples left ${s.train.length} for training and ${s.val.length} for validation; use more frames or fewer guard frames`);
   }
-  const frames = o.frameCache ?? new FrameLru(ds.frames, o.frameCacheBytes);
+  const frames = o.frameCache ?? new FrameReader(ds.frames);
   return {
     inputShape: [ds.frames.height, ds.frames.width, 3],
     train: new FrameSource(ds, s.train, frames, augment, o.onTrainBatch),

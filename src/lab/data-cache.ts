@@ -7,7 +7,7 @@ import { loadDatasets } from '../video/multi.ts';
 import type { Dataset, DatasetSpec, DecodeProgress } from '../video/types.ts';
 import type { RunConfig } from '../train/config.ts';
 import type { ExperimentEvent } from '../experiments/events.ts';
-import { datasetToTrainingData, DEFAULT_FRAME_CACHE_BYTES, FrameLru, type DatasetTrainingData } from '../experiments/training-data.ts';
+import { datasetToTrainingData, DEFAULT_FRAME_CACHE_BYTES, FrameReader, type DatasetTrainingData } from '../experiments/training-data.ts';
 import { assertTrainingFits } from '../train/memory-fit.ts';
 
 export interface DataCache {
@@ -24,7 +24,7 @@ const sizeKey = (c: RunConfig): string => `${c.model.input.height}x${c.model.inp
 export function createDataCache(specs: DatasetSpec[], o: { cacheDir: string; signal?: AbortSignal; emit(e: ExperimentEvent): void }): DataCache {
   const datasets = new Map<string, Dataset>();
   const splits = new Map<string, DatasetTrainingData>();
-  const lrus = new Map<Dataset, FrameLru>();
+  const readers = new Map<Dataset, FrameReader>();
   return {
     async load(c) {
       const key = sizeKey(c);
@@ -47,9 +47,10 @@ export function createDataCache(specs: DatasetSpec[], o: { cacheDir: string; sig
       const key = `${sizeKey(c)}|${JSON.stringify(c.split)}|${JSON.stringify(c.augment)}`;
       let td = splits.get(key);
       if (!td) {
-        let lru = lrus.get(ds);
-        if (!lru) lrus.set(ds, (lru = new FrameLru(ds.frames)));
-        td = datasetToTrainingData(ds, c.split, c.augment, { frameCache: lru });
+        // One reader per data set: its frames' pixel sums are kept across the cells that share it.
+        let reader = readers.get(ds);
+        if (!reader) readers.set(ds, (reader = new FrameReader(ds.frames)));
+        td = datasetToTrainingData(ds, c.split, c.augment, { frameCache: reader });
         splits.set(key, td);
       }
       return td;

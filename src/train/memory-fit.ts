@@ -16,7 +16,7 @@ const F32 = 4;
 
 /** Estimated bytes of one training process, by part. */
 export interface MemoryEstimate {
-  /** Decoded frames kept in memory (the frame LRU, capped by its byte budget). */
+  /** Decoded frames in memory (the OS page cache over the disk cache; the allowance DEFAULT_FRAME_CACHE_BYTES caps it). */
   frameCache: number;
   /** Input batches as float32, twice (one assembled while the other trains). */
   batches: number;
@@ -28,8 +28,8 @@ export interface MemoryEstimate {
 }
 
 /**
- * Estimates the memory a run needs. frameCacheBytes is the frame LRU's
- * budget (experiments/training-data.ts); frames caps it when the data set
+ * Estimates the memory a run needs. frameCacheBytes is the frames'
+ * allowance (experiments/training-data.ts); frames caps it when the data set
  * is smaller. A floor estimate: the engine's own buffers come on top.
  */
 export function estimateTrainingMemory(model: ModelConfig, batchSize: number, o: { frameCacheBytes: number; frames?: number }): MemoryEstimate {

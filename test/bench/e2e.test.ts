@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { batchTimer } from '../../bench/e2e-lab.ts';
 import { E2E_QUICK, e2eConfig, formatEndToEnd, type EndToEnd } from '../../bench/e2e.ts';
 import { findTorchPython } from '../../bench/peer.ts';
-import { datasetToTrainingData, FrameLru } from '../../src/experiments/training-data.ts';
+import { datasetToTrainingData, FrameReader } from '../../src/experiments/training-data.ts';
 import { createRng } from '../../src/rng.ts';
 import { synthesizeDrive } from '../../src/synth/index.ts';
 import { loadDatasets } from '../../src/video/multi.ts';
@@ -28,8 +28,8 @@ describe('end-to-end bench', () => {
     try {
       const config = e2eConfig(1);
       const timers = { batchMs: 0, samples: 0, inCompute: 0, inStepMs: 0 };
-      const plain = datasetToTrainingData(ds, config.split, config.augment, { frameCache: new FrameLru(ds.frames) });
-      const timed = datasetToTrainingData(ds, config.split, config.augment, { frameCache: new FrameLru(ds.frames), onTrainBatch: batchTimer(timers) });
+      const plain = datasetToTrainingData(ds, config.split, config.augment, { frameCache: new FrameReader(ds.frames) });
+      const timed = datasetToTrainingData(ds, config.split, config.augment, { frameCache: new FrameReader(ds.frames), onTrainBatch: batchTimer(timers) });
       const idx = Array.from({ length: Math.min(12, plain.train.size) }, (_, i) => (i * 7) % plain.train.size);
       for (const rng of [() => createRng(5), () => undefined]) {
         const want = await plain.train.batch(idx, rng());

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AugmentConfig, augmentBytesInto, augmentInPlace, drawPixelPlan, UNIT, unitSum } from '../../src/data/augment.ts';
 import { allocRawBatch, rawBatchInto, rawShard } from '../../src/data/raw-batch.ts';
-import { datasetToTrainingData, scaleInto } from '../../src/experiments/training-data.ts';
+import { datasetToTrainingData, FrameReader, scaleInto } from '../../src/experiments/training-data.ts';
 import { createRng } from '../../src/rng.ts';
 import { SplitConfig } from '../../src/train/config.ts';
 import type { Dataset, FrameStore } from '../../src/video/types.ts';
@@ -193,9 +193,11 @@ describe('FrameSource batches (fused path) against the reference pipeline', () =
   for (const name of ['flipBc', 'shift', 'none'] as const) {
     it(`train batches over three epochs (frames kept in the LRU) equal scaleInto + augmentInPlace: ${name}`, async () => {
       const cfg = AugmentConfig.parse(configs[name]);
-      // A tiny LRU budget for one run, so frames are re-read and their pixel sums computed again.
-      for (const frameCacheBytes of [undefined, per * 4]) {
-        const td = datasetToTrainingData(ds, split, cfg, { frameCacheBytes });
+      // A reader of its own, and one shared with an earlier run (pixel sums already known).
+      const shared = new FrameReader(store);
+      await datasetToTrainingData(ds, split, cfg, { frameCache: shared }).train.batch([0, 1, 2, 3], createRng(1));
+      for (const frameCache of [undefined, shared]) {
+        const td = datasetToTrainingData(ds, split, cfg, { frameCache });
         const rngA = createRng(77);
         const rngB = createRng(77);
         for (let epoch = 0; epoch < 3; epoch++) {

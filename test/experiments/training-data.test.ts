@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { datasetToTrainingData, FrameLru } from '../../src/experiments/training-data.ts';
+import { datasetToTrainingData, FrameReader } from '../../src/experiments/training-data.ts';
 import { createRng } from '../../src/rng.ts';
 import { AugmentConfig, SplitConfig } from '../../src/train/config.ts';
 import type { Dataset, FrameStore } from '../../src/video/types.ts';
@@ -69,15 +69,23 @@ describe('datasetToTrainingData', () => {
     expect(v.yDeg[0]).toBe(td.val.anglesDeg[3]);
   });
 
-  it('the frame LRU stays within its byte budget and serves repeats from memory', () => {
+  it('the frame reader reads straight into the caller\'s buffer, also from stores that return arrays of their own', () => {
     const s = store(50);
     const per = W * H * 3;
-    const lru = new FrameLru(s, per * 10);
-    for (let i = 0; i < 50; i++) lru.get(i);
-    expect(lru.bytes).toBe(per * 10);
-    lru.get(49);
-    expect(lru.hits).toBe(1);
-    lru.get(0);
-    expect(s.reads).toBe(51);
+    const reader = new FrameReader(s);
+    const buf = new Uint8Array(per * 3).fill(7);
+    const px = reader.readInto(9, buf.subarray(per, 2 * per));
+    expect(px.buffer).toBe(buf.buffer);
+    expect(Array.from(buf.subarray(per, 2 * per))).toEqual(new Array(per).fill(9));
+    expect(buf[0]).toBe(7);
+    expect(buf[2 * per]).toBe(7);
+    expect(reader.reads).toBe(1);
+    expect(s.reads).toBe(1);
+    // The pixel sum is computed once per frame, then kept.
+    const sum = reader.unitSum(9, px);
+    expect(sum).toBe(per * Math.fround(9 / 255));
+    expect(reader.unitSum(9, new Uint8Array(per))).toBe(sum);
+    const short = { ...s, read: () => new Uint8Array(per - 1) };
+    expect(() => new FrameReader(short).readInto(0, new Uint8Array(per))).toThrow(/frame 0 has 23 bytes, expected 24/);
   });
 });
