@@ -116,6 +116,45 @@ function makeSum(original: tf.KernelConfig): tf.KernelFunc {
   };
 }
 
+/** rows_op's operations (optim.c). */
+const ROWS_OP = { Add: 0, Multiply: 1, Sub: 2 } as const;
+
+/**
+ * Add, Multiply and Sub of a tensor and a vector over its last axis (a
+ * bias) or a scalar, through the lab's rows_op (optim.c): one SIMD pass,
+ * the same float32 operation per element. The shipped kernel took 1.3 ms
+ * for conv1's bias add at batch 16 and 0.5 ms to scale the input (measured).
+ * For Add and Multiply the small operand may come first; anything else
+ * (same shapes, other broadcasts, other dtypes) goes to the shipped kernel.
+ */
+function makeRowsOp(original: tf.KernelConfig, name: keyof typeof ROWS_OP): tf.KernelFunc {
+  const commutes = name !== 'Sub';
+  const rowsOp: tf.KernelFunc = (args) => {
+    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    const small = (big: TensorInfo, s: TensorInfo) => {
+      if (big.shape.length === 0 || s.shape.length > big.shape.length) return 0;
+      const size = s.shape.reduce((p, q) => p * q, 1);
+      if (size === 1) return 1;
+      return s.shape.length === 1 && s.shape[0] === big.shape[big.shape.length - 1] ? size : 0;
+    };
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') return original.kernelFunc(args);
+    let big = a;
+    let vec = b;
+    let cols = small(a, b);
+    if (cols === 0 && commutes) {
+      cols = small(b, a);
+      [big, vec] = [b, a];
+    }
+    const n = big.shape.reduce((p, q) => p * q, 1);
+    if (cols === 0 || n < 64) return original.kernelFunc(args);
+    const backend = args.backend as tf.KernelBackend;
+    const out = allocOutput(backend, big.shape.slice());
+    labKernels(backend).rows_op(heapPtr(backend, big), heapPtr(backend, vec), heapPtr(backend, out), n / cols, cols, ROWS_OP[name]);
+    return out;
+  };
+  return rowsOp;
+}
+
 /** Name of the fused Adam kernel (registered for wasm only; see src/train/optimizer.ts). */
 export const FUSED_ADAM = 'SteerlabAdam';
 
@@ -257,6 +296,13 @@ export function registerWasmGradientKernels(): void {
   }
   if (!tf.getKernel(MOMENTS, 'wasm')) tf.registerKernel({ kernelName: MOMENTS, backendName: 'wasm', kernelFunc: moments as unknown as tf.KernelFunc });
   if (!tf.getKernel(FUSED_ADAM, 'wasm')) tf.registerKernel({ kernelName: FUSED_ADAM, backendName: 'wasm', kernelFunc: fusedAdam as unknown as tf.KernelFunc });
+  for (const name of Object.keys(ROWS_OP) as (keyof typeof ROWS_OP)[]) {
+    const k = tf.getKernel(name, 'wasm');
+    if (!k) continue;
+    tf.unregisterKernel(name, 'wasm');
+    // Keep the shipped setupFunc: the fallback path needs it.
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: k.setupFunc, kernelFunc: makeRowsOp(k, name) });
+  }
   const sum = tf.getKernel('Sum', 'wasm');
   if (sum) {
     tf.unregisterKernel('Sum', 'wasm');

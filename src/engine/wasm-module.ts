@@ -41,6 +41,7 @@ export interface LabKernels {
   matmul(a: number, b: number, c: number, scratch: number, M: number, N: number, K: number, ta: number, tb: number): void;
   matmul_scratch(M: number, N: number, K: number): number;
   moments(x: number, n: number, thr: number, out: number): void;
+  rows_op(x: number, b: number, y: number, rows: number, cols: number, op: number): void;
 }
 
 let compiled: { variant: KernelVariant; module: WebAssembly.Module } | null = null;

@@ -177,6 +177,36 @@ describe.each(KERNEL_VARIANTS)('wasm kernels, %s build', (variant) => {
     }
   });
 
+  it('Add, Multiply and Sub with a bias vector or a scalar give the cpu backend\'s bits; other broadcasts still work', async () => {
+    for (const k of ['Add', 'Multiply', 'Sub']) expect(tf.getKernel(k, 'wasm')!.kernelFunc.name, k).toBe('rowsOp');
+    const rng = createRng(8);
+    const big = [3, 7, 5, 6];
+    const xv = randArray(rng, big.reduce((p, q) => p * q, 1));
+    // Specials too: every element is one IEEE float32 operation, whatever the kernel.
+    xv.set([NaN, Infinity, -Infinity, -0, 3.4e38, 1e-45]);
+    const operands: [string, number[], Float32Array][] = [
+      ['bias', [6], randArray(rng, 6)], ['scalar', [], Float32Array.of(2)], ['scalar [1]', [1], Float32Array.of(-0.75)],
+      ['scalar [1,1,1,1]', [1, 1, 1, 1], Float32Array.of(3.4e38)], ['row [5,6] (shipped kernel)', [5, 6], randArray(rng, 30)],
+      ['same shape (shipped kernel)', big, randArray(rng, xv.length)], ['odd bias', [7], randArray(rng, 7)],
+    ];
+    for (const [what, shape, bv] of operands) {
+      const bigShape = what === 'odd bias' ? [2, 3, 5, 7] : big;
+      const x = xv.subarray(0, bigShape.reduce((p, q) => p * q, 1));
+      for (const op of ['add', 'mul', 'sub', 'add swapped', 'mul swapped', 'sub swapped'] as const) {
+        const run = () => tf.tidy(() => {
+          const [a, b] = [tf.tensor(x, bigShape), tf.tensor(bv, shape)];
+          const [p, q] = op.endsWith('swapped') ? [b, a] : [a, b];
+          const r = op.startsWith('add') ? tf.add(p, q) : op.startsWith('mul') ? tf.mul(p, q) : tf.sub(p, q);
+          return { shape: r.shape, v: r.dataSync() as Float32Array };
+        });
+        const ref = await onBackend('cpu', run);
+        const got = await onBackend('wasm', run);
+        expect(got.shape, `${what} ${op}`).toEqual(ref.shape);
+        expect(Buffer.from(got.v.buffer).equals(Buffer.from(ref.v.buffer)), `${what} ${op}`).toBe(true);
+      }
+    }
+  });
+
   it('BatchMatMul (rank 2 and 3, either operand transposed, batch broadcast) matches the cpu backend', async () => {
     const rng = createRng(11);
     for (let t = 0; t < 48; t++) {

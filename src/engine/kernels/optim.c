@@ -119,3 +119,37 @@ EXPORT void moments(const float* x, int n, float thr, float* out) {
   out[2] = (float)(n - finite);
   out[3] = (float)above;
 }
+
+/*
+ * y = x (op) b with b broadcast over x: b holds cols values (a vector over x's last axis, x being rows x cols)
+ * or, with cols == 1, one scalar. op 0: x + b, op 1: x * b, op 2: x - b. One SIMD pass; each element is the
+ * one float32 operation tfjs does, so the same bits. tfjs' own kernel took 1.3 ms to add conv1's bias at
+ * batch 16 (1.17M values), this one 0.2-0.3 ms (measured).
+ */
+#define ROWS_OP_LOOP(VEC, SCAL)                                                                   \
+  if (cols == 1) {                                                                                \
+    v128_t vb = wasm_f32x4_splat(b[0]);                                                           \
+    float sb = b[0];                                                                              \
+    int i = 0;                                                                                    \
+    for (; i + 4 <= rows; i += 4) wasm_v128_store(y + i, VEC(wasm_v128_load(x + i), vb));        \
+    for (; i < rows; i++) y[i] = SCAL(x[i], sb);                                                  \
+    return;                                                                                       \
+  }                                                                                               \
+  for (int r = 0; r < rows; r++) {                                                                \
+    const float* xr = x + r * cols;                                                               \
+    float* yr = y + r * cols;                                                                     \
+    int c = 0;                                                                                    \
+    for (; c + 4 <= cols; c += 4) wasm_v128_store(yr + c, VEC(wasm_v128_load(xr + c), wasm_v128_load(b + c))); \
+    for (; c < cols; c++) yr[c] = SCAL(xr[c], b[c]);                                              \
+  }                                                                                               \
+  return;
+
+#define S_ADD(p, q) ((p) + (q))
+#define S_MUL(p, q) ((p) * (q))
+#define S_SUB(p, q) ((p) - (q))
+
+EXPORT void rows_op(const float* x, const float* b, float* y, int rows, int cols, int op) {
+  if (op == 0) { ROWS_OP_LOOP(wasm_f32x4_add, S_ADD) }
+  if (op == 1) { ROWS_OP_LOOP(wasm_f32x4_mul, S_MUL) }
+  ROWS_OP_LOOP(wasm_f32x4_sub, S_SUB)
+}
