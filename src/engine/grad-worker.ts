@@ -17,14 +17,16 @@ export interface WorkerInit {
 }
 export type WorkerRequest =
   /** trace: also send back the forward pass (a trainer's logging step). */
-  | { type: 'compute'; id: number; weights: Float32Array[]; x: ModelInput; y: Float32Array; n: number; seed: number; trace?: boolean }
+  /** gradOut: where the gradients go, one view per variable (shared memory the pool reuses). */
+  | { type: 'compute'; id: number; weights: Float32Array[]; x: ModelInput; y: Float32Array; n: number; seed: number; trace?: boolean; gradOut: Float32Array[] }
   /** Inference-mode forward pass of a whole batch (validation): the main head's n outputs. */
   | { type: 'predict'; id: number; weights: Float32Array[]; x: ModelInput; n: number }
   /** Rebuild the model for another config (a worker's start-up costs seconds; a rebuild, milliseconds). */
   | { type: 'configure'; id: number; model: Partial<ModelConfig>; l2: number };
 export type WorkerReply =
   | { type: 'ready'; engine: string; paramCount: number }
-  | { type: 'result'; id: number; loss: number; grads: Float32Array[]; forward?: ForwardArrays; ms: number; cpuMs: number | null }
+  /** The gradients are in the request's gradOut. */
+  | { type: 'result'; id: number; loss: number; forward?: ForwardArrays; ms: number; cpuMs: number | null }
   | { type: 'configured'; id: number; paramCount: number }
   | { type: 'predicted'; id: number; out: Float32Array; ms: number; cpuMs: number | null }
   | { type: 'error'; id: number; message: string };
@@ -39,7 +41,7 @@ const { lossAndGrads, disposeStep, forwardArrays } = await import('../train/step
 
 const { threadCpuMs } = await import('./thread-cpu.ts');
 const { isRawBatch, rawBatchInto } = await import('../data/raw-batch.ts');
-const { backendMemory, heapPtr } = await import('./heap-ops.ts');
+const { readInto, SharedSlab } = await import('./heap-ops.ts');
 
 const engine = await initEngine(init.engine);
 let model = createRegressor(init.model, init.seed);
@@ -74,15 +76,16 @@ port.on('message', (req: WorkerRequest) => {
     const y = tf.tensor2d(req.y, [req.n, 1]);
     const r = lossAndGrads(model, x, y, { l2, seed: req.seed, actSums: false, trace: req.trace });
     const loss = r.loss.dataSync()[0];
-    const grads = r.grads.map((g) => g.dataSync() as Float32Array);
+    if (req.gradOut.length !== r.grads.length) throw new Error(`${req.gradOut.length} gradient buffers for ${r.grads.length} variables`);
+    r.grads.forEach((g, i) => readInto(g, req.gradOut[i]));
     const forward = r.forward ? forwardArrays(r.forward, readIntoTraceMemory) : undefined;
     disposeStep(r);
     tf.dispose([x, y]);
     const c1 = threadCpuMs();
     const cpuMs = c0 !== null && c1 !== null ? c1 - c0 : null;
-    const reply: WorkerReply = { type: 'result', id: req.id, loss, grads, forward, ms: performance.now() - t0, cpuMs };
-    // The traces are views of this worker's shared trace memory: posted, not transferred.
-    port.postMessage(reply, grads.map((g) => g.buffer as ArrayBuffer));
+    const reply: WorkerReply = { type: 'result', id: req.id, loss, forward, ms: performance.now() - t0, cpuMs };
+    // Gradients and traces are in shared memory: nothing to transfer.
+    port.postMessage(reply);
   } catch (err) {
     const reply: WorkerReply = { type: 'error', id: req.id, message: (err as Error).message };
     port.postMessage(reply);
@@ -97,21 +100,11 @@ port.on('message', (req: WorkerRequest) => {
  * sends this worker anything else, so the next logging step may overwrite
  * them.
  */
-let traceMemory = new SharedArrayBuffer(0);
+const traceMemory = new SharedSlab();
 
 function readIntoTraceMemory(ts: import('@tensorflow/tfjs-core').Tensor[]): Float32Array[] {
-  const total = ts.reduce((a, t) => a + t.size, 0);
-  if (traceMemory.byteLength < total * 4) traceMemory = new SharedArrayBuffer(Math.ceil(total * 1.25) * 4);
-  const backend = tf.backend();
-  const wasm = tf.getBackend() === 'wasm';
-  let off = 0;
-  return ts.map((t) => {
-    const view = new Float32Array(traceMemory, off * 4, t.size);
-    off += t.size;
-    // On wasm, straight from the engine's memory (a read-back would allocate a copy first).
-    view.set(wasm ? new Float32Array(backendMemory(backend).buffer, heapPtr(backend, t), t.size) : (t.dataSync() as Float32Array));
-    return view;
-  });
+  const views = traceMemory.views(ts.map((t) => t.size));
+  return ts.map((t, i) => readInto(t, views[i]));
 }
 
 /** Floats of the last raw batch's pixel pass, reused (the tensor copies them into the engine's memory). */

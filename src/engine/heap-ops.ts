@@ -47,3 +47,37 @@ export class KernelScope {
     return keep;
   }
 }
+
+/**
+ * Copies a float32 tensor's values into out (out.length === t.size) without allocating: straight from the
+ * wasm engine's memory, or through a read-back on other engines. Per-step read-backs allocated fresh arrays,
+ * and on this project's VM fresh memory costs 12 us per 4 kB page to touch and feeds the garbage collector.
+ */
+export function readInto(t: tf.Tensor, out: Float32Array): Float32Array {
+  if (out.length !== t.size) throw new RangeError(`readInto: ${out.length} floats for a tensor of ${t.size}`);
+  if (t.dtype !== 'float32') throw new TypeError(`readInto: ${t.dtype} tensor`);
+  const backend = tf.backend();
+  if (tf.getBackend() === 'wasm') out.set(new Float32Array(backendMemory(backend).buffer, heapPtr(backend, t), t.size));
+  else out.set(t.dataSync() as Float32Array);
+  return out;
+}
+
+/** Views of consecutive segments of one SharedArrayBuffer (grown when too small), one per size. */
+export class SharedSlab {
+  #buf = new SharedArrayBuffer(0);
+  views(sizes: number[]): Float32Array[] {
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (this.#buf.byteLength < total * 4) this.#buf = new SharedArrayBuffer(Math.ceil(total * 1.25) * 4);
+    let off = 0;
+    return sizes.map((n) => {
+      const v = new Float32Array(this.#buf, off * 4, n);
+      off += n;
+      return v;
+    });
+  }
+
+  /** Whether every array is a view of this slab's memory. */
+  owns(arrays: Float32Array[]): boolean {
+    return arrays.length > 0 && arrays.every((a) => a.buffer === this.#buf);
+  }
+}

@@ -17,6 +17,7 @@ import { CancelledError } from '../errors.ts';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './grad-worker.ts';
 import type { EngineChoice } from './names.ts';
 import { isRawBatch, rawShard } from '../data/raw-batch.ts';
+import { SharedSlab } from './heap-ops.ts';
 import type { ComputeResult, ForwardArrays, GradientProvider, ModelInput } from './provider.ts';
 
 export interface ParallelOptions {
@@ -64,11 +65,13 @@ export interface ParallelProvider extends GradientProvider {
   readonly disposed: boolean;
 }
 
-type Result = { type: 'result'; loss: number; grads: Float32Array[]; forward?: ForwardArrays };
+type Result = { type: 'result'; loss: number; forward?: ForwardArrays };
 type Reply = Result | { type: 'configured' } | { type: 'predicted'; out: Float32Array };
 
 interface Slot {
   worker: Worker;
+  /** Where this worker writes its gradients (reused every step). */
+  grads: SharedSlab;
   pending: Map<number, { resolve(r: Reply): void; reject(e: Error): void }>;
 }
 
@@ -112,7 +115,7 @@ function startWorker(i: number, init: WorkerInit, st: PoolState): Promise<{ engi
   const worker = new Worker(BOOTSTRAP, { workerData: init });
   live++;
   worker.once('exit', () => live--);
-  const slot: Slot = { worker, pending: new Map() };
+  const slot: Slot = { worker, grads: new SharedSlab(), pending: new Map() };
   st.slots.push(slot);
   return new Promise((resolve, reject) => {
     worker.on('message', (m: WorkerReply) => {
@@ -129,7 +132,7 @@ function startWorker(i: number, init: WorkerInit, st: PoolState): Promise<{ engi
       if (m.type === 'result') {
         st.lastWorkerMs[i] = m.ms;
         st.lastWorkerCpuMs[i] = m.cpuMs;
-        p.resolve({ type: 'result', loss: m.loss, grads: m.grads, forward: m.forward });
+        p.resolve({ type: 'result', loss: m.loss, forward: m.forward });
       } else if (m.type === 'configured') {
         p.resolve({ type: 'configured' });
       } else if (m.type === 'predicted') {
@@ -171,25 +174,28 @@ function send(st: PoolState, slot: Slot, req: WorkerRequest, transfer: ArrayBuff
 }
 
 /**
- * The shard results averaged, weighted by shard size: the mean over all n
- * samples. Accumulates into the first shard's (transferred, so ours) arrays:
- * fround(w0 * g0) then += w1 * g1, ..., the same float32 roundings as summing
- * into zeroed arrays, without allocating them.
+ * The shard gradients averaged, weighted by shard size: the mean over all n
+ * samples, into `out`: fround(w0 * g0), then fround(acc + w1 * g1), ... (the
+ * weights and products in float64): the same float32 roundings as summing
+ * into zeroed arrays.
  */
-function averageShards(results: Result[], sizes: number[], n: number): ComputeResult {
-  if (results.length === 1) return { loss: results[0].loss, grads: results[0].grads, forward: results[0].forward };
+function averageShards(results: Result[], shardGrads: Float32Array[][], sizes: number[], n: number, out: Float32Array[]): ComputeResult {
   let loss = 0;
-  const grads = results[0].grads;
   results.forEach((r, i) => {
-    const wgt = sizes[i] / n;
-    loss += wgt * r.loss;
-    r.grads.forEach((g, j) => {
-      const acc = grads[j];
-      if (i === 0) for (let e = 0; e < g.length; e++) acc[e] = wgt * g[e];
-      else for (let e = 0; e < g.length; e++) acc[e] += wgt * g[e];
-    });
+    loss += (sizes[i] / n) * r.loss;
   });
-  return { loss, grads, forward: joinForwards(results.map((r) => r.forward)) };
+  for (let j = 0; j < out.length; j++) {
+    const acc = out[j];
+    const g0 = shardGrads[0][j];
+    const w0 = sizes[0] / n;
+    for (let e = 0; e < acc.length; e++) acc[e] = w0 * g0[e];
+    for (let i = 1; i < shardGrads.length; i++) {
+      const g = shardGrads[i][j];
+      const w = sizes[i] / n;
+      for (let e = 0; e < acc.length; e++) acc[e] += w * g[e];
+    }
+  }
+  return { loss, grads: out, forward: joinForwards(results.map((r) => r.forward)) };
 }
 
 /**
@@ -209,21 +215,17 @@ function joinForwards(parts: (ForwardArrays | undefined)[]): ForwardArrays | und
 }
 
 /**
- * The weights in one SharedArrayBuffer, as views: every worker reads the same
- * memory (one copy here instead of one structured clone per worker). The
- * buffer is new each call, so a later step never overwrites weights a worker
- * is still reading.
+ * The weights in shared memory, as views: every worker reads the same memory
+ * (one copy here instead of one structured clone per worker). Two slabs
+ * used in turn: a step's workers have read their weights before they reply,
+ * so the slab of step s is free again at step s + 2 (and the trainer awaits
+ * each step anyway). Weights already in the slab (weightViews) are not copied.
  */
-function shareWeights(weights: Float32Array[]): Float32Array[] {
-  const total = weights.reduce((a, w) => a + w.length, 0);
-  const buf = new SharedArrayBuffer(total * 4);
-  let off = 0;
-  return weights.map((w) => {
-    const v = new Float32Array(buf, off * 4, w.length);
-    v.set(w);
-    off += w.length;
-    return v;
-  });
+function shareWeights(slabs: SharedSlab[], turn: number, weights: Float32Array[]): Float32Array[] {
+  if (slabs.some((s) => s.owns(weights))) return weights;
+  const views = slabs[turn % slabs.length].views(weights.map((w) => w.length));
+  views.forEach((v, i) => v.set(weights[i]));
+  return views;
 }
 
 /**
@@ -259,6 +261,10 @@ export async function createParallelProvider(o: ParallelOptions): Promise<Parall
   let nextId = 1;
   let step = 0;
   let predictWeights: { given: Float32Array[] | null; shared: Float32Array[] } = { given: null, shared: [] };
+  // Reused shared memory: weights (two slabs in turn) and the averaged gradients. Fresh arrays every step
+  // (5.5 MB a step at PilotNet's size) kept the main thread's garbage collector busy: 1.9 s of a 25 s cell.
+  const weightSlabs = [new SharedSlab(), new SharedSlab()];
+  const averaged = new SharedSlab();
   const st: PoolState = {
     slots: [], disposed: false, lastWorkerMs: [], lastWorkerCpuMs: [],
     dispose() {
@@ -295,6 +301,9 @@ export async function createParallelProvider(o: ParallelOptions): Promise<Parall
       await Promise.all(st.slots.map((s) => send(st, s, { type: 'configure', id: nextId++, model, l2 }, [])));
     },
     traces: true,
+    weightViews(lengths) {
+      return weightSlabs[(step + 1) % 2].views(lengths);
+    },
     async compute(weights, x, yTarget, n, co) {
       if (st.disposed) throw stopped();
       checkInput('compute', x, n);
@@ -302,15 +311,22 @@ export async function createParallelProvider(o: ParallelOptions): Promise<Parall
       const sizes = shardSizes(n, Math.max(1, Math.min(count, Math.floor(n / (o.minShard ?? 4)))));
       step++;
       let start = 0;
-      const shared = sizes.length > 1 ? shareWeights(weights) : weights;
+      const shared = shareWeights(weightSlabs, step, weights);
+      const lengths = weights.map((w) => w.length);
+      const shardGrads = sizes.map((_, i) => st.slots[i].grads.views(lengths));
       const jobs = sizes.map((m, i) => {
         const { xs, transfer } = shard(x, start, start + m, n);
         const ys = yTarget.slice(start, start + m);
         start += m;
-        const req: WorkerRequest = { type: 'compute', id: nextId++, weights: shared, x: xs, y: ys, n: m, seed: (init.seed * 1000003 + step * 31 + i) >>> 0, trace: co?.trace };
+        const req: WorkerRequest = {
+          type: 'compute', id: nextId++, weights: shared, x: xs, y: ys, n: m, seed: (init.seed * 1000003 + step * 31 + i) >>> 0, trace: co?.trace,
+          gradOut: shardGrads[i],
+        };
         return send(st, st.slots[i], req, [...transfer, ys.buffer as ArrayBuffer]);
       });
-      return averageShards((await Promise.all(jobs)) as Result[], sizes, n);
+      const results = (await Promise.all(jobs)) as Result[];
+      if (results.length === 1) return { loss: results[0].loss, grads: shardGrads[0], forward: results[0].forward };
+      return averageShards(results, shardGrads, sizes, n, averaged.views(lengths));
     },
     async predict(weights, x, n) {
       if (st.disposed) throw stopped();
@@ -318,7 +334,7 @@ export async function createParallelProvider(o: ParallelOptions): Promise<Parall
       // Whichever worker has the fewest calls pending: any worker gives the same numbers.
       const slot = st.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
       // A validation pass sends the same arrays with every batch: share them with the workers once.
-      if (weights !== predictWeights.given) predictWeights = { given: weights, shared: shareWeights(weights) };
+      if (weights !== predictWeights.given) predictWeights = { given: weights, shared: shareWeights([new SharedSlab()], 0, weights) };
       const { xs, transfer } = shard(x, 0, n, n);
       const r = await send(st, slot, { type: 'predict', id: nextId++, weights: predictWeights.shared, x: xs, n }, transfer);
       return (r as { out: Float32Array }).out;

@@ -32,6 +32,7 @@ export type ModelInput = Float32Array | RawBatch;
 
 export interface ComputeResult {
   loss: number;
+  /** Aligned with the weights. May be views of memory the provider reuses: valid until the next compute call. */
   grads: Float32Array[];
   /**
    * With trace: the forward pass the gradients came from, over the whole batch. Its arrays may be views of
@@ -55,6 +56,11 @@ export interface GradientProvider {
    * buffers or dropout, where the provider's forward pass is the trainer's.
    */
   readonly traces?: boolean;
+  /**
+   * Optional: arrays (one per weight, of these lengths) that compute takes without copying them: the caller
+   * writes the weights there instead of into arrays of its own. Valid for the next compute call.
+   */
+  weightViews?(lengths: number[]): Float32Array[];
   /**
    * Optional: the inference-mode forward pass (training: false) of one batch
    * at the given weights: the main head's n outputs in target units, the same

@@ -1,6 +1,7 @@
 /** The trainer's step when a GradientProvider computes the gradients. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ForwardResult, Regressor } from '../model/types.ts';
+import { readInto } from '../engine/heap-ops.ts';
 import type { GradientProvider, ModelInput } from '../engine/provider.ts';
 import { forwardFromArrays, forwardTensors, mse } from './step.ts';
 
@@ -22,9 +23,13 @@ export function providerTraces(p: GradientProvider, model: Regressor): boolean {
 export async function providerStep(p: GradientProvider, model: Regressor, xIn: ModelInput, yArr: Float32Array, n: number, x: tf.Tensor | null, y: tf.Tensor2D, log: boolean, seed: number) {
   // The workers start first; this thread's forward pass (if any) runs while they compute,
   // instead of after them: on a machine with spare cores it costs no wall time.
-  // The variables' values as read back (getWeights would copy each once more): the optimizer changes the
+  // The variables' values, written straight into the provider's shared memory when it offers it (no arrays
+  // allocated per step), else read back (getWeights would copy each once more). The optimizer changes the
   // variables only after this step's gradients have arrived, so they stay valid while the provider computes.
-  const weights = model.variables.map((v) => v.dataSync() as Float32Array);
+  const vars = model.variables;
+  const weights = p.weightViews
+    ? p.weightViews(vars.map((v) => v.size)).map((w, i) => readInto(vars[i], w))
+    : vars.map((v) => v.dataSync() as Float32Array);
   const remote = log && providerTraces(p, model);
   const pending = p.compute(weights, xIn, yArr, n, { trace: remote });
   pending.catch(() => undefined); // awaited below; a failure here must not surface as unhandled first

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
 import { CancelledError } from '../../src/errors.ts';
 import { createParallelProvider, liveWorkerCount, shardSizes, type ParallelProvider } from '../../src/engine/parallel.ts';
+import type { ComputeResult } from '../../src/engine/provider.ts';
 import { createRegressor } from '../../src/model/index.ts';
 import { disposeStep, forwardFromArrays, forwardTensors, lossAndGrads } from '../../src/train/step.ts';
 import { relErr } from './helpers.ts';
@@ -29,6 +30,16 @@ function memorySource(x: Float32Array, yDeg: Float32Array, shape: [number, numbe
       return { x: bx, yDeg: Float32Array.from(ids, (k) => yDeg[k]), size: ids.length };
     },
   };
+}
+
+/** Whether two float arrays hold the same bits (views of larger memory included). */
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+/** A result's gradients copied: the provider reuses their memory at its next compute call. */
+function kept(r: ComputeResult): ComputeResult {
+  return { ...r, grads: r.grads.map((g) => g.slice()) };
 }
 
 const MODEL = { arch: 'pilotnet' as const, widthMultiplier: 0.25, activation: 'elu' as const, head: 'tanh' as const };
@@ -86,11 +97,31 @@ describe('parallel gradient provider', () => {
     const y = Float32Array.from({ length: n }, () => rng.next());
     const xs = new Float32Array(new SharedArrayBuffer(x.length * 4));
     xs.set(x);
-    const plain = await provider.compute(model.getWeights(), x, y, n);
+    const plain = kept(await provider.compute(model.getWeights(), x, y, n));
     const shared = await provider.compute(model.getWeights(), xs, y, n);
     expect(shared.loss).toBe(plain.loss);
-    plain.grads.forEach((g, i) => expect(Buffer.from(shared.grads[i].buffer).equals(Buffer.from(g.buffer))).toBe(true));
+    plain.grads.forEach((g, i) => expect(sameBits(shared.grads[i], g)).toBe(true));
     expect(Array.from(xs.subarray(0, 5))).toEqual(Array.from(x.subarray(0, 5))); // the caller's batch is untouched
+    model.dispose();
+  });
+
+  it('reuses its memory: weights written into weightViews are taken as they are, gradients are valid until the next call', async () => {
+    const model = createRegressor(MODEL, 13);
+    const n = 6;
+    const rng = createRng(5);
+    const [h, w, c] = [model.config.input.height, model.config.input.width, model.config.input.channels];
+    const x = Float32Array.from({ length: n * h * w * c }, () => rng.next());
+    const y = Float32Array.from({ length: n }, () => rng.next());
+    const weights = model.getWeights();
+    const first = await provider.compute(weights, x, y, n);
+    const firstGrads = first.grads.map((g) => g.slice());
+    const views = provider.weightViews!(weights.map((v) => v.length));
+    views.forEach((v, i) => v.set(weights[i]));
+    const again = await provider.compute(views, x, y, n);
+    // Same numbers, in the same (reused) memory.
+    again.grads.forEach((g, i) => expect(sameBits(g, firstGrads[i])).toBe(true));
+    expect(again.grads[0].buffer).toBe(first.grads[0].buffer);
+    expect(again.grads[0].buffer).toBeInstanceOf(SharedArrayBuffer);
     model.dispose();
   });
 
@@ -111,10 +142,10 @@ describe('parallel gradient provider', () => {
     expect(raw.flip.some((f) => f === 1) && raw.shift.some((s) => s !== 0) && raw.hasTable.every((t) => t === 1)).toBe(true);
     const x = rawBatchInto(raw, new Float32Array(n * per));
     const y = Float32Array.from({ length: n }, () => rng.next());
-    const fromFloats = await provider.compute(model.getWeights(), x, y, n);
+    const fromFloats = kept(await provider.compute(model.getWeights(), x, y, n));
     const fromRaw = await provider.compute(model.getWeights(), raw, y, n);
     expect(fromRaw.loss).toBe(fromFloats.loss);
-    fromFloats.grads.forEach((g, i) => expect(Buffer.from(fromRaw.grads[i].buffer).equals(Buffer.from(g.buffer))).toBe(true));
+    fromFloats.grads.forEach((g, i) => expect(sameBits(fromRaw.grads[i], g)).toBe(true));
     const [pf, pr] = await Promise.all([provider.predict(model.getWeights(), x, n), provider.predict(model.getWeights(), raw, n)]);
     expect(Array.from(pr)).toEqual(Array.from(pf));
     // A raw batch must be on shared memory (the workers read views of it); a wrong count is refused.
@@ -151,10 +182,10 @@ describe('parallel gradient provider', () => {
         const fw = model.apply(tf.tensor4d(x, [n, h, w, c]), { training: true, trace: true, seed: 1 });
         return forwardTensors(fw).map((t) => ({ shape: t.shape, v: t.dataSync() as Float32Array }));
       });
-      const plain = await traced.compute(model.getWeights(), x, y, n);
+      const plain = kept(await traced.compute(model.getWeights(), x, y, n));
       expect(plain.forward).toBeUndefined(); // only asked for at logging steps
       const got = await traced.compute(model.getWeights(), x, y, n, { trace: true });
-      plain.grads.forEach((g, i) => expect(Buffer.from(got.grads[i].buffer).equals(Buffer.from(g.buffer))).toBe(true));
+      plain.grads.forEach((g, i) => expect(sameBits(got.grads[i], g)).toBe(true));
       const fw = forwardFromArrays(got.forward!);
       const mine = forwardTensors(fw);
       expect(fw.traces!.map((t) => t.name)).toEqual(model.plan.trunk.map((l) => l.name));
