@@ -12,7 +12,7 @@
  * Every array is on a SharedArrayBuffer, so a shard posted to a worker is a
  * view, not a copy.
  */
-import { applyPixelPlan, UNIT_BITS } from './augment.ts';
+import { applyPixelPlan, UNIT_BITS } from './augment-bytes.ts';
 
 export interface RawBatch {
   kind: 'raw';

@@ -8,7 +8,7 @@
  * epoch, from the OS page cache over it) straight into each batch, one uint8
  * batch per call; only a pixel sum per frame is kept (FrameReader).
  */
-import { augmentBytesInto, drawPixelPlan, EXACT_SUM_VALUES, UNIT, unitSum } from '../data/augment.ts';
+import { augmentBytesInto, drawPixelPlan, EXACT_SUM_VALUES, UNIT, unitSum } from '../data/augment-bytes.ts';
 import { allocRawBatch, rawBatchInto, type RawBatch } from '../data/raw-batch.ts';
 import { blockSplit } from '../data/split.ts';
 import { UserError } from '../errors.ts';

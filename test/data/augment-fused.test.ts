@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AugmentConfig, augmentBytesInto, augmentInPlace, drawPixelPlan, UNIT, unitSum } from '../../src/data/augment.ts';
+import { AugmentConfig, augmentInPlace } from '../../src/data/augment.ts';
+import { augmentBytesInto, drawPixelPlan, UNIT, unitSum } from '../../src/data/augment-bytes.ts';
 import { allocRawBatch, rawBatchInto, rawShard } from '../../src/data/raw-batch.ts';
 import { datasetToTrainingData, FrameReader, scaleInto } from '../../src/experiments/training-data.ts';
 import { createRng } from '../../src/rng.ts';
