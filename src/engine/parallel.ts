@@ -260,6 +260,7 @@ export async function createParallelProvider(o: ParallelOptions): Promise<Parall
   const init: WorkerInit = { model: o.model, l2: o.l2, engine: o.engine ?? 'wasm', seed: o.seed ?? 1 };
   let nextId = 1;
   let step = 0;
+  let computing = false;
   let predictWeights: { given: Float32Array[] | null; shared: Float32Array[] } = { given: null, shared: [] };
   // Reused shared memory: weights (two slabs in turn) and the averaged gradients. Fresh arrays every step
   // (5.5 MB a step at PilotNet's size) kept the main thread's garbage collector busy: 1.9 s of a 25 s cell.
@@ -282,6 +283,28 @@ export async function createParallelProvider(o: ParallelOptions): Promise<Parall
   } catch (err) {
     st.dispose();
     throw err;
+  }
+  /** One compute call: the batch split into shards, one per worker, and their gradients averaged. */
+  async function computeShards(weights: Float32Array[], x: ModelInput, yTarget: Float32Array, n: number, co?: { trace?: boolean }): Promise<ComputeResult> {
+    const sizes = shardSizes(n, Math.max(1, Math.min(count, Math.floor(n / (o.minShard ?? 4)))));
+    step++;
+    let start = 0;
+    const shared = shareWeights(weightSlabs, step, weights);
+    const lengths = weights.map((w) => w.length);
+    const shardGrads = sizes.map((_, i) => st.slots[i].grads.views(lengths));
+    const jobs = sizes.map((m, i) => {
+      const { xs, transfer } = shard(x, start, start + m, n);
+      const ys = yTarget.slice(start, start + m);
+      start += m;
+      const req: WorkerRequest = {
+        type: 'compute', id: nextId++, weights: shared, x: xs, y: ys, n: m, seed: (init.seed * 1000003 + step * 31 + i) >>> 0, trace: co?.trace,
+        gradOut: shardGrads[i],
+      };
+      return send(st, st.slots[i], req, [...transfer, ys.buffer as ArrayBuffer]);
+    });
+    const results = (await Promise.all(jobs)) as Result[];
+    if (results.length === 1) return { loss: results[0].loss, grads: shardGrads[0], forward: results[0].forward };
+    return averageShards(results, shardGrads, sizes, n, averaged.views(lengths));
   }
   return {
     workers: count,
@@ -308,25 +331,14 @@ export async function createParallelProvider(o: ParallelOptions): Promise<Parall
       if (st.disposed) throw stopped();
       checkInput('compute', x, n);
       if (yTarget.length < n) throw new Error(`compute: bad batch (n=${n}, y=${yTarget.length})`);
-      const sizes = shardSizes(n, Math.max(1, Math.min(count, Math.floor(n / (o.minShard ?? 4)))));
-      step++;
-      let start = 0;
-      const shared = shareWeights(weightSlabs, step, weights);
-      const lengths = weights.map((w) => w.length);
-      const shardGrads = sizes.map((_, i) => st.slots[i].grads.views(lengths));
-      const jobs = sizes.map((m, i) => {
-        const { xs, transfer } = shard(x, start, start + m, n);
-        const ys = yTarget.slice(start, start + m);
-        start += m;
-        const req: WorkerRequest = {
-          type: 'compute', id: nextId++, weights: shared, x: xs, y: ys, n: m, seed: (init.seed * 1000003 + step * 31 + i) >>> 0, trace: co?.trace,
-          gradOut: shardGrads[i],
-        };
-        return send(st, st.slots[i], req, [...transfer, ys.buffer as ArrayBuffer]);
-      });
-      const results = (await Promise.all(jobs)) as Result[];
-      if (results.length === 1) return { loss: results[0].loss, grads: shardGrads[0], forward: results[0].forward };
-      return averageShards(results, shardGrads, sizes, n, averaged.views(lengths));
+      // Gradients land in memory reused from call to call: a second call in flight would overwrite the first's.
+      if (computing) throw new Error('compute: the previous call has not finished (its gradients are in memory this call reuses)');
+      computing = true;
+      try {
+        return await computeShards(weights, x, yTarget, n, co);
+      } finally {
+        computing = false;
+      }
     },
     async predict(weights, x, n) {
       if (st.disposed) throw stopped();

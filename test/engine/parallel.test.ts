@@ -123,6 +123,10 @@ describe('parallel gradient provider', () => {
     again.grads.forEach((g, i) => expect(sameBits(g, firstGrads[i])).toBe(true));
     expect(again.grads[0].buffer).toBe(first.grads[0].buffer);
     expect(again.grads[0].buffer).toBeInstanceOf(SharedArrayBuffer);
+    // So a second call while one is in flight is refused instead of overwriting the first's gradients.
+    const inFlight = provider.compute(weights, x, y, n);
+    await expect(provider.compute(weights, x, y, n)).rejects.toThrow(/previous call has not finished/);
+    await inFlight;
     model.dispose();
   });
 
