@@ -36,7 +36,7 @@ export function runSimdConv(backend: tf.KernelBackend, which: Which, a: TensorIn
   const s = new KernelScope(backend);
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: CI, filterHeight: KH, filterWidth: KW, outChannels: CO,
     strideHeight: sh, strideWidth: sw, outHeight: OH, outWidth: OW } = info;
-  const scratchFloats = k[`conv2d_${which}_scratch`](KH, KW, CI, CO);
+  const scratchFloats = k[`conv2d_${which}_scratch`](KH, KW, CI, CO, W);
   const scratch = s.alloc([Math.max(1, scratchFloats)]);
   const out = s.alloc(outShape);
   k[`conv2d_${which}`](heapPtr(backend, a), heapPtr(backend, b), heapPtr(backend, out), heapPtr(backend, scratch),

@@ -25,7 +25,8 @@ export type KernelVariant = (typeof KERNEL_VARIANTS)[number];
 type ConvFn = (x: number, w: number, out: number, scratch: number,
   B: number, H: number, W: number, CI: number, KH: number, KW: number, CO: number,
   sh: number, sw: number, pt: number, pl: number, OH: number, OW: number) => void;
-type ScratchFn = (KH: number, KW: number, CI: number, CO: number) => number;
+/** Scratch floats a convolution kernel needs; W is the input width. */
+type ScratchFn = (KH: number, KW: number, CI: number, CO: number, W: number) => number;
 
 /** The module's exports (see conv.c and optim.c for what each computes). */
 export interface LabKernels {

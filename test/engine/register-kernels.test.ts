@@ -146,6 +146,22 @@ describe.each(KERNEL_VARIANTS)('wasm kernels, %s build', (variant) => {
     await checkCases(rng, cases);
   });
 
+  // Unpadded convolutions with output rows of 32 pixels or more take the direct paths (conv.c: no im2col; the
+  // forward pass for window strides of 6, 48, 64 and 72 floats, the filter gradient for any). These cross their
+  // edges: rows not a multiple of 4 pixels (the last group overlaps), partial 8-channel panels, kernel rows of
+  // 15 and 9 floats (panels reaching past a window, and past the end of x in the last rows), stride 1 and 2.
+  it('matches the cpu backend on shapes that take the direct (no-im2col) paths', async () => {
+    const rng = createRng(8);
+    const cases: Case[] = [
+      { B: 2, H: 9, W: 70, CI: 3, CO: 7, KH: 3, KW: 5, strides: [2, 2], pad: 'valid' }, // window stride 6, rows of 33
+      { B: 1, H: 5, W: 70, CI: 24, CO: 9, KH: 2, KW: 3, strides: [2, 2], pad: 'valid' }, // 48, rows of 34
+      { B: 2, H: 6, W: 40, CI: 64, CO: 12, KH: 3, KW: 3, strides: [1, 1], pad: 'valid' }, // 64, rows of 38
+      { B: 1, H: 7, W: 80, CI: 36, CO: 13, KH: 3, KW: 4, strides: [2, 2], pad: 'valid' }, // 72, rows of 39
+      { B: 3, H: 4, W: 40, CI: 3, CO: 6, KH: 3, KW: 3, strides: [1, 1], pad: 'valid' }, // 3: forward via im2col
+    ];
+    await checkCases(rng, cases);
+  });
+
   it('gives what the XNNPACK-based forward convolution gives (same process, kernels switched)', async () => {
     await tf.setBackend('wasm');
     const rng = createRng(9);
