@@ -17,6 +17,11 @@ export interface Batch {
    * gradient worker pool takes this and computes x itself, for its shard.
    */
   raw?: RawBatch;
+  /**
+   * The consumer is done with this batch: the source may reuse its memory for a later batch (reading it
+   * afterwards is an error). Optional on both sides: a batch never released is simply garbage-collected.
+   */
+  release?(): void;
 }
 
 export interface SampleSource {

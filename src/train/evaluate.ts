@@ -46,6 +46,7 @@ export async function predictSource(src: SampleSource, batchSize: number, forwar
     out.set(t.dataSync().subarray(0, b.size), start);
     t.dispose();
     trueDeg.set(b.yDeg, start);
+    b.release?.();
   }
   return { out, trueDeg };
 }
@@ -68,7 +69,10 @@ export async function predictSourcePooled(
     const b = await src.batch(idx);
     trueDeg.set(b.yDeg, start);
     const at = start;
-    const p = forward(b).then((o) => out.set(o.subarray(0, b.size), at));
+    const p = forward(b).then((o) => {
+      out.set(o.subarray(0, b.size), at);
+      b.release?.();
+    });
     p.catch(() => undefined); // awaited below; a failure must not surface as unhandled while another batch is awaited
     pending.push(p);
     if (pending.length >= inFlight) await pending.shift();

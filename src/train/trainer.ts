@@ -65,7 +65,12 @@ async function train(p: PreparedRun, st: RunState, o: TrainOptions): Promise<voi
       },
       load: async (idx) => finiteBatch(await data.train.batch(idx, augRng)),
       onBatchWait: (ms) => (st.phases.batch += ms),
-      step: (batch, at) => trainStep(p, st, o, batch, at),
+      step: async (batch, at) => {
+        const v = await trainStep(p, st, o, batch, at);
+        // The step's gradients are in: its frames' memory can take a later batch.
+        batch.release?.();
+        return v;
+      },
       endEpoch: (epoch) => endEpoch(p, st, o, epoch),
     });
     st.step = r.steps;

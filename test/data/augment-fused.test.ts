@@ -222,8 +222,22 @@ describe('FrameSource batches (fused path) against the reference pipeline', () =
               const shard = rawBatchInto(rawShard(raw, from, to), new Float32Array((to - from) * per));
               expect(sameBits(shard, want.subarray(from * per, to * per))).toBe(true);
             }
+            // Released batches lend their memory to later ones (half of them here: reused and fresh memory mixed).
+            if ((start / 8) % 2 === 0) {
+              b.release?.();
+              expect(() => b.raw).toThrow(/released/);
+              expect(sameBits(b.x, want)).toBe(true); // x was read before the release: a copy, still valid
+            }
           }
         }
+        // A batch without augmentation in memory a flipped, shifted batch released: nothing of its plan left.
+        const idx = [0, 1, 2, 3, 4, 5, 6, 7];
+        (await td.train.batch(idx, createRng(5))).release?.();
+        const plain = await td.train.batch(idx);
+        const wantPlain = new Float32Array(idx.length * per);
+        idx.forEach((k, j) => scaleInto(wantPlain, j * per, frames[td.trainIndices[k]], per));
+        expect(sameBits(plain.x, wantPlain)).toBe(true);
+        expect(Array.from(plain.yDeg)).toEqual(idx.map((k) => td.train.anglesDeg[k]));
         const v = await td.val.batch([0, 1, 2]);
         const wantV = new Float32Array(3 * per);
         for (let j = 0; j < 3; j++) scaleInto(wantV, j * per, frames[td.valIndices[j]], per);
