@@ -41,6 +41,7 @@ const { lossAndGrads, disposeStep, forwardArrays } = await import('../train/step
 
 const { threadCpuMs } = await import('./thread-cpu.ts');
 const { isRawBatch, rawBatchInto } = await import('../data/raw-batch.ts');
+const { rawBatchTensor } = await import('./raw-input.ts');
 const { readInto, SharedSlab } = await import('./heap-ops.ts');
 
 const engine = await initEngine(init.engine);
@@ -119,6 +120,9 @@ function inputTensor(x: ModelInput, n: number) {
   let values: Float32Array;
   if (isRawBatch(x)) {
     if (x.n !== n || x.h !== h || x.w !== w || x.c !== c) throw new Error(`raw batch of ${x.n} x ${x.h}x${x.w}x${x.c} for a ${n} x ${h}x${w}x${c} input`);
+    // On the wasm engine the pixel pass writes the input tensor in place (same floats).
+    const t = model.config.arch === 'mlp' ? null : rawBatchTensor(x);
+    if (t) return t;
     if (rawFloats.length < n * h * w * c) rawFloats = new Float32Array(n * h * w * c);
     values = rawBatchInto(x, rawFloats).subarray(0, n * h * w * c);
   } else values = x;

@@ -28,7 +28,7 @@ type ConvFn = (x: number, w: number, out: number, scratch: number,
 /** Scratch floats a convolution kernel needs; W is the input width. */
 type ScratchFn = (KH: number, KW: number, CI: number, CO: number, W: number) => number;
 
-/** The module's exports (see conv.c and optim.c for what each computes). */
+/** The module's exports (see conv.c, optim.c and pixels.c for what each computes). */
 export interface LabKernels {
   conv2d_fwd: ConvFn;
   conv2d_dw: ConvFn;
@@ -43,6 +43,7 @@ export interface LabKernels {
   matmul_scratch(M: number, N: number, K: number): number;
   moments(x: number, n: number, thr: number, out: number): void;
   rows_op(x: number, b: number, y: number, rows: number, cols: number, op: number): void;
+  pixel_pass(px: number, h: number, w: number, c: number, flip: number, shift: number, lut: number, out: number): void;
 }
 
 let compiled: { variant: KernelVariant; module: WebAssembly.Module } | null = null;

@@ -24,7 +24,7 @@ describe('the lab\'s wasm kernel module', () => {
     const mod = new WebAssembly.Module(embedded[variant]);
     expect(WebAssembly.Module.imports(mod)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
     const names = WebAssembly.Module.exports(mod).filter((e) => e.kind === 'function').map((e) => e.name).sort();
-    expect(names).toEqual(['adam_step', 'conv2d_dw', 'conv2d_dw_scratch', 'conv2d_dx', 'conv2d_dx_scratch', 'conv2d_fwd', 'conv2d_fwd_scratch', 'matmul', 'matmul_scratch', 'moments', 'rows_op', 'sum_rows']);
+    expect(names).toEqual(['adam_step', 'conv2d_dw', 'conv2d_dw_scratch', 'conv2d_dx', 'conv2d_dx_scratch', 'conv2d_fwd', 'conv2d_fwd_scratch', 'matmul', 'matmul_scratch', 'moments', 'pixel_pass', 'rows_op', 'sum_rows']);
   });
 
   it('the plain build has no relaxed-SIMD instruction (engines without relaxed SIMD compile it)', () => {
