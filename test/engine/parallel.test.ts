@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
 import { CancelledError } from '../../src/errors.ts';
-import { createParallelProvider, liveWorkerCount, shardSizes, type ParallelProvider } from '../../src/engine/parallel.ts';
+import { averageShards, createParallelProvider, liveWorkerCount, shardSizes, type ParallelProvider } from '../../src/engine/parallel.ts';
 import type { ComputeResult } from '../../src/engine/provider.ts';
 import { createRegressor } from '../../src/model/index.ts';
 import { disposeStep, forwardFromArrays, forwardTensors, lossAndGrads } from '../../src/train/step.ts';
@@ -59,6 +59,26 @@ describe('parallel gradient provider', () => {
     expect(shardSizes(32, 2)).toEqual([16, 16]);
     expect(shardSizes(5, 2)).toEqual([3, 2]);
     expect(shardSizes(1, 2)).toEqual([1]);
+  });
+
+  it.each([[[16, 16]], [[3, 2]], [[2, 2, 1]]])('averages shard gradients with the roundings of summing into zeroed arrays (sizes %j)', (sizes) => {
+    const rng = createRng(sizes.length);
+    const n = sizes.reduce((a, b) => a + b, 0);
+    const lengths = [7, 1, 300];
+    const shards = sizes.map(() => lengths.map((l) => Float32Array.from({ length: l }, () => (rng.next() - 0.5) * 10 ** (rng.int(8) - 4))));
+    const out = lengths.map((l) => new Float32Array(l));
+    const r = averageShards(sizes.map((_, i) => ({ type: 'result' as const, loss: i + 1 })), shards, sizes, n, out);
+    expect(r.loss).toBeCloseTo(sizes.reduce((a, m, i) => a + (m / n) * (i + 1), 0), 12);
+    lengths.forEach((l, j) => {
+      // The definition: fround(w0 * g0), then fround(acc + w_i * g_i) for each further shard, products in float64.
+      const want = new Float32Array(l);
+      for (let e = 0; e < l; e++) {
+        let acc = Math.fround((sizes[0] / n) * shards[0][j][e]);
+        for (let i = 1; i < sizes.length; i++) acc = Math.fround(acc + (sizes[i] / n) * shards[i][j][e]);
+        want[e] = acc;
+      }
+      expect(sameBits(out[j], want)).toBe(true);
+    });
   });
 
   it.each([6, 5])('matches the single-process loss and gradients of the whole batch (n=%i)', async (n) => {
