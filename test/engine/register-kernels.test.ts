@@ -147,7 +147,8 @@ describe.each(KERNEL_VARIANTS)('wasm kernels, %s build', (variant) => {
   });
 
   // Unpadded convolutions with output rows of 32 pixels or more take the direct paths (conv.c: no im2col; the
-  // forward pass for window strides of 6, 48, 64 and 72 floats, the filter gradient for any). These cross their
+  // forward pass for window strides of 6, 48, 64 and 72 floats, with 4x8 or, for channels in twelves, 3x12
+  // tiles; the filter gradient for any). These cross their
   // edges: rows not a multiple of 4 pixels (the last group overlaps), partial 8-channel panels, kernel rows of
   // 15 and 9 floats (panels reaching past a window, and past the end of x in the last rows), stride 1 and 2.
   it('matches the cpu backend on shapes that take the direct (no-im2col) paths', async () => {
@@ -158,6 +159,11 @@ describe.each(KERNEL_VARIANTS)('wasm kernels, %s build', (variant) => {
       { B: 2, H: 6, W: 40, CI: 64, CO: 12, KH: 3, KW: 3, strides: [1, 1], pad: 'valid' }, // 64, rows of 38
       { B: 1, H: 7, W: 80, CI: 36, CO: 13, KH: 3, KW: 4, strides: [2, 2], pad: 'valid' }, // 72, rows of 39
       { B: 3, H: 4, W: 40, CI: 3, CO: 6, KH: 3, KW: 3, strides: [1, 1], pad: 'valid' }, // 3: forward via im2col
+      // Channels in twelves take the 3-pixel x 12-channel kernels (rows of 33, 34 and 39: all three tail cases).
+      { B: 2, H: 9, W: 70, CI: 3, CO: 24, KH: 3, KW: 5, strides: [2, 2], pad: 'valid' },
+      { B: 1, H: 5, W: 70, CI: 24, CO: 36, KH: 2, KW: 3, strides: [2, 2], pad: 'valid' },
+      { B: 1, H: 7, W: 80, CI: 36, CO: 12, KH: 3, KW: 4, strides: [2, 2], pad: 'valid' },
+      { B: 1, H: 4, W: 41, CI: 64, CO: 48, KH: 3, KW: 3, strides: [1, 1], pad: 'valid' },
     ];
     await checkCases(rng, cases);
   });
