@@ -16,6 +16,7 @@ import type { DatasetTrainingData } from '../src/experiments/training-data.ts';
 import { dumpFrames } from '../src/reference/frames.ts';
 import { REFERENCE_SCRIPT } from '../src/reference/index.ts';
 import { JOB_VERSION, jobDataset, jobRun, jobTransform, recordSamples, type ReferenceJob } from '../src/reference/job.ts';
+import { torchEnv } from '../src/reference/python.ts';
 import type { RunConfig } from '../src/train/config.ts';
 import type { Dataset } from '../src/video/types.ts';
 import { startJsonChild } from './peer.ts';
@@ -42,9 +43,8 @@ export interface E2ePeer {
 
 /**
  * Dumps the frames of `td`'s split into workDir, writes the job and starts
- * the peer with `threads` torch threads and OMP_WAIT_POLICY=PASSIVE unless
- * the environment sets it (idle OpenMP threads sleep instead of spinning, as
- * the lab's reference runs PyTorch: src/reference/python.ts).
+ * the peer with `threads` torch threads in the environment the lab's
+ * reference runs PyTorch in (src/reference/python.ts torchEnv).
  */
 export async function startE2ePeer(o: { python: string; threads: number; workDir: string; ds: Dataset; td: DatasetTrainingData; config: RunConfig }): Promise<E2ePeer> {
   const { ds, td, config } = o;
@@ -59,8 +59,7 @@ export async function startE2ePeer(o: { python: string; threads: number; workDir
   };
   const jobPath = join(o.workDir, 'job.json');
   writeFileSync(jobPath, JSON.stringify(job));
-  const env = { OMP_WAIT_POLICY: 'PASSIVE', ...process.env, PYTHONUNBUFFERED: '1' };
-  const child = await startJsonChild(o.python, [SCRIPT, REFERENCE_SCRIPT, jobPath], 'PyTorch end-to-end peer', env);
+  const child = await startJsonChild(o.python, [SCRIPT, REFERENCE_SCRIPT, jobPath], 'PyTorch end-to-end peer', torchEnv());
   const ready = child.ready as { torch: string; threads: number };
   return { torch: ready.torch, threads: ready.threads, run: () => child.request('run') as Promise<PeerCell>, close: () => child.close() };
 }

@@ -7,6 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { torchEnv } from '../src/reference/python.ts';
 
 export interface PeerResult {
   name: string;
@@ -117,10 +118,9 @@ export function startJsonChild(cmd: string, args: string[], name: string, env: N
 
 /** Starts the peer in --serve mode; resolves once it has built the model and warmed up. */
 export async function startPeer(python: string, threads = 2): Promise<PeerSession> {
-  // OMP_WAIT_POLICY=PASSIVE (unless set): idle OpenMP threads sleep instead of spinning, as the lab's PyTorch
-  // reference runs (src/reference/python.ts); spinning on a 2-core machine shared with other work slowed a step 12x.
-  const env = { OMP_WAIT_POLICY: 'PASSIVE', ...process.env };
-  const c = await startJsonChild(python, [SCRIPT, '--serve', '--threads', String(threads)], 'PyTorch peer', env);
+  // The environment the lab's PyTorch reference runs in (src/reference/python.ts torchEnv: OpenMP threads that
+  // sleep, glibc keeping freed memory).
+  const c = await startJsonChild(python, [SCRIPT, '--serve', '--threads', String(threads)], 'PyTorch peer', torchEnv());
   return {
     info: c.ready as PeerInfo,
     run: (kind, seconds) => c.request(`${kind} ${seconds}`) as Promise<PeerSegment>,

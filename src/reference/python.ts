@@ -74,6 +74,23 @@ export async function findPython(explicit?: string): Promise<string> {
 }
 
 /**
+ * The environment the lab runs PyTorch in (the reference, and the benchmarks' peers); variables the user has set win.
+ * - OMP_WAIT_POLICY=PASSIVE: OpenMP threads sleep instead of spinning between ops; on a 2-core machine shared
+ *   with other work, spinning made a PilotNet step 12x slower (96 vs 1200 samples/s measured at 33x100).
+ * - MALLOC_MMAP_THRESHOLD_ (32 MiB, glibc's largest) and MALLOC_TRIM_THRESHOLD_: glibc keeps freed memory for
+ *   the next step instead of returning it to the system. With its defaults a training step's tensors of
+ *   more than 128 kB are fresh mappings each time, and first touching a page costs 12 us on this project's VM
+ *   (about 0.25 us on a desktop): PilotNet's PyTorch step took 98-105 ms instead of 33 ms there (measured,
+ *   AMD EPYC family 26 model 2). A desktop user's PyTorch does not pay that; with these settings, neither
+ *   does ours, so its speed is what a user's would be (jemalloc or tcmalloc, the usual advice for PyTorch on
+ *   CPUs, do the same).
+ * - PYTHONUNBUFFERED: progress lines arrive as they are printed, not at exit.
+ */
+export function torchEnv(): NodeJS.ProcessEnv {
+  return { OMP_WAIT_POLICY: 'PASSIVE', MALLOC_MMAP_THRESHOLD_: String(32 << 20), MALLOC_TRIM_THRESHOLD_: String(2 ** 36), ...process.env, PYTHONUNBUFFERED: '1' };
+}
+
+/**
  * Runs `python script jobPath`, passing each progress event to onEvent.
  * Resolves when the script exits 0; rejects with its one-line error (and the
  * job path) otherwise, or with CancelledError after killing it on abort.
@@ -81,11 +98,7 @@ export async function findPython(explicit?: string): Promise<string> {
 export function runPython(o: { python: string; script: string; jobPath: string; signal?: AbortSignal; onEvent?(e: PythonEvent): void }): Promise<void> {
   return new Promise((resolve, reject) => {
     if (o.signal?.aborted) return reject(new CancelledError());
-    // PYTHONUNBUFFERED: progress lines arrive as they are printed, not at exit. OMP_WAIT_POLICY=PASSIVE: OpenMP
-    // threads sleep instead of spinning between ops; on a 2-core machine shared with other work, spinning made
-    // a PilotNet step 12x slower (96 vs 1200 samples/s measured at 33x100).
-    const env = { OMP_WAIT_POLICY: 'PASSIVE', ...process.env, PYTHONUNBUFFERED: '1' };
-    const child = spawn(o.python, [o.script, o.jobPath], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(o.python, [o.script, o.jobPath], { stdio: ['ignore', 'pipe', 'pipe'], env: torchEnv() });
     let stderr = '';
     let pending = '';
     let killTimer: NodeJS.Timeout | null = null;

@@ -2,12 +2,12 @@
  * The Python child without torch: a missing interpreter names the fix, and an
  * abort kills the child (SIGTERM, then SIGKILL when it ignores SIGTERM).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CancelledError, UserError } from '../../src/errors.ts';
-import { findPython, runPython, type PythonEvent } from '../../src/reference/python.ts';
+import { findPython, runPython, torchEnv, type PythonEvent } from '../../src/reference/python.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'steerlab-python-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -78,5 +78,27 @@ sys.exit(1)
     await expect(runPython({ python, script: s, jobPath: '/x/train-job.json' })).rejects.toThrow(
       'the PyTorch reference failed (exit 1): reference.py: ValueError: frames.u8 holds 10 bytes, expected 12 [job /x/train-job.json]',
     );
+  });
+});
+
+describe('the environment PyTorch runs in', () => {
+  it('the child sees sleeping OpenMP threads and a glibc that keeps freed memory, unless the user set them', async () => {
+    // The script writes what it sees to the path it gets as its job.
+    const s = script([
+      'import json, os, sys',
+      "keys = ['OMP_WAIT_POLICY', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'PYTHONUNBUFFERED']",
+      "open(sys.argv[1], 'w').write(json.dumps({k: os.environ.get(k) for k in keys}))",
+    ].join('\n'));
+    const out = join(dir, 'env.json');
+    const before = process.env.OMP_WAIT_POLICY;
+    process.env.OMP_WAIT_POLICY = 'ACTIVE';
+    try {
+      await runPython({ python, script: s, jobPath: out });
+    } finally {
+      if (before === undefined) delete process.env.OMP_WAIT_POLICY;
+      else process.env.OMP_WAIT_POLICY = before;
+    }
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual({ OMP_WAIT_POLICY: 'ACTIVE', MALLOC_MMAP_THRESHOLD_: String(32 * 2 ** 20), MALLOC_TRIM_THRESHOLD_: String(2 ** 36), PYTHONUNBUFFERED: '1' });
+    expect(torchEnv().MALLOC_TRIM_THRESHOLD_).toBe(String(2 ** 36));
   });
 });
