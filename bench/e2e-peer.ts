@@ -37,6 +37,8 @@ export interface PeerCell {
 export interface E2ePeer {
   torch: string;
   threads: number;
+  /** How glibc handles freed memory in the peer (src/reference/python.ts torchEnv). */
+  allocator: string;
   run(): Promise<PeerCell>;
   close(): void;
 }
@@ -60,6 +62,6 @@ export async function startE2ePeer(o: { python: string; threads: number; workDir
   const jobPath = join(o.workDir, 'job.json');
   writeFileSync(jobPath, JSON.stringify(job));
   const child = await startJsonChild(o.python, [SCRIPT, REFERENCE_SCRIPT, jobPath], 'PyTorch end-to-end peer', torchEnv());
-  const ready = child.ready as { torch: string; threads: number };
-  return { torch: ready.torch, threads: ready.threads, run: () => child.request('run') as Promise<PeerCell>, close: () => child.close() };
+  const ready = child.ready as { torch: string; threads: number; allocator: string };
+  return { torch: ready.torch, threads: ready.threads, allocator: ready.allocator, run: () => child.request('run') as Promise<PeerCell>, close: () => child.close() };
 }

@@ -202,7 +202,7 @@ export async function runEndToEnd(o: E2eOptions): Promise<EndToEnd> {
         // Alternate who goes first (ABBA), so a steady drift does not favour one side.
         for (const f of r % 2 === 0 ? [labCell, peerCell] : [peerCell, labCell]) await f();
       }
-      return summarize({ config, engine, plan, ds, td, lab, theirs, setupS, loadStart, peerNote, peerName: peer ? `PyTorch ${peer.torch}, ${peer.threads} threads` : null });
+      return summarize({ config, engine, plan, ds, td, lab, theirs, setupS, loadStart, peerNote, peerName: peer ? `PyTorch ${peer.torch}, ${peer.threads} threads, ${peer.allocator}` : null });
     } finally {
       ds.frames.close();
     }

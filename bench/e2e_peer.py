@@ -13,8 +13,8 @@ validation pass at the end of every epoch. JOB.json is a reference job
 (src/reference/job.ts) with one data set and one run; its `threads` sets
 torch's thread count.
 
-Protocol (stdin/stdout, one JSON object per line): prints {"torch", "threads"}
-once the frames are mapped, then answers each stdin line "run" with
+Protocol (stdin/stdout, one JSON object per line): prints {"torch", "threads",
+"allocator"} once the frames are mapped, then answers each stdin line "run" with
 {"samples", "steps", "wallS", "cpuS" (CPU time of every thread), "phasesMs": {"batch", "augment", "step",
 "validation", "other"}, "valRmseDeg"}, until "quit" or end of input. Every
 "run" starts from the run's seed, so repeated runs do the same work. The timed
@@ -23,6 +23,7 @@ mapped before, as the lab's frame cache is open before its timed cell).
 """
 import importlib.util
 import json
+import os
 import sys
 import time
 
@@ -83,7 +84,9 @@ def main(ref, argv):
     run = job['runs'][0]
     data = job['datasets'][run['dataset']]
     frames = ref.Frames(data)
-    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads()}), flush=True)
+    m, t = os.environ.get('MALLOC_MMAP_THRESHOLD_'), os.environ.get('MALLOC_TRIM_THRESHOLD_')
+    alloc = 'glibc keeping freed memory (MALLOC_MMAP_THRESHOLD_=%s, MALLOC_TRIM_THRESHOLD_=%s)' % (m, t) if m and t else 'glibc defaults'
+    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'allocator': alloc}), flush=True)
     for line in sys.stdin:
         cmd = line.split()
         if not cmd or cmd[0] == 'quit':

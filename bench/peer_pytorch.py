@@ -21,6 +21,7 @@ instead underestimated PyTorch (349 vs 416 samples/s measured on one machine).
 """
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -30,6 +31,12 @@ import torch.nn as nn
 
 # Frames in the pool the batches are drawn from (8 batches: batches differ, as in a loop over a drive).
 POOL_BATCHES = 8
+
+
+def allocator() -> str:
+    """How glibc handles freed memory in this process (the lab sets it: src/reference/python.ts torchEnv)."""
+    m, t = os.environ.get("MALLOC_MMAP_THRESHOLD_"), os.environ.get("MALLOC_TRIM_THRESHOLD_")
+    return f"glibc keeping freed memory (MALLOC_MMAP_THRESHOLD_={m}, MALLOC_TRIM_THRESHOLD_={t})" if m and t else "glibc defaults"
 
 
 def pilotnet() -> nn.Module:
@@ -98,7 +105,7 @@ def main() -> None:
         train_step()
         forward()
     info = {
-        "name": f"PyTorch {torch.__version__} CPU, {a.threads} threads, uint8 NHWC batches",
+        "name": f"PyTorch {torch.__version__} CPU, {a.threads} threads, uint8 NHWC batches, {allocator()}",
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "params": sum(p.numel() for p in model.parameters()),
