@@ -6,6 +6,7 @@
 # rebuilds it when clang is present and checks it is what this script makes.
 # With an argument (a folder), writes the raw modules there instead (for that test).
 set -euo pipefail
+scripts="$(cd "$(dirname "$0")" && pwd)"
 cd "$(dirname "$0")/../src/engine/kernels"
 # Two modules from the same source: "plain" (wasm SIMD) and "fma" (plus relaxed SIMD, whose
 # relaxed_madd is one fused multiply-add where the CPU has one; conv.c's MADD). The loader
@@ -28,13 +29,8 @@ build() {
 }
 build -o "$outdir/kernels.wasm"
 build -mrelaxed-simd -o "$outdir/kernels-fma.wasm"
-for out in "$outdir/kernels.wasm" "$outdir/kernels-fma.wasm"; do
-  # Refuse a build that could write outside the buffers it is given: a data
-  # section or any global access (the shadow-stack pointer) would touch memory
-  # that belongs to the tfjs wasm backend sharing this module's memory.
-  if llvm-objdump -h "$out" | grep -qw DATA; then echo "build-kernels: $out has a data section" >&2; exit 1; fi
-  if llvm-objdump -d "$out" | grep -qE 'global\.(get|set)'; then echo "build-kernels: $out uses a global (shadow stack)" >&2; exit 1; fi
-done
+# Refuse a build that could write outside the buffers it is given (data section, shadow stack).
+bash "$scripts/check-kernel-module.sh" "$outdir/kernels.wasm" "$outdir/kernels-fma.wasm"
 # Embed the module as base64 in a TypeScript file, so it loads the same way
 # from the CLI, from worker threads and from the bundled Electron app.
 if [ -z "${1:-}" ]; then

@@ -7,7 +7,7 @@
  * that it can only touch the memory it is handed.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,6 +33,31 @@ describe('the lab\'s wasm kernel module', () => {
     const has = (b: Buffer) => b.some((v, i) => v === 0xfd && b[i + 1] >= 0x80 && b[i + 1] <= 0x93 && b[i + 2] === 0x02);
     expect(has(embedded.plain)).toBe(false);
     expect(has(embedded.fma)).toBe(true);
+  });
+
+  it.runIf(haveTools || required)('the build refuses a module that would use the shadow stack (memory that is not its own)', () => {
+    expect(haveTools, 'clang-19, wasm-ld-19 and llvm-objdump are needed (apt-get install clang-19 lld-19 llvm)').toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'steerlab-kernels-'));
+    try {
+      // A struct passed by value to a function that is not inlined goes through the shadow stack.
+      writeFileSync(join(dir, 'bad.c'), [
+        'typedef struct { int a, b, c, d, e; } S;',
+        '__attribute__((noinline)) static int f(S s) { return s.a * s.e; }',
+        '__attribute__((visibility("default"))) int g(int x) { S s = {x, 1, 2, 3, x}; return f(s); }',
+      ].join('\n'));
+      execFileSync('clang-19', ['--target=wasm32', '-O2', '-nostdlib', '-Wl,--no-entry', '-Wl,--export-dynamic', '-Wl,--import-memory', '-o', join(dir, 'bad.wasm'), join(dir, 'bad.c')]);
+      const check = (f: string) => spawnSync('bash', ['scripts/check-kernel-module.sh', f], { encoding: 'utf8' });
+      const bad = check(join(dir, 'bad.wasm'));
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toMatch(/uses a global \(shadow stack\)/);
+      // The committed modules pass the same check.
+      for (const [variant, bytes] of Object.entries(embedded)) {
+        writeFileSync(join(dir, `${variant}.wasm`), bytes);
+        expect(check(join(dir, `${variant}.wasm`)).status, variant).toBe(0);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.runIf(haveTools || required)('is exactly what scripts/build-kernels.sh builds from kernels/*.c (with the same clang)', () => {
