@@ -1,6 +1,6 @@
 /**
  * The lab's own convolution kernels for the tfjs wasm backend (forward,
- * filter gradient, input gradient), compiled from kernels/conv.c and run in
+ * filter gradient, input gradient), compiled from kernels/conv.c and conv-direct.c and run in
  * the backend's own linear memory (wasm-module.ts), so tensors are used in place.
  *
  * Why not XNNPACK: tfjs-backend-wasm 4.22's XNNPACK convolution, and the

@@ -28,7 +28,7 @@ type ConvFn = (x: number, w: number, out: number, scratch: number,
 /** Scratch floats a convolution kernel needs; W is the input width. */
 type ScratchFn = (KH: number, KW: number, CI: number, CO: number, W: number) => number;
 
-/** The module's exports (see conv.c, optim.c and pixels.c for what each computes). */
+/** The module's exports (see conv.c, conv-direct.c, optim.c and pixels.c for what each computes). */
 export interface LabKernels {
   conv2d_fwd: ConvFn;
   conv2d_dw: ConvFn;
